@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// Runs every suite (vitest, then forge) even when one fails, so one run shows all
+// failures, and ends with a single `N passed, N failed` line over both suites.
+import { spawn } from "node:child_process";
+import { readFileSync, mkdirSync, rmSync } from "node:fs";
+
+function run(cmd, args) {
+  return new Promise((resolve) => {
+    let output = "";
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: process.env });
+    child.stdout.on("data", (d) => { output += d; process.stdout.write(d); });
+    child.stderr.on("data", (d) => { output += d; process.stderr.write(d); });
+    child.on("close", (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+const extra = process.argv.slice(2);
+mkdirSync("cache", { recursive: true });
+const vitestReport = "cache/vitest-report.json";
+rmSync(vitestReport, { force: true });
+
+const vitest = await run("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestReport}`, ...extra]);
+let tsPassed = 0, tsFailed = 0;
+try {
+  const report = JSON.parse(readFileSync(vitestReport, "utf8"));
+  tsPassed = report.numPassedTests;
+  // A file that fails to load reports no tests, so count it as one failure.
+  const brokenFiles = report.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+  tsFailed = report.numFailedTests + brokenFiles;
+} catch {
+  tsFailed = 1;
+}
+if (vitest.code !== 0 && tsFailed === 0) tsFailed = 1;
+
+const forge = await run("npx", ["forge", "test"]);
+let solPassed = 0, solFailed = 0;
+const summary = [...forge.output.matchAll(/(\d+) tests passed, (\d+) failed/g)].pop();
+if (summary) { solPassed = Number(summary[1]); solFailed = Number(summary[2]); }
+if (forge.code !== 0 && solFailed === 0) solFailed = 1;
+
+console.log(`\nvitest: ${tsPassed} passed, ${tsFailed} failed; forge: ${solPassed} passed, ${solFailed} failed`);
+console.log(`${tsPassed + solPassed} passed, ${tsFailed + solFailed} failed`);
+process.exit(vitest.code !== 0 || forge.code !== 0 ? 1 : 0);
