@@ -19,6 +19,14 @@ mkdirSync("cache", { recursive: true });
 const vitestReport = "cache/vitest-report.json";
 rmSync(vitestReport, { force: true });
 
+// The TypeScript suites deploy this project's contracts from out/, so compile once up front.
+const build = await run("npx", ["forge", "build"]);
+if (build.code !== 0) {
+  console.log("\nforge build failed");
+  console.log("0 passed, 1 failed");
+  process.exit(1);
+}
+
 const vitest = await run("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestReport}`, ...extra]);
 let tsPassed = 0, tsFailed = 0;
 try {
