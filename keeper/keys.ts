@@ -1,0 +1,77 @@
+// The keeper's signing key: from an environment variable or an encrypted keystore file (Web3
+// Secret Storage v3), never from a command-line flag, which any user can read in `ps`.
+import { readFileSync } from "node:fs";
+import { createDecipheriv, pbkdf2Sync, scryptSync, timingSafeEqual } from "node:crypto";
+import { keccak256, concat, toHex, type Hex } from "viem";
+
+export class KeyError extends Error {}
+
+interface KeystoreV3 {
+  version: number;
+  crypto: {
+    cipher: string;
+    ciphertext: string;
+    cipherparams: { iv: string };
+    kdf: "scrypt" | "pbkdf2";
+    kdfparams: { dklen: number; salt: string; n?: number; r?: number; p?: number; c?: number; prf?: string };
+    mac: string;
+  };
+}
+
+export function decryptKeystore(json: string, password: string, source = "keystore"): Hex {
+  let ks: KeystoreV3;
+  try {
+    ks = JSON.parse(json);
+  } catch {
+    throw new KeyError(`${source}: not valid JSON`);
+  }
+  const c = ks.crypto ?? (ks as unknown as { Crypto: KeystoreV3["crypto"] }).Crypto;
+  if (ks.version !== 3 || !c) throw new KeyError(`${source}: not a version 3 keystore`);
+  if (c.cipher !== "aes-128-ctr") throw new KeyError(`${source}: cipher ${c.cipher} is not supported (aes-128-ctr is)`);
+  const salt = Buffer.from(c.kdfparams.salt, "hex");
+  let derived: Buffer;
+  if (c.kdf === "scrypt") {
+    const { n = 262144, r = 8, p = 1, dklen } = c.kdfparams;
+    derived = scryptSync(password, salt, dklen, { N: n, r, p, maxmem: 128 * n * r * (p + 2) + 64 * 1024 * 1024 });
+  } else if (c.kdf === "pbkdf2") {
+    if (c.kdfparams.prf !== "hmac-sha256") throw new KeyError(`${source}: pbkdf2 prf ${c.kdfparams.prf} is not supported`);
+    derived = pbkdf2Sync(password, salt, c.kdfparams.c ?? 262144, c.kdfparams.dklen, "sha256");
+  } else {
+    throw new KeyError(`${source}: kdf ${String(c.kdf)} is not supported`);
+  }
+  const ciphertext = Buffer.from(c.ciphertext, "hex");
+  const mac = keccak256(concat([toHex(derived.subarray(16, 32)), toHex(ciphertext)]));
+  const expected = Buffer.from(c.mac.replace(/^0x/, ""), "hex");
+  if (expected.length !== 32 || !timingSafeEqual(Buffer.from(mac.slice(2), "hex"), expected)) {
+    throw new KeyError(`${source}: wrong password (MAC mismatch)`);
+  }
+  const decipher = createDecipheriv("aes-128-ctr", derived.subarray(0, 16), Buffer.from(c.cipherparams.iv, "hex"));
+  const key = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+  return toHex(key);
+}
+
+/**
+ * Resolves the key from, in order: `PROVENFEE_PRIVATE_KEY`, or a keystore file (path from the
+ * config or `PROVENFEE_KEYSTORE`) with its password in `PROVENFEE_KEYSTORE_PASSWORD`.
+ */
+export function resolvePrivateKey(env: NodeJS.ProcessEnv, keystorePath?: string): Hex {
+  const raw = env.PROVENFEE_PRIVATE_KEY?.trim();
+  if (raw) {
+    const key = raw.startsWith("0x") ? raw : `0x${raw}`;
+    if (!/^0x[0-9a-fA-F]{64}$/.test(key)) throw new KeyError("PROVENFEE_PRIVATE_KEY: not a 32-byte hex private key");
+    return key as Hex;
+  }
+  const path = keystorePath ?? env.PROVENFEE_KEYSTORE;
+  if (path) {
+    const password = env.PROVENFEE_KEYSTORE_PASSWORD;
+    if (password === undefined) throw new KeyError(`${path}: set PROVENFEE_KEYSTORE_PASSWORD to unlock the keystore`);
+    let json: string;
+    try {
+      json = readFileSync(path, "utf8");
+    } catch (e) {
+      throw new KeyError(`${path}: cannot read keystore (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    return decryptKeystore(json, password, path);
+  }
+  throw new KeyError("no signing key: set PROVENFEE_PRIVATE_KEY, or PROVENFEE_KEYSTORE and PROVENFEE_KEYSTORE_PASSWORD");
+}
