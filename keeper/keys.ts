@@ -1,7 +1,9 @@
 // The keeper's signing key: from an environment variable or an encrypted keystore file (Web3
 // Secret Storage v3), never from a command-line flag, which any user can read in `ps`.
 import { readFileSync } from "node:fs";
-import { createDecipheriv, pbkdf2Sync, scryptSync, timingSafeEqual } from "node:crypto";
+import { createDecipheriv, pbkdf2Sync, timingSafeEqual } from "node:crypto";
+// OpenSSL refuses common keystore parameters (N = 2^18 with r = 1), so scrypt comes from noble.
+import { scrypt } from "@noble/hashes/scrypt";
 import { keccak256, concat, toHex, type Hex } from "viem";
 
 export class KeyError extends Error {}
@@ -32,7 +34,7 @@ export function decryptKeystore(json: string, password: string, source = "keysto
   let derived: Buffer;
   if (c.kdf === "scrypt") {
     const { n = 262144, r = 8, p = 1, dklen } = c.kdfparams;
-    derived = scryptSync(password, salt, dklen, { N: n, r, p, maxmem: 128 * n * r * (p + 2) + 64 * 1024 * 1024 });
+    derived = Buffer.from(scrypt(password, salt, { N: n, r, p, dkLen: dklen, maxmem: 2 ** 31 }));
   } else if (c.kdf === "pbkdf2") {
     if (c.kdfparams.prf !== "hmac-sha256") throw new KeyError(`${source}: pbkdf2 prf ${c.kdfparams.prf} is not supported`);
     derived = pbkdf2Sync(password, salt, c.kdfparams.c ?? 262144, c.kdfparams.dklen, "sha256");
