@@ -28,4 +28,4 @@ export const MAX_LP_FEE = 1_000_000;
 /** The forecast log2 sigma is clamped below 24 (sigma < 2^24 ticks) before the fast exp2. */
 export const SIGMA_LOG2_CAP = 24;
 /** The BN254 scalar field: every public signal is an element of it. */
-export const SNARK_FIELD = 21888242871839275222246405745257275088548364400416873640616208260632538195617n;
+export const SNARK_FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;

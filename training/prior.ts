@@ -53,8 +53,9 @@ export async function fitPrior(dataPath: string, outPath: string) {
       v: new Array<number>(HIDDEN).fill(0),
       b: beta[N_INPUTS]!,
     },
-    // About 5 bps at a typical 30-minute sigma of ~60 ticks, within 1 bp .. 1%.
-    policy: { base: 0, slope: 2200, modelFeeMin: 100, modelFeeMax: 10_000 },
+    // About 5 bps at the typical 30-minute sigma of ~16 ticks seen on the mainnet 0.05% pool, within
+    // 1 bp .. 1%; the backtester's --tune-policy fits this to what LPs earn.
+    policy: { base: 0, slope: 8000, modelFeeMin: 100, modelFeeMax: 10_000 },
     period,
     horizon,
     meta: {

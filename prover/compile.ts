@@ -1,0 +1,54 @@
+// Compiles the circuit with circom 2 (the circom2 npm package, circom in WebAssembly).
+import { spawnSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join, relative } from "node:path";
+import { BUILD_DIR, CIRCUIT_NAME, CIRCUIT_SOURCE, REPO_ROOT } from "./paths.ts";
+
+export interface CompiledCircuit {
+  r1cs: string;
+  wasm: string;
+  witnessCalculator: string;
+  sym: string;
+  nonLinearConstraints: number;
+  linearConstraints: number;
+  /** circom's full report, --inspect warnings included. */
+  log: string;
+}
+
+/**
+ * Compiles with full simplification (--O2) and --inspect. Any --inspect warning (an unconstrained
+ * or unused signal) is an error: the circuit must constrain every signal it computes.
+ */
+export function compileCircuit(outDir: string = BUILD_DIR): CompiledCircuit {
+  mkdirSync(outDir, { recursive: true });
+  const require = createRequire(import.meta.url);
+  const cli = require.resolve("circom2/cli.js");
+  // circom2 runs in WASI with the working directory mapped; paths relative to the repo root.
+  const args = [
+    cli,
+    relative(REPO_ROOT, CIRCUIT_SOURCE),
+    "--r1cs", "--wasm", "--sym", "--O2", "--inspect",
+    "-l", "node_modules",
+    "-o", relative(REPO_ROOT, outDir),
+  ];
+  const run = spawnSync(process.execPath, args, { cwd: REPO_ROOT, encoding: "utf8" });
+  // eslint-disable-next-line no-control-regex
+  const log = `${run.stdout ?? ""}${run.stderr ?? ""}`.replace(/\u001b\[[0-9;]*m/g, "");
+  if (run.status !== 0 || !/Everything went okay/.test(log)) {
+    throw new Error(`circom failed (exit ${run.status}):\n${log}`);
+  }
+  if (/warning/i.test(log)) {
+    throw new Error(`circom --inspect reported warnings (every signal must be constrained):\n${log}`);
+  }
+  const count = (label: string) => Number(new RegExp(`(?:^|\\n)${label}: (\\d+)`).exec(log)?.[1] ?? NaN);
+  return {
+    r1cs: join(outDir, `${CIRCUIT_NAME}.r1cs`),
+    sym: join(outDir, `${CIRCUIT_NAME}.sym`),
+    wasm: join(outDir, `${CIRCUIT_NAME}_js`, `${CIRCUIT_NAME}.wasm`),
+    witnessCalculator: join(outDir, `${CIRCUIT_NAME}_js`, "witness_calculator.js"),
+    nonLinearConstraints: count("non-linear constraints"),
+    linearConstraints: count("linear constraints"),
+    log,
+  };
+}
