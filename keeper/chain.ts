@@ -6,6 +6,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { Artifact } from "./artifacts.ts";
+import { WsRpcClient, type WsRpcOptions } from "./wsRpc.ts";
 
 /** Anvil's first default account: a well-known key, only ever for local chains. */
 export const ANVIL_DEV_KEY: Hex = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -15,23 +16,42 @@ export interface Clients {
   wallet: WalletClient<Transport, Chain, Account>;
   account: Account;
   chain: Chain;
+  /** Set when the endpoint is ws:// or wss://: the one socket every call goes through. */
+  ws?: WsRpcClient;
+  /** Releases the connection (closes the WebSocket; nothing to do for HTTP). */
+  close(): void;
 }
 
-export async function connect(rpcUrl: string, privateKey: Hex): Promise<Clients> {
-  const probe = createPublicClient({ transport: http(rpcUrl) });
-  const chainId = await probe.getChainId();
+export const isWebSocketUrl = (url: string) => /^wss?:\/\//i.test(url);
+
+/**
+ * Clients for `rpcUrl`: HTTP for http(s)://, one reconnecting WebSocket (wsRpc.ts) for ws(s)://,
+ * over which the keeper also subscribes to new heads.
+ */
+export async function connect(rpcUrl: string, privateKey: Hex, wsOptions: WsRpcOptions = {}): Promise<Clients> {
+  const ws = isWebSocketUrl(rpcUrl) ? new WsRpcClient(rpcUrl, wsOptions) : undefined;
+  const transport: Transport = ws ? ws.transport() : http(rpcUrl);
+  let chainId: number;
+  try {
+    chainId = await createPublicClient({ transport }).getChainId();
+  } catch (e) {
+    ws?.close();
+    throw e;
+  }
   const chain = defineChain({
     id: chainId,
     name: `chain-${chainId}`,
     nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [rpcUrl] } },
+    rpcUrls: { default: ws ? { http: [], webSocket: [rpcUrl] } : { http: [rpcUrl] } },
   });
   const account = privateKeyToAccount(privateKey);
   return {
-    public: createPublicClient({ chain, transport: http(rpcUrl) }),
-    wallet: createWalletClient({ chain, transport: http(rpcUrl), account }),
+    public: createPublicClient({ chain, transport }),
+    wallet: createWalletClient({ chain, transport, account }),
     account,
     chain,
+    ws,
+    close: () => ws?.close(),
   };
 }
 

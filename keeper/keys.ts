@@ -1,10 +1,11 @@
 // The keeper's signing key: from an environment variable or an encrypted keystore file (Web3
 // Secret Storage v3), never from a command-line flag, which any user can read in `ps`.
 import { readFileSync } from "node:fs";
-import { createDecipheriv, pbkdf2Sync, timingSafeEqual } from "node:crypto";
+import { createCipheriv, createDecipheriv, pbkdf2Sync, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 // OpenSSL refuses common keystore parameters (N = 2^18 with r = 1), so scrypt comes from noble.
 import { scrypt } from "@noble/hashes/scrypt";
 import { keccak256, concat, toHex, type Hex } from "viem";
+import { privateKeyToAddress } from "viem/accounts";
 
 export class KeyError extends Error {}
 
@@ -50,6 +51,31 @@ export function decryptKeystore(json: string, password: string, source = "keysto
   const decipher = createDecipheriv("aes-128-ctr", derived.subarray(0, 16), Buffer.from(c.cipherparams.iv, "hex"));
   const key = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
   return toHex(key);
+}
+
+/**
+ * Encrypts a key into a version 3 keystore (the format geth, foundry's `cast wallet` and clef use),
+ * so an operator can keep the key on disk only encrypted. Standard scrypt parameters by default.
+ */
+export function encryptKeystore(key: Hex, password: string, options: { kdf?: "scrypt" | "pbkdf2"; n?: number; c?: number } = {}): Record<string, unknown> {
+  const salt = randomBytes(32);
+  const iv = randomBytes(16);
+  const kdf = options.kdf ?? "scrypt";
+  const kdfparams =
+    kdf === "scrypt"
+      ? { dklen: 32, n: options.n ?? 262144, r: 8, p: 1, salt: salt.toString("hex") }
+      : { dklen: 32, c: options.c ?? 262144, prf: "hmac-sha256", salt: salt.toString("hex") };
+  const derived =
+    kdf === "scrypt"
+      ? Buffer.from(scrypt(password, salt, { N: kdfparams.n!, r: 8, p: 1, dkLen: 32, maxmem: 2 ** 31 }))
+      : pbkdf2Sync(password, salt, kdfparams.c!, 32, "sha256");
+  const cipher = createCipheriv("aes-128-ctr", derived.subarray(0, 16), iv);
+  const ciphertext = Buffer.concat([cipher.update(Buffer.from(key.slice(2), "hex")), cipher.final()]);
+  const mac = keccak256(concat([toHex(derived.subarray(16, 32)), toHex(ciphertext)])).slice(2);
+  return {
+    version: 3, id: randomUUID(), address: privateKeyToAddress(key).slice(2).toLowerCase(),
+    crypto: { cipher: "aes-128-ctr", cipherparams: { iv: iv.toString("hex") }, ciphertext: ciphertext.toString("hex"), kdf, kdfparams, mac },
+  };
 }
 
 /**

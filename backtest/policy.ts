@@ -1,0 +1,178 @@
+// Fee policies: what a quant implements to put an idea through the backtester. A policy is asked
+// for a fee at the start of each period and sees only what the hook's oracle knew at that moment
+// (completed periods). Example, a fee that doubles after a big move:
+//
+//   const jumpy: FeePolicy = {
+//     name: "jumpy",
+//     feeFor: (ctx) => (Math.abs(ctx.lastChange() ?? 0) > 20 ? 6000 : 3000),
+//   };
+// Only the light parts of model/ (its index also loads the Poseidon hash, seconds of start-up).
+import { evaluateFixed, type PoolTerms } from "../model/fixedpoint.ts";
+import { countThrough, type Observations } from "../model/observations.ts";
+import type { Model } from "../model/modelFile.ts";
+import type { Oracle } from "./oracle.ts";
+
+export interface PolicyContext {
+  /** Index of the period the fee will apply to: floor(timestamp / periodSeconds). */
+  readonly period: number;
+  readonly periodSeconds: number;
+  /** Start of that period, unix seconds. */
+  readonly timestamp: number;
+  /** The fee in force until now, pips. */
+  readonly currentFee: number;
+  /** The 12 raw oracle features as of period - 1 (SPEC §2): a model's exact inputs. */
+  features(): bigint[];
+  /** Observations of completed periods only (period <= this.period - 1). */
+  observations(): Observations;
+  /** Tick change between the last two completed traded periods, if any. */
+  lastChange(): number | undefined;
+  /**
+   * Only for `foresight` policies (the perfect-foresight bound): realized variance of the reference
+   * price in ticks^2 over periods period .. period + horizon - 1. Others get an error.
+   */
+  futureVariance(horizon: number): number;
+}
+
+export interface FeePolicy {
+  readonly name: string;
+  /** Fee in pips (hundredths of a bip) for period `ctx.period`; an integer in [0, 1_000_000]. */
+  feeFor(ctx: PolicyContext): number;
+  /** Set only by the perfect-foresight bound: it may read the future, and reports mark it so. */
+  readonly foresight?: boolean;
+  /** Model policies: the model file they were built from (reports show it). */
+  readonly source?: string;
+  /** Policies that forecast volatility record it here (forecast vs realized plots). */
+  readonly forecasts?: { horizon: number; periods: number[]; sigma: number[] };
+}
+
+/** A context over an incrementally built oracle; `future` serves foresight policies. */
+export class OracleContext implements PolicyContext {
+  period = 0;
+  timestamp = 0;
+  currentFee = 0;
+  private readonly allowFuture: boolean;
+  constructor(
+    private readonly oracle: Oracle,
+    readonly periodSeconds: number,
+    private readonly future: ((period: number, horizon: number) => number) | undefined,
+    allowFuture: boolean,
+  ) {
+    this.allowFuture = allowFuture;
+  }
+  features(): bigint[] {
+    return this.oracle.features(this.period - 1, this.period);
+  }
+  observations(): Observations {
+    this.oracle.features(this.period - 1, this.period); // settles the pending close if complete
+    const obs = this.oracle.observations();
+    const k = countThrough(obs, this.period - 1);
+    return { periods: obs.periods.subarray(0, k), ticks: obs.ticks.subarray(0, k), cumUp: obs.cumUp.subarray(0, k), cumDown: obs.cumDown.subarray(0, k) };
+  }
+  lastChange(): number | undefined {
+    return this.oracle.lastChange(this.period - 1, this.period)?.change;
+  }
+  futureVariance(horizon: number): number {
+    if (!this.allowFuture || !this.future) throw new Error("futureVariance: only a foresight policy may read the future");
+    return this.future(this.period, horizon);
+  }
+}
+
+export function checkFee(policy: FeePolicy, fee: number, period: number): number {
+  if (!Number.isInteger(fee) || fee < 0 || fee > 1_000_000) {
+    throw new Error(`policy ${policy.name}: fee for period ${period} is ${fee}; a fee is an integer number of pips in [0, 1000000]`);
+  }
+  return fee;
+}
+
+// ---------------------------------------------------------------- built-in policies
+
+/** A fixed fee; `bps` may be fractional (0.01 bp = 1 pip). */
+export function staticPolicy(bps: number): FeePolicy {
+  const fee = Math.round(bps * 100);
+  return { name: `static-${bps}bp`, feeFor: () => fee };
+}
+
+export const STATIC_TIERS_BPS = [1, 5, 30, 100];
+
+export interface EwmaOptions {
+  /** Half-life of the EWMA of squared per-period tick changes, in traded periods. */
+  halfLife?: number;
+  /** Volatility horizon the fee prices, in periods (sigma scales with its square root). */
+  horizon?: number;
+  /** Pips per tick of horizon sigma (the model policy's slope / 256 is the same unit). */
+  pipsPerTick?: number;
+  minFee?: number;
+  maxFee?: number;
+  name?: string;
+}
+
+/** Fee proportional to an EWMA volatility of the pool's own oracle closes. */
+export function ewmaPolicy(options: EwmaOptions = {}): FeePolicy {
+  const halfLife = options.halfLife ?? 30;
+  const horizon = options.horizon ?? 30;
+  const pipsPerTick = options.pipsPerTick ?? 2200 / 256;
+  const minFee = options.minFee ?? 100;
+  const maxFee = options.maxFee ?? 10_000;
+  const decay = Math.pow(0.5, 1 / halfLife);
+  let variance = NaN;
+  let consumed = 0;
+  const forecasts = { horizon, periods: [] as number[], sigma: [] as number[] };
+  return {
+    name: options.name ?? `ewma-vol-hl${halfLife}`,
+    forecasts,
+    feeFor(ctx) {
+      const obs = ctx.observations();
+      if (obs.periods.length < consumed) consumed = 0; // a fresh run reusing the policy object
+      for (let i = Math.max(consumed, 1); i < obs.periods.length; i++) {
+        const d = obs.ticks[i]! - obs.ticks[i - 1]!;
+        variance = Number.isNaN(variance) ? d * d : decay * variance + (1 - decay) * d * d;
+      }
+      consumed = obs.periods.length;
+      if (Number.isNaN(variance)) return minFee;
+      const sigma = Math.sqrt(variance * horizon);
+      forecasts.periods.push(ctx.period);
+      forecasts.sigma.push(sigma);
+      const fee = Math.round(pipsPerTick * sigma);
+      return Math.min(maxFee, Math.max(minFee, fee));
+    },
+  };
+}
+
+/** Pool terms a model policy is evaluated under (the hook's bounds); defaults allow every fee. */
+export const OPEN_TERMS = { poolFeeMin: 0, poolFeeMax: 1_000_000 };
+
+/** The fee the hook would accept from a proof: model/ evaluateFixed on the oracle features. */
+export function modelPolicy(model: Model, options: { name?: string; source?: string; terms?: { poolFeeMin: number; poolFeeMax: number } } = {}): FeePolicy {
+  const terms: PoolTerms = { ...(options.terms ?? OPEN_TERMS), period: model.file.period };
+  const forecasts = { horizon: model.file.horizon, periods: [] as number[], sigma: [] as number[] };
+  return {
+    name: options.name ?? "model",
+    source: options.source,
+    forecasts,
+    feeFor(ctx) {
+      if (ctx.periodSeconds !== model.file.period) {
+        throw new Error(`model policy ${options.name ?? "model"}: the model's period is ${model.file.period} s, the backtest's is ${ctx.periodSeconds} s`);
+      }
+      const e = evaluateFixed(model.network, model.file.policy, ctx.features(), terms);
+      forecasts.periods.push(ctx.period);
+      forecasts.sigma.push(Number(e.sigmaQ) / 2 ** 33);
+      return e.fee;
+    },
+  };
+}
+
+/**
+ * The upper bound: a model's own fee mapping (base + slope/256 x sigma, clamped to its bounds)
+ * applied to the sigma that is actually realized over its horizon, i.e. a perfect forecast.
+ */
+export function foresightPolicy(mapping: { base: number; slope: number; modelFeeMin: number; modelFeeMax: number }, horizon: number, name = "perfect-foresight"): FeePolicy {
+  return {
+    name,
+    foresight: true,
+    feeFor(ctx) {
+      const sigma = Math.sqrt(Math.max(0, ctx.futureVariance(horizon)));
+      const raw = Math.floor(mapping.base + (mapping.slope / 256) * sigma);
+      return Math.min(mapping.modelFeeMax, Math.max(mapping.modelFeeMin, raw));
+    },
+  };
+}

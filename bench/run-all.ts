@@ -1,0 +1,29 @@
+// `npm run bench`: runs every benchmark in bench/ and rewrites bench/RESULTS.md with their output,
+// the command that produced it, the machine and the date. Benchmarks print numbers (ratios where
+// machines are noisy); none of them is a timed test.
+import { spawnSync } from "node:child_process";
+import { readdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+
+const only = process.argv.slice(2);
+const benches = readdirSync("bench").filter((f) => f.endsWith(".bench.ts")).filter((f) => only.length === 0 || only.some((o) => f.includes(o))).sort();
+const sections: string[] = [];
+let failed = 0;
+for (const file of benches) {
+  const command = `npx tsx bench/${file}`;
+  console.error(`running ${command} ...`);
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, ["--import", "tsx", `bench/${file}`], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const seconds = ((Date.now() - t0) / 1000).toFixed(0);
+  if (r.status !== 0) failed++;
+  sections.push(`## ${file.replace(".bench.ts", "")}\n\n\`${command}\` (exit ${r.status}, ${seconds} s)\n\n\`\`\`\n${(r.stdout + (r.status !== 0 ? r.stderr : "")).trim()}\n\`\`\`\n`);
+}
+const gas = spawnSync("npx", ["forge", "test", "--match-contract", "Gas", "-vv"], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+const snapshotLines = gas.stdout.split("\n").filter((l) => /PASS|gas|Gas/.test(l)).join("\n");
+const machine = `${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${process.platform}/${process.arch}`;
+writeFileSync(
+  "bench/RESULTS.md",
+  `# Benchmark results\n\nMeasured ${new Date().toISOString().slice(0, 10)} on ${machine}, by \`npm run bench\` (which rewrites this file).\n\n${sections.join("\n")}\n## gas (forge)\n\n\`npx forge test --match-contract Gas -vv\`; snapshots in \`snapshots/\`\n\n\`\`\`\n${snapshotLines.trim()}\n\`\`\`\n`,
+);
+console.error(`wrote bench/RESULTS.md (${benches.length} benchmarks, ${failed} failed)`);
+process.exit(failed ? 1 : 0);

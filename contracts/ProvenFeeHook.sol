@@ -1,0 +1,550 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.26;
+
+import {BaseHook} from "@openzeppelin/uniswap-hooks/base/BaseHook.sol";
+import {Hooks} from "@uniswap/v4-core/src/libraries/Hooks.sol";
+import {IPoolManager} from "@uniswap/v4-core/src/interfaces/IPoolManager.sol";
+import {PoolKey} from "@uniswap/v4-core/src/types/PoolKey.sol";
+import {PoolId} from "@uniswap/v4-core/src/types/PoolId.sol";
+import {LPFeeLibrary} from "@uniswap/v4-core/src/libraries/LPFeeLibrary.sol";
+import {StateLibrary} from "@uniswap/v4-core/src/libraries/StateLibrary.sol";
+import {BeforeSwapDelta, BeforeSwapDeltaLibrary} from "@uniswap/v4-core/src/types/BeforeSwapDelta.sol";
+import {SwapParams} from "@uniswap/v4-core/src/types/PoolOperation.sol";
+import {IGroth16Verifier} from "./interfaces/IGroth16Verifier.sol";
+import {VolatilityOracle, OBSERVATION_CAPACITY} from "./libraries/VolatilityOracle.sol";
+import {PublicSignals} from "./libraries/PublicSignals.sol";
+
+/// @title ProvenFeeHook
+/// @notice Dynamic-fee pools whose LP fee is set by anyone holding a zk proof that a committed volatility
+/// model, run on this hook's own on-chain features, outputs that fee (model/SPEC.md).
+/// @dev Built on BaseHook rather than BaseDynamicFee: BaseDynamicFee sets the first fee in afterInitialize,
+/// but pools here are only initialized by the hook itself (createPool), and v4 never calls a hook back for
+/// its own actions (Hooks.noSelfCall), so that callback would be dead code; and its `_poke(_getFee(key))`
+/// pattern assumes a fee the hook can compute, whereas here the fee is a caller's proven value.
+contract ProvenFeeHook is BaseHook {
+    using LPFeeLibrary for uint24;
+    using StateLibrary for IPoolManager;
+    using VolatilityOracle for VolatilityOracle.Observation[OBSERVATION_CAPACITY];
+
+    /// @notice The pool key does not name this hook
+    error HookMismatch();
+    /// @notice The pool's fee is not the dynamic-fee flag
+    error NotDynamicFee();
+    /// @notice Pools using this hook can only be initialized through createPool
+    error NotCreatedThroughHook();
+    /// @notice The pool was not created through this hook
+    error UnknownPool();
+    error ModelAlreadyRegistered(uint256 commitment);
+    error ModelNotRegistered(uint256 commitment);
+    error ModelPeriodZero();
+    /// @notice A commitment must be a BN254 field element, or no proof could ever verify against it
+    error CommitmentNotInField();
+    error ModelPeriodMismatch(uint32 modelPeriod, uint32 poolPeriod);
+    /// @notice Fee bounds must satisfy poolFeeMin <= fallbackFee <= poolFeeMax <= 1_000_000
+    error InvalidFeeBounds();
+    error InvalidMaxStaleness();
+    error InvalidLiveness();
+    error PeriodNotCompleted(uint32 asOfPeriod, uint32 currentPeriod);
+    error PeriodNotNewer(uint32 asOfPeriod, uint32 lastUpdatePeriod);
+    error PeriodTooOld(uint32 asOfPeriod, uint32 currentPeriod);
+    error FeeOutOfBounds(uint24 fee);
+    error InvalidProof();
+    error NotAdmin();
+    error NoPendingModel();
+    error ModelChangeNotReady(uint64 readyAt);
+    error ObservationNotStored(uint256 index);
+
+    event ModelRegistered(uint256 indexed commitment, uint32 period, uint16 horizon, string uri, address registrant);
+    event PoolCreated(PoolId indexed id, uint256 indexed commitment, PoolConfig config);
+    event FeeUpdated(
+        PoolId indexed id,
+        uint32 indexed asOfPeriod,
+        uint256[12] features,
+        uint24 fee,
+        uint256 commitment,
+        address keeper
+    );
+    event FallbackActivated(PoolId indexed id, uint32 period, uint24 fee);
+    event ModelProposed(PoolId indexed id, uint256 indexed commitment, uint64 readyAt);
+    event ModelChangeCancelled(PoolId indexed id, uint256 indexed commitment);
+    event ModelApplied(PoolId indexed id, uint256 indexed commitment, uint256 previousCommitment);
+    event AdminTransferred(PoolId indexed id, address indexed previousAdmin, address indexed newAdmin);
+
+    /// @notice A registered model's metadata; the circuit itself enforces the period, which is inside the commitment
+    struct Model {
+        uint32 period;
+        uint16 horizon;
+    }
+
+    /// @notice What a pool creator chooses
+    struct PoolConfig {
+        // the model whose proofs set the fee
+        uint256 commitment;
+        // bounds every proven fee must respect, in pips
+        uint24 poolFeeMin;
+        uint24 poolFeeMax;
+        // the fee at creation and whenever no update has landed for livenessPeriods periods
+        uint24 fallbackFee;
+        // seconds per period; 0 means DEFAULT_PERIOD
+        uint32 period;
+        // how many periods old an update's as-of period may be, 1..MAX_STALENESS
+        uint8 maxStalenessPeriods;
+        uint32 livenessPeriods;
+        // may propose model changes; zero freezes the model
+        address admin;
+    }
+
+    /// @notice Everything a swap reads, packed into one slot in this order from bit 0 (see the *_SHIFT constants)
+    struct PoolState {
+        uint32 period;
+        // the period of the last swap, valid once hasSwapped
+        uint32 lastSwapPeriod;
+        // the as-of period of the last accepted update
+        uint32 lastUpdatePeriod;
+        // the first period in which the fallback fee applies unless a newer update lands
+        uint32 liveUntil;
+        uint32 observationCount;
+        uint32 livenessPeriods;
+        uint24 fallbackFee;
+        uint8 maxStalenessPeriods;
+        bool hasSwapped;
+        bool onFallback;
+    }
+
+    struct PoolTerms {
+        uint256 commitment;
+        address admin;
+        uint24 poolFeeMin;
+        uint24 poolFeeMax;
+    }
+
+    struct ModelChange {
+        uint256 commitment;
+        uint64 readyAt;
+    }
+
+    uint256 private constant LAST_SWAP_PERIOD_SHIFT = 32;
+    uint256 private constant LAST_UPDATE_PERIOD_SHIFT = 64;
+    uint256 private constant LIVE_UNTIL_SHIFT = 96;
+    uint256 private constant OBSERVATION_COUNT_SHIFT = 128;
+    uint256 private constant LIVENESS_PERIODS_SHIFT = 160;
+    uint256 private constant FALLBACK_FEE_SHIFT = 192;
+    uint256 private constant MAX_STALENESS_SHIFT = 216;
+    uint256 private constant HAS_SWAPPED_SHIFT = 224;
+    uint256 private constant ON_FALLBACK_SHIFT = 232;
+
+    uint32 public constant DEFAULT_PERIOD = 60;
+    /// @notice Bounded so that a 240-period window as of any acceptable period fits in the 256-entry ring
+    uint8 public constant MAX_STALENESS = 15;
+    /// @notice Gives LPs time to leave before a model they did not sign up for sets their fee
+    uint64 public constant MODEL_CHANGE_DELAY = 1 days;
+    uint256 internal constant SNARK_SCALAR_FIELD =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+
+    /// @notice The snarkjs verifier of the one fee circuit; every model is just a public commitment to it
+    IGroth16Verifier public immutable verifier;
+
+    mapping(uint256 commitment => Model) public models;
+    /// @dev PoolState, packed by _loadState/_storeState (one slot, read by every swap)
+    mapping(PoolId => uint256) internal _states;
+    mapping(PoolId => PoolTerms) internal _terms;
+    mapping(PoolId => ModelChange) internal _modelChanges;
+    mapping(PoolId => VolatilityOracle.Observation[OBSERVATION_CAPACITY]) internal _observations;
+    /// @dev The window boundaries of the last accepted update, which narrow the next update's searches
+    mapping(PoolId => uint256) internal _windowMemos;
+
+    constructor(IPoolManager _poolManager, IGroth16Verifier _verifier) BaseHook(_poolManager) {
+        verifier = _verifier;
+    }
+
+    modifier onlyAdmin(PoolId id) {
+        if (msg.sender != _terms[id].admin) revert NotAdmin();
+        _;
+    }
+
+    /// @inheritdoc BaseHook
+    function getHookPermissions() public pure override returns (Hooks.Permissions memory permissions) {
+        permissions.beforeInitialize = true;
+        permissions.beforeSwap = true;
+    }
+
+    // ---------------------------------------------------------------- models
+
+    /// @notice Registers a model commitment (SPEC §6); anyone may, once per commitment
+    /// @param period The model's period in seconds, which a pool must share to use it
+    /// @param horizon The forecast horizon in periods (informational)
+    /// @param uri Where to fetch the model file
+    function registerModel(uint256 commitment, uint32 period, uint16 horizon, string calldata uri) external {
+        if (commitment >= SNARK_SCALAR_FIELD) revert CommitmentNotInField();
+        if (period == 0) revert ModelPeriodZero();
+        if (models[commitment].period != 0) revert ModelAlreadyRegistered(commitment);
+        models[commitment] = Model(period, horizon);
+        emit ModelRegistered(commitment, period, horizon, uri, msg.sender);
+    }
+
+    // ---------------------------------------------------------------- pools
+
+    /// @notice Creates and initializes a pool governed by this hook; the only way to initialize one
+    /// @return id The new pool's id
+    function createPool(PoolKey calldata key, uint160 sqrtPriceX96, PoolConfig calldata config)
+        external
+        returns (PoolId id)
+    {
+        if (address(key.hooks) != address(this)) revert HookMismatch();
+        if (!key.fee.isDynamicFee()) revert NotDynamicFee();
+        uint32 period = config.period == 0 ? DEFAULT_PERIOD : config.period;
+        _checkModel(config.commitment, period);
+        if (
+            config.poolFeeMin > config.fallbackFee || config.fallbackFee > config.poolFeeMax
+                || config.poolFeeMax > LPFeeLibrary.MAX_LP_FEE
+        ) revert InvalidFeeBounds();
+        if (config.maxStalenessPeriods == 0 || config.maxStalenessPeriods > MAX_STALENESS) {
+            revert InvalidMaxStaleness();
+        }
+        if (config.livenessPeriods == 0) revert InvalidLiveness();
+
+        id = key.toId();
+        _storeState(
+            id,
+            PoolState({
+                period: period,
+                lastSwapPeriod: 0,
+                lastUpdatePeriod: 0,
+                liveUntil: 0,
+                observationCount: 0,
+                livenessPeriods: config.livenessPeriods,
+                fallbackFee: config.fallbackFee,
+                maxStalenessPeriods: config.maxStalenessPeriods,
+                hasSwapped: false,
+                onFallback: true
+            })
+        );
+        _terms[id] = PoolTerms(config.commitment, config.admin, config.poolFeeMin, config.poolFeeMax);
+        // a nonzero placeholder that is not a memo, so the first update does not pay for a fresh slot
+        _windowMemos[id] = 1;
+
+        // Reverts for a pool that already exists, undoing the writes above. v4 does not call a hook back
+        // for its own initialize, so the initial fee is set here rather than in afterInitialize.
+        poolManager.initialize(key, sqrtPriceX96);
+        poolManager.updateDynamicLPFee(key, config.fallbackFee);
+        emit PoolCreated(id, config.commitment, config);
+    }
+
+    /// @notice Pre-pays the ring slots `[from, to)` of a pool so that the first swap of each period writes
+    /// an observation at the price of a nonzero-to-nonzero store; anyone may pay for it
+    function prefillObservations(PoolKey calldata key, uint256 from, uint256 to) external {
+        PoolId id = key.toId();
+        _observations[id].prefill(_state(id).observationCount, from, to);
+    }
+
+    // ---------------------------------------------------------------- hook callbacks
+
+    /// @dev Any initialize not coming from createPool reaches this callback, because v4 skips it for the hook's own.
+    function _beforeInitialize(address, PoolKey calldata, uint160) internal pure override returns (bytes4) {
+        revert NotCreatedThroughHook();
+    }
+
+    /// @dev Records the close of the last traded period at the first swap of a new one, before the swap
+    /// moves the price (SPEC §1), and falls back to the fallback fee once the keeper has been silent for
+    /// livenessPeriods periods, so a dead keeper cannot freeze a stale low fee. A swap that does neither
+    /// only reads the one state slot.
+    function _beforeSwap(address, PoolKey calldata key, SwapParams calldata, bytes calldata)
+        internal
+        override
+        returns (bytes4, BeforeSwapDelta, uint24)
+    {
+        PoolId id = _poolId(key);
+        // The fast path reads only what it needs from the packed state; a swap that neither opens a period
+        // nor finds the fee lapsed costs one SLOAD
+        uint256 word = _states[id];
+        uint32 p = uint32(block.timestamp / uint32(word));
+        bool samePeriod = p == uint32(word >> LAST_SWAP_PERIOD_SHIFT) && (word >> HAS_SWAPPED_SHIFT) & 1 != 0;
+        bool live = (word >> ON_FALLBACK_SHIFT) & 1 != 0 || p < uint32(word >> LIVE_UNTIL_SHIFT);
+        if (!samePeriod || !live) _onNewPeriodOrLapse(key, id, p);
+        return (this.beforeSwap.selector, BeforeSwapDeltaLibrary.ZERO_DELTA, 0);
+    }
+
+    function _onNewPeriodOrLapse(PoolKey calldata key, PoolId id, uint32 p) internal {
+        PoolState memory s = _loadState(id);
+        if (p != s.lastSwapPeriod || !s.hasSwapped) {
+            if (s.hasSwapped) {
+                (, int24 tick,,) = poolManager.getSlot0(id);
+                _observations[id].write(s.observationCount, s.lastSwapPeriod, tick);
+                ++s.observationCount;
+            }
+            s.lastSwapPeriod = p;
+            s.hasSwapped = true;
+        }
+        if (!s.onFallback && p >= s.liveUntil) {
+            s.onFallback = true;
+            // applies to this very swap: the PoolManager reads the fee after beforeSwap returns
+            poolManager.updateDynamicLPFee(key, s.fallbackFee);
+            emit FallbackActivated(id, p, s.fallbackFee);
+        }
+        _storeState(id, s);
+    }
+
+    /// @dev PoolKey.toId straight from calldata, without first decoding the key into memory
+    function _poolId(PoolKey calldata key) internal pure returns (PoolId id) {
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            calldatacopy(ptr, key, 0xa0)
+            id := keccak256(ptr, 0xa0)
+        }
+    }
+
+    // ---------------------------------------------------------------- fee updates
+
+    /// @notice Sets the pool's LP fee to `fee`, given a proof that the pool's model outputs `fee` on the
+    /// features as of `asOfPeriod`; permissionless
+    /// @dev The hook computes the features, pool terms and context itself; only the fee comes from the
+    /// caller. Anyone can replay a proof seen in the mempool, but only for the same pool, period and fee.
+    /// @param asOfPeriod A completed period, newer than the last update's and at most maxStalenessPeriods old
+    /// @param fee The proven fee in pips, within the pool's bounds
+    function updateFee(
+        PoolKey calldata key,
+        uint32 asOfPeriod,
+        uint24 fee,
+        uint256[2] calldata a,
+        uint256[2][2] calldata b,
+        uint256[2] calldata c
+    ) external {
+        PoolId id = key.toId();
+        (uint256[12] memory features, uint256[4] memory signals, uint256 commitment) =
+            _recordUpdate(id, asOfPeriod, fee);
+        // a bad proof reverts the records above with everything else
+        if (!verifier.verifyProof(a, b, c, signals)) revert InvalidProof();
+        poolManager.updateDynamicLPFee(key, fee);
+        emit FeeUpdated(id, asOfPeriod, features, fee, commitment, msg.sender);
+    }
+
+    /// @dev Checks an update, records it, and returns what its proof must prove
+    function _recordUpdate(PoolId id, uint32 asOfPeriod, uint24 fee)
+        internal
+        returns (uint256[12] memory features, uint256[4] memory signals, uint256 commitment)
+    {
+        PoolState memory s = _state(id);
+        uint32 current = uint32(block.timestamp / s.period);
+        if (asOfPeriod >= current) revert PeriodNotCompleted(asOfPeriod, current);
+        if (asOfPeriod <= s.lastUpdatePeriod) revert PeriodNotNewer(asOfPeriod, s.lastUpdatePeriod);
+        if (current - asOfPeriod > s.maxStalenessPeriods) revert PeriodTooOld(asOfPeriod, current);
+        PoolTerms memory t = _terms[id];
+        if (fee < t.poolFeeMin || fee > t.poolFeeMax) revert FeeOutOfBounds(fee);
+
+        uint256 memo;
+        (features, signals, memo) = _signals(id, s, t, current, asOfPeriod, fee);
+        _windowMemos[id] = memo;
+        uint256 liveUntil = uint256(current) + s.livenessPeriods;
+        s.lastUpdatePeriod = asOfPeriod;
+        s.liveUntil = liveUntil > type(uint32).max ? type(uint32).max : uint32(liveUntil);
+        s.onFallback = false;
+        _storeState(id, s);
+        commitment = t.commitment;
+    }
+
+    // ---------------------------------------------------------------- model changes
+
+    /// @notice Proposes switching the pool to another registered model of the same period; it can be
+    /// applied MODEL_CHANGE_DELAY later. A new proposal replaces a pending one and restarts the delay.
+    function proposeModel(PoolKey calldata key, uint256 commitment) external onlyAdmin(key.toId()) {
+        PoolId id = key.toId();
+        _checkModel(commitment, _loadState(id).period);
+        uint64 readyAt = uint64(block.timestamp) + MODEL_CHANGE_DELAY;
+        _modelChanges[id] = ModelChange(commitment, readyAt);
+        emit ModelProposed(id, commitment, readyAt);
+    }
+
+    /// @notice Withdraws the pending model proposal
+    function cancelModel(PoolKey calldata key) external onlyAdmin(key.toId()) {
+        PoolId id = key.toId();
+        uint256 commitment = _pendingChange(id).commitment;
+        delete _modelChanges[id];
+        emit ModelChangeCancelled(id, commitment);
+    }
+
+    /// @notice Applies the pending model once its delay has passed; anyone may
+    function applyModel(PoolKey calldata key) external {
+        PoolId id = key.toId();
+        ModelChange memory change = _pendingChange(id);
+        if (block.timestamp < change.readyAt) revert ModelChangeNotReady(change.readyAt);
+        uint256 previous = _terms[id].commitment;
+        _terms[id].commitment = change.commitment;
+        delete _modelChanges[id];
+        emit ModelApplied(id, change.commitment, previous);
+    }
+
+    /// @notice Hands the pool's admin role to `newAdmin`; the zero address freezes the model for good
+    function transferAdmin(PoolKey calldata key, address newAdmin) external onlyAdmin(key.toId()) {
+        PoolId id = key.toId();
+        _terms[id].admin = newAdmin;
+        emit AdminTransferred(id, msg.sender, newAdmin);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice The period index of the current block for this pool
+    function currentPeriod(PoolKey calldata key) external view returns (uint32) {
+        return uint32(block.timestamp / _state(key.toId()).period);
+    }
+
+    /// @notice The 12 raw features as of completed period `asOfPeriod` (SPEC §2), including the pending close
+    function featuresAsOf(PoolKey calldata key, uint32 asOfPeriod) external view returns (uint256[12] memory features) {
+        PoolId id = key.toId();
+        PoolState memory s = _state(id);
+        uint32 current = uint32(block.timestamp / s.period);
+        if (asOfPeriod >= current) revert PeriodNotCompleted(asOfPeriod, current);
+        (features,) = _features(id, s, current, asOfPeriod);
+    }
+
+    /// @notice The public signals updateFee would verify a proof of `fee` as of `asOfPeriod` against, now
+    function publicSignalsFor(PoolKey calldata key, uint32 asOfPeriod, uint24 fee)
+        external
+        view
+        returns (uint256[4] memory signals)
+    {
+        PoolId id = key.toId();
+        PoolState memory s = _state(id);
+        uint32 current = uint32(block.timestamp / s.period);
+        if (asOfPeriod >= current) revert PeriodNotCompleted(asOfPeriod, current);
+        (, signals,) = _signals(id, s, _terms[id], current, asOfPeriod, fee);
+    }
+
+    /// @notice The context signal binding a proof to this chain, hook, pool and as-of period
+    function contextOf(PoolKey calldata key, uint32 asOfPeriod) external view returns (uint256) {
+        return PublicSignals.context(address(this), key.toId(), asOfPeriod);
+    }
+
+    /// @notice Observation number `index` in append order; the ring holds the last CAPACITY of them
+    function observation(PoolKey calldata key, uint256 index)
+        external
+        view
+        returns (VolatilityOracle.Observation memory)
+    {
+        PoolId id = key.toId();
+        uint256 count = _state(id).observationCount;
+        if (index >= count || index + VolatilityOracle.CAPACITY < count) revert ObservationNotStored(index);
+        return _observations[id][index % VolatilityOracle.CAPACITY];
+    }
+
+    /// @notice The close of the last traded period when it is over but not yet stored (SPEC §1, pending close)
+    function pendingClose(PoolKey calldata key)
+        external
+        view
+        returns (bool exists, VolatilityOracle.Observation memory close)
+    {
+        PoolId id = key.toId();
+        PoolState memory s = _state(id);
+        exists = s.hasSwapped && s.lastSwapPeriod < uint32(block.timestamp / s.period);
+        if (exists) close = _pendingClose(id, s);
+    }
+
+    /// @notice The pool's swap-time state (period bookkeeping, update and liveness status)
+    function poolState(PoolKey calldata key) external view returns (PoolState memory) {
+        return _state(key.toId());
+    }
+
+    /// @notice The pool's configuration as currently in force
+    function poolConfig(PoolKey calldata key) external view returns (PoolConfig memory) {
+        PoolId id = key.toId();
+        PoolState memory s = _state(id);
+        PoolTerms memory t = _terms[id];
+        return PoolConfig({
+            commitment: t.commitment,
+            poolFeeMin: t.poolFeeMin,
+            poolFeeMax: t.poolFeeMax,
+            fallbackFee: s.fallbackFee,
+            period: s.period,
+            maxStalenessPeriods: s.maxStalenessPeriods,
+            livenessPeriods: s.livenessPeriods,
+            admin: t.admin
+        });
+    }
+
+    /// @notice The pending model change, if any (commitment 0 and readyAt 0 when none)
+    function pendingModel(PoolKey calldata key) external view returns (uint256 commitment, uint64 readyAt) {
+        ModelChange memory change = _modelChanges[key.toId()];
+        return (change.commitment, change.readyAt);
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    /// @dev The pool's state; reverts for a pool this hook did not create
+    function _state(PoolId id) internal view returns (PoolState memory s) {
+        s = _loadState(id);
+        if (s.period == 0) revert UnknownPool();
+    }
+
+    function _loadState(PoolId id) internal view returns (PoolState memory s) {
+        uint256 word = _states[id];
+        s.period = uint32(word);
+        s.lastSwapPeriod = uint32(word >> LAST_SWAP_PERIOD_SHIFT);
+        s.lastUpdatePeriod = uint32(word >> LAST_UPDATE_PERIOD_SHIFT);
+        s.liveUntil = uint32(word >> LIVE_UNTIL_SHIFT);
+        s.observationCount = uint32(word >> OBSERVATION_COUNT_SHIFT);
+        s.livenessPeriods = uint32(word >> LIVENESS_PERIODS_SHIFT);
+        s.fallbackFee = uint24(word >> FALLBACK_FEE_SHIFT);
+        s.maxStalenessPeriods = uint8(word >> MAX_STALENESS_SHIFT);
+        s.hasSwapped = (word >> HAS_SWAPPED_SHIFT) & 1 != 0;
+        s.onFallback = (word >> ON_FALLBACK_SHIFT) & 1 != 0;
+    }
+
+    function _storeState(PoolId id, PoolState memory s) internal {
+        _states[id] = uint256(s.period) | uint256(s.lastSwapPeriod) << LAST_SWAP_PERIOD_SHIFT
+            | uint256(s.lastUpdatePeriod) << LAST_UPDATE_PERIOD_SHIFT | uint256(s.liveUntil) << LIVE_UNTIL_SHIFT
+            | uint256(s.observationCount) << OBSERVATION_COUNT_SHIFT | uint256(s.livenessPeriods)
+            << LIVENESS_PERIODS_SHIFT | uint256(s.fallbackFee) << FALLBACK_FEE_SHIFT | uint256(s.maxStalenessPeriods)
+            << MAX_STALENESS_SHIFT | (s.hasSwapped ? 1 << HAS_SWAPPED_SHIFT : 0)
+            | (s.onFallback ? 1 << ON_FALLBACK_SHIFT : 0);
+    }
+
+    function _pendingChange(PoolId id) internal view returns (ModelChange memory change) {
+        change = _modelChanges[id];
+        if (change.readyAt == 0) revert NoPendingModel();
+    }
+
+    function _checkModel(uint256 commitment, uint32 poolPeriod) internal view {
+        uint32 modelPeriod = models[commitment].period;
+        if (modelPeriod == 0) revert ModelNotRegistered(commitment);
+        if (modelPeriod != poolPeriod) revert ModelPeriodMismatch(modelPeriod, poolPeriod);
+    }
+
+    function _pendingClose(PoolId id, PoolState memory s) internal view returns (VolatilityOracle.Observation memory) {
+        (, int24 tick,,) = poolManager.getSlot0(id);
+        return _observations[id].next(s.observationCount, s.lastSwapPeriod, tick);
+    }
+
+    /// @dev The pending close counts as soon as its period is over: no later swap can change it (only swaps
+    /// move the price), and it is exactly what the next swap will store.
+    function _features(PoolId id, PoolState memory s, uint32 current, uint32 asOfPeriod)
+        internal
+        view
+        returns (uint256[12] memory, uint256 memo)
+    {
+        return _features(id, s, s.hasSwapped && s.lastSwapPeriod < current, asOfPeriod);
+    }
+
+    function _features(PoolId id, PoolState memory s, bool hasPending, uint32 asOfPeriod)
+        private
+        view
+        returns (uint256[12] memory, uint256 memo)
+    {
+        int24 tick;
+        if (hasPending) (, tick,,) = poolManager.getSlot0(id);
+        return _observations[id].features(
+            s.observationCount, hasPending, s.lastSwapPeriod, tick, asOfPeriod, _windowMemos[id]
+        );
+    }
+
+    function _signals(PoolId id, PoolState memory s, PoolTerms memory t, uint32 current, uint32 asOfPeriod, uint24 fee)
+        internal
+        view
+        returns (uint256[12] memory features, uint256[4] memory signals, uint256 memo)
+    {
+        (features, memo) = _features(id, s, current, asOfPeriod);
+        // in circuit order (SPEC §7)
+        signals[0] = PublicSignals.featureWord0(features);
+        signals[1] = PublicSignals.featureWord1(features, t.poolFeeMin, t.poolFeeMax, s.period, fee);
+        signals[2] = t.commitment;
+        signals[3] = PublicSignals.context(address(this), id, asOfPeriod);
+    }
+}

@@ -1,0 +1,205 @@
+// `provenfee keeper`: validates everything it can at start-up (one line on stderr, non-zero exit),
+// then runs the per-block loop until SIGTERM or SIGINT, after which it exits 0.
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { loadModel, type Model } from "../model/index.ts";
+import { connect, type Clients } from "./chain.ts";
+import { ConfigError, KEEPER_USAGE, loadKeeperConfig, type KeeperConfig } from "./config.ts";
+import { HookClient } from "./hookClient.ts";
+import { KeyError, resolvePrivateKey } from "./keys.ts";
+// Types only: the keeper itself (and TensorFlow.js, snarkjs behind it) loads once the configuration
+// has been checked, so a bad one is refused in a second or two.
+import type { Keeper, ServedPool, FeeProver } from "./keeper.ts";
+import type { TxManager } from "./txmanager.ts";
+import { poolIdOf } from "./localPool.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { Registry, serveMetrics } from "./metrics.ts";
+
+export class StartupError extends Error {}
+
+const firstLine = (e: unknown) => String((e as { shortMessage?: string }).shortMessage ?? (e as Error)?.message ?? e).split("\n")[0]!;
+
+/** Checks the endpoint, the pools and the models against each other; throws a one-line StartupError. */
+export async function resolvePools(config: KeeperConfig, hook: HookClient): Promise<ServedPool[]> {
+  const chainId = await hook.clients.public.getChainId().catch((e: Error) => {
+    throw new StartupError(`${config.rpcUrl}: RPC endpoint unreachable (${firstLine(e)})`);
+  });
+  if (config.chainId !== undefined && chainId !== config.chainId) throw new StartupError(`${config.rpcUrl}: serves chain ${chainId}, the config expects chain ${config.chainId}`);
+  if (chainId !== config.deployment.chainId) throw new StartupError(`${config.rpcUrl}: serves chain ${chainId}, the deployment ${config.deploymentPath} is for chain ${config.deployment.chainId}`);
+  const code = await hook.clients.public.getCode({ address: hook.hook });
+  if (!code || code === "0x") throw new StartupError(`hook ${hook.hook}: no contract at this address on chain ${chainId}`);
+  for (const name of config.poolNames ?? []) {
+    if (!config.deployment.pools.some((p) => p.name === name)) throw new StartupError(`pool ${name}: unknown pool (${config.deploymentPath} lists ${config.deployment.pools.map((p) => p.name).join(", ")})`);
+  }
+  const entries = config.deployment.pools.filter((p) => !config.poolNames || config.poolNames.includes(p.name));
+  const models = new Map<string, Model>();
+  const served: ServedPool[] = [];
+  for (const entry of entries) {
+    const onChain = await hook.poolConfig(entry.key).catch((e) => {
+      const reason = hook.errorName(e);
+      if (reason === undefined && !/revert/i.test(String((e as Error).message))) throw new StartupError(`pool ${entry.name}: cannot read it from hook ${hook.hook} (${firstLine(e)})`);
+      throw new StartupError(`pool ${entry.name} (${poolIdOf(entry.key)}): unknown pool, hook ${hook.hook} has no such pool (${reason ?? "call reverted"})`);
+    });
+    let model = models.get(entry.model);
+    if (!model) {
+      try {
+        model = await loadModel(entry.model);
+      } catch (e) {
+        throw new StartupError(`pool ${entry.name}: ${firstLine(e)}`);
+      }
+      models.set(entry.model, model);
+    }
+    if (onChain.commitment !== model.commitment) {
+      throw new StartupError(`pool ${entry.name}: model ${entry.model} has commitment ${model.file.commitment}, the pool is committed to 0x${onChain.commitment.toString(16).padStart(64, "0")}`);
+    }
+    if (onChain.period !== model.file.period) throw new StartupError(`pool ${entry.name}: period ${onChain.period} differs from the model's ${model.file.period}`);
+    served.push({ name: entry.name, key: entry.key, poolId: poolIdOf(entry.key), model, terms: { poolFeeMin: onChain.poolFeeMin, poolFeeMax: onChain.poolFeeMax, period: onChain.period } });
+  }
+  return served;
+}
+
+export interface RunningKeeper {
+  keeper: Keeper;
+  txm: TxManager;
+  clients: Clients;
+  registry: Registry;
+  backend: string;
+  /** Settles when run() returns (after stop()). */
+  done: Promise<void>;
+  stop(): Promise<void>;
+  metricsServer?: Server;
+  metricsUrl?: string;
+}
+
+export interface StartOptions {
+  /** A prover other than prover/'s (tests wrap the real one to control timing). */
+  prover?: FeeProver;
+  /** Skip the warm-up proof (tests that build many keepers). */
+  warmUp?: boolean;
+}
+
+/** Starts a keeper from parsed configuration; used by the CLI, the tests and the bench. */
+export async function startKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv, log: Logger, options: StartOptions = {}): Promise<RunningKeeper> {
+  const key = resolvePrivateKey(env, config.keystore);
+  const clients = await connect(config.rpcUrl, key, {
+    onStatus: (status) => (status === "open" ? log.info("WebSocket connected", { endpoint: config.rpcUrl }) : log.warn("WebSocket closed; reconnecting", { endpoint: config.rpcUrl })),
+  }).catch((e: Error) => {
+    throw new StartupError(`${config.rpcUrl}: RPC endpoint unreachable (${firstLine(e)})`);
+  });
+  let registryServer: Server | undefined;
+  try {
+    const hook = new HookClient(clients, config.deployment.hook, config.deployment.manager);
+    const pools = await resolvePools(config, hook);
+    // Heavy modules load only once the configuration is known to be good.
+    const [{ Keeper, keeperMetrics, feeProverOf, DEFAULT_SETTINGS }, { TxManager, DEFAULT_FEES }, { selectBackend }] = await Promise.all([
+      import("./keeper.ts"), import("./txmanager.ts"), import("./inference.ts"),
+    ]);
+    const backend = await selectBackend(config.backend).catch((e: Error) => {
+      throw new StartupError(`--backend ${config.backend}: ${firstLine(e)}`);
+    });
+    let prover = options.prover;
+    if (!prover) {
+      const { Prover } = await import("../prover/prover.ts");
+      prover = feeProverOf(await Prover.load());
+    }
+    const registry = new Registry();
+    const metrics = keeperMetrics(registry);
+    const gwei = 1_000_000_000;
+    const txm = new TxManager(clients, {
+      ...DEFAULT_FEES, maxFeePerGasCap: BigInt(Math.round(config.maxFeePerGasGwei * gwei)), priorityFeePerGas: BigInt(Math.round(config.priorityFeeGwei * gwei)),
+      replaceAfterBlocks: config.replaceAfterBlocks,
+    }, log);
+    const keeper = new Keeper(hook, pools, prover, txm, log, metrics, {
+      ...DEFAULT_SETTINGS, feeChangeThreshold: config.feeChangeThreshold, keepAliveMargin: config.keepAlivePeriods, pollIntervalMs: config.pollIntervalMs,
+      shutdownGraceMs: config.shutdownGraceMs, maxBackoffMs: Math.max(DEFAULT_SETTINGS.maxBackoffMs, config.pollIntervalMs),
+    });
+    if (options.warmUp !== false) await keeper.warmUp();
+    const [latest, pending] = await Promise.all([
+      clients.public.getTransactionCount({ address: clients.account.address, blockTag: "latest" }),
+      clients.public.getTransactionCount({ address: clients.account.address, blockTag: "pending" }),
+    ]);
+    if (pending > latest) log.warn("the account has transactions pending from before this start; new ones queue behind them", { account: clients.account.address, pending: pending - latest });
+    log.info("keeper starting", {
+      chainId: clients.chain.id, rpc: config.rpcUrl, mode: clients.ws ? "subscription" : "polling", hook: config.deployment.hook, account: clients.account.address,
+      pools: pools.map((p) => p.name).join(","), backend, threshold: config.feeChangeThreshold, maxFeeGwei: config.maxFeePerGasGwei,
+    });
+    let metricsUrl: string | undefined;
+    if (config.metricsPort !== undefined) {
+      registryServer = await serveMetrics(registry, config.metricsPort, config.metricsHost, () => keeper.health()).catch((e: Error) => {
+        throw new StartupError(`--metrics-port ${config.metricsPort}: cannot listen on ${config.metricsHost} (${firstLine(e)})`);
+      });
+      const port = (registryServer.address() as AddressInfo).port;
+      metricsUrl = `http://${config.metricsHost}:${port}`;
+      log.info("serving /metrics and /healthz", { url: metricsUrl });
+    }
+    const done = keeper.run();
+    let stopped: Promise<void> | undefined;
+    const metricsServer = registryServer;
+    return {
+      keeper, txm, clients, registry, backend, done, metricsServer, metricsUrl,
+      stop() {
+        stopped ??= (async () => {
+          keeper.stop();
+          await done;
+          await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
+          clients.close();
+        })();
+        return stopped;
+      },
+    };
+  } catch (e) {
+    registryServer?.close();
+    clients.close();
+    throw e;
+  }
+}
+
+export async function keeperCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let config: KeeperConfig | "help";
+  try {
+    config = loadKeeperConfig(argv, env);
+  } catch (e) {
+    console.error(`provenfee keeper: ${firstLine(e)}`);
+    return 2;
+  }
+  if (config === "help") {
+    console.log(KEEPER_USAGE);
+    return 0;
+  }
+  const log = createLogger({ format: config.logFormat, level: config.logLevel });
+  // A signal during start-up: stop as soon as the keeper is up (or exit if it never comes up).
+  let signalled: string | undefined;
+  let running: RunningKeeper | undefined;
+  const onSignal = (signal: string) => {
+    if (signalled) {
+      log.warn("second signal; exiting now", { signal });
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    }
+    signalled = signal;
+    log.info("shutting down", { signal, inFlight: running?.txm.inFlight ?? 0 });
+    void running?.stop();
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  try {
+    try {
+      running = await startKeeper(config, env, log);
+    } catch (e) {
+      const known = e instanceof StartupError || e instanceof ConfigError || e instanceof KeyError;
+      console.error(`provenfee keeper: ${known ? (e as Error).message.split("\n")[0] : firstLine(e)}`);
+      return 1;
+    }
+    if (signalled) void running.stop();
+    await running.done;
+    await running.stop();
+    const { Prover } = await import("../prover/prover.ts");
+    await Prover.shutdown();
+    log.info("keeper stopped", { signal: signalled ?? null });
+    // Everything is closed; should a library still hold the event loop, do not hang the operator.
+    setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref();
+    return 0;
+  } finally {
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+  }
+}

@@ -1,0 +1,615 @@
+// The per-block loop: for every served pool whose latest completed period is newer than its last
+// update, read the hook's own features, run the model, prove it, and submit `updateFee`. The chain
+// is the arbiter: several keepers may serve one pool, and a revert saying another one was first is
+// an ordinary outcome, not a failure.
+//
+// Every decision is pinned to one block (its number and hash: the "basis"). A reorg that orphans the
+// basis voids everything derived from it: decisions are re-made on the new chain, a proof still in
+// the making is discarded, and a transaction already sent is cancelled (txmanager.ts).
+import { EventEmitter } from "node:events";
+import { encodeFunctionData, type Hex, type Block } from "viem";
+import { evaluateFixed, type Model, type PoolTerms } from "../model/index.ts";
+import type { HookClient, PoolState } from "./hookClient.ts";
+import type { PoolKey } from "./localPool.ts";
+import type { Logger } from "./log.ts";
+import type { Registry, Counter, Histogram, Gauge } from "./metrics.ts";
+import { inferBatch, type InferenceJob } from "./inference.ts";
+import { FeeCapError, type BlockRef, type Head, type TxManager, type TxOutcome } from "./txmanager.ts";
+
+export interface ProvenFee {
+  fee: number;
+  a: [bigint, bigint];
+  b: [[bigint, bigint], [bigint, bigint]];
+  c: [bigint, bigint];
+  witnessMs: number;
+  proofMs: number;
+}
+
+/** What the keeper needs of `prover/`: a proof that `model` outputs a fee on these features. */
+export interface FeeProver {
+  prove(model: Model, features: bigint[], terms: PoolTerms, context: bigint): Promise<ProvenFee>;
+}
+
+export interface ServedPool {
+  name: string;
+  key: PoolKey;
+  poolId: Hex;
+  model: Model;
+  terms: PoolTerms;
+}
+
+export interface KeeperSettings {
+  /** Do not spend gas on an update that moves the fee by less than this many pips. */
+  feeChangeThreshold: number;
+  /** Update anyway when the pool would fall back to its fallback fee within this many periods. */
+  keepAliveMargin: number;
+  /** Milliseconds between polls for a new block when the endpoint offers no subscription. */
+  pollIntervalMs: number;
+  /** With a new-heads subscription, poll anyway this often (a missed notification costs at most this). */
+  heartbeatMs: number;
+  /** Longest wait between retries while the endpoint is unreachable. */
+  maxBackoffMs: number;
+  /** On stop, how long to keep watching transactions already sent before abandoning them. */
+  shutdownGraceMs: number;
+  /** /healthz reports unhealthy when no new block arrived for this long. */
+  staleAfterMs: number;
+}
+
+export const DEFAULT_SETTINGS: KeeperSettings = {
+  feeChangeThreshold: 1, keepAliveMargin: 2, pollIntervalMs: 500, heartbeatMs: 5000, maxBackoffMs: 5000, shutdownGraceMs: 10_000, staleAfterMs: 60_000,
+};
+
+export interface UpdateTimings {
+  /** Reading the pool's state, features, current fee and context at the block. */
+  readMs: number;
+  /** The batched float inference over every pool updated at this block. */
+  inferenceMs: number;
+  /** Waiting for earlier pools' proofs of the same block (one prover, one proof at a time). */
+  queueMs: number;
+  witnessMs: number;
+  proofMs: number;
+  /** Orphan check and simulation (eth_call), signing, eth_sendRawTransaction. */
+  sendMs: number;
+  /** From having the block in hand to the signed transaction accepted by the node. */
+  totalMs: number;
+}
+
+export interface UpdateReport {
+  pool: string;
+  block: bigint;
+  blockHash: Hex;
+  asOfPeriod: number;
+  features: bigint[];
+  forecastY: number;
+  floatFee: number;
+  fee: number;
+  previousFee: number;
+  timings: UpdateTimings;
+  /** Date.now() when the keeper had the block in hand, and when the node accepted the transaction. */
+  seenAt: number;
+  sentAt: number;
+  hash: Hex;
+  nonce: number;
+}
+
+export interface KeeperMetrics {
+  blocksSeen: Counter;
+  proofsMade: Counter;
+  provingSeconds: Histogram;
+  updateLatencySeconds: Histogram;
+  updatesSent: Counter;
+  updatesLanded: Counter;
+  updatesFailed: Counter;
+  updatesSkipped: Counter;
+  lostRaces: Counter;
+  gasSpent: Counter;
+  rpcErrors: Counter;
+  rpcUp: Gauge;
+  reorgs: Counter;
+  txReplacements: Counter;
+  txRebroadcasts: Counter;
+  txCancellations: Counter;
+  pendingTransactions: Gauge;
+  lastBlock: Gauge;
+  poolFee: Gauge;
+  poolLastUpdatePeriod: Gauge;
+}
+
+export function keeperMetrics(registry: Registry): KeeperMetrics {
+  return {
+    blocksSeen: registry.counter("provenfee_blocks_seen_total", "New blocks the keeper processed"),
+    proofsMade: registry.counter("provenfee_proofs_made_total", "Proofs generated"),
+    provingSeconds: registry.histogram("provenfee_proving_seconds", "Witness plus proof time per update", [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10]),
+    updateLatencySeconds: registry.histogram("provenfee_update_latency_seconds", "From having the block that closes a period to the signed update accepted by the node", [0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10]),
+    updatesSent: registry.counter("provenfee_updates_sent_total", "updateFee transactions sent"),
+    updatesLanded: registry.counter("provenfee_updates_landed_total", "updateFee transactions mined successfully"),
+    updatesFailed: registry.counter("provenfee_updates_failed_total", "updateFee transactions that reverted, were abandoned or could not be sent"),
+    updatesSkipped: registry.counter("provenfee_updates_skipped_total", "Periods skipped because the proven fee would not change enough"),
+    lostRaces: registry.counter("provenfee_updates_lost_race_total", "Periods another keeper updated first"),
+    gasSpent: registry.counter("provenfee_gas_spent_total", "Gas used by the keeper's mined transactions"),
+    rpcErrors: registry.counter("provenfee_rpc_errors_total", "Failed calls to the RPC endpoint"),
+    rpcUp: registry.gauge("provenfee_rpc_up", "1 while the RPC endpoint answers, 0 during an outage"),
+    reorgs: registry.counter("provenfee_reorgs_total", "Chain reorganizations seen"),
+    txReplacements: registry.counter("provenfee_tx_replacements_total", "Transactions re-sent with higher fees (stuck, or dropped and underpriced)"),
+    txRebroadcasts: registry.counter("provenfee_tx_rebroadcasts_total", "Transactions the mempool dropped and the keeper re-sent"),
+    txCancellations: registry.counter("provenfee_tx_cancellations_total", "Transactions cancelled because a reorg orphaned the block they were derived from"),
+    pendingTransactions: registry.gauge("provenfee_pending_transactions", "Transactions sent and not yet mined"),
+    lastBlock: registry.gauge("provenfee_last_block", "Number of the last block processed"),
+    poolFee: registry.gauge("provenfee_pool_fee_pips", "The pool's LP fee as last read, in pips"),
+    poolLastUpdatePeriod: registry.gauge("provenfee_pool_last_update_period", "The as-of period of the pool's last accepted update"),
+  };
+}
+
+interface Candidate {
+  pool: ServedPool;
+  state: PoolState;
+  asOfPeriod: number;
+  features: bigint[];
+  previousFee: number;
+  context: bigint;
+  readMs: number;
+  /** Nonce of this pool's pending update for an older period, which the new one replaces. */
+  supersedes?: number;
+}
+
+/** Gas limit of a pool's first update, before any receipt tells what it really uses (about 300k). */
+export const FIRST_UPDATE_GAS = 1_000_000n;
+
+const firstLine = (e: unknown) => String((e as { shortMessage?: string }).shortMessage ?? (e as Error)?.message ?? e).split("\n")[0]!;
+
+/** Errors that mean the endpoint is unreachable (as opposed to answering with an error). */
+export function isConnectionError(e: unknown): boolean {
+  for (let x = e as { name?: string; message?: string; code?: string; cause?: unknown } | undefined, i = 0; x && i < 8; x = x.cause as typeof x, i++) {
+    if (/HttpRequestError|SocketClosedError|WebSocketRequestError|TimeoutError/.test(x.name ?? "")) return true;
+    if (/ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|fetch failed|socket has been closed|other side closed/i.test(`${x.code ?? ""} ${x.message ?? ""}`)) return true;
+  }
+  return false;
+}
+
+/**
+ * Events: "block" (each new head), "reorg" ({forkPoint, voided}), "sent" (UpdateReport), "landed"
+ * (UpdateReport & {gasUsed, minedIn}), "skipped", "lost", "failed", "outage", "recovered".
+ */
+export class Keeper extends EventEmitter {
+  /** Hashes of the blocks processed, by number: the chain as this keeper last knew it. */
+  private recent = new Map<bigint, Hex>();
+  private head?: BlockRef;
+  /** Per pool, the as-of period already decided (updated, skipped, or lost to another keeper). */
+  private decided = new Map<Hex, number>();
+  private stopping = false;
+  private wake?: () => void;
+  private headSignalled = false;
+  private outageSince?: number;
+  private lastError?: string;
+  private lastBlockAt = 0;
+  private outstanding = new Set<Promise<unknown>>();
+  private subscribed = false;
+  private subscribeFailedLogged = false;
+  /** Per pool, the most gas a mined update used. */
+  private gasUsed = new Map<Hex, bigint>();
+  private unsubscribe?: () => Promise<void>;
+
+  constructor(
+    private hook: HookClient,
+    private pools: ServedPool[],
+    private prover: FeeProver,
+    private txm: TxManager,
+    private log: Logger,
+    private metrics: KeeperMetrics,
+    private settings: KeeperSettings = DEFAULT_SETTINGS,
+  ) {
+    super();
+    // A dropped WebSocket is an outage now, not at the next heartbeat.
+    hook.clients.ws?.on("close", () => this.wake?.());
+    txm.on("replaced", (e: { why: string }) => {
+      if (e.why !== "superseded") metrics.txReplacements.inc();
+    });
+    txm.on("resent", () => metrics.txRebroadcasts.inc());
+    txm.on("cancelled", () => metrics.txCancellations.inc());
+    txm.on("mined", (e: { kind: string; receipt: { gasUsed: bigint } }) => {
+      if (e.kind === "cancel") metrics.gasSpent.inc({ pool: "none" }, Number(e.receipt.gasUsed));
+    });
+  }
+
+  get servedPools(): readonly ServedPool[] {
+    return this.pools;
+  }
+
+  health(): { ok: boolean; detail: Record<string, unknown> } {
+    const ageMs = this.lastBlockAt ? Date.now() - this.lastBlockAt : null;
+    const rpc = this.outageSince === undefined ? "up" : "down";
+    const ok = this.lastBlockAt > 0 && rpc === "up" && ageMs !== null && ageMs < this.settings.staleAfterMs && !this.stopping;
+    return {
+      ok,
+      detail: {
+        rpc, lastBlock: this.head ? Number(this.head.number) : null, lastBlockAgeMs: ageMs, lastError: this.lastError ?? null,
+        inFlight: this.txm.inFlight, pools: this.pools.length, subscribed: this.subscribed, stopping: this.stopping,
+      },
+    };
+  }
+
+  /** Stops taking new work; run() then waits (up to shutdownGraceMs) for transactions already sent. */
+  stop(): void {
+    this.stopping = true;
+    this.wake?.();
+  }
+
+  get stopped(): boolean {
+    return this.stopping;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopping || this.headSignalled) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(t);
+        if (self.wake === done) self.wake = undefined;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  /** A warm prover and inference backend, so the first update is as fast as the rest. */
+  async warmUp(): Promise<void> {
+    const zero = Array.from({ length: 12 }, () => 0n);
+    inferBatch(this.pools.map((p) => ({ model: p.model, features: zero, terms: p.terms })));
+    const first = this.pools[0];
+    if (first) await this.prover.prove(first.model, zero, first.terms, 1n);
+  }
+
+  private async subscribe(): Promise<void> {
+    const ws = this.hook.clients.ws;
+    if (!ws || this.subscribed) return;
+    try {
+      this.unsubscribe = await ws.subscribe(["newHeads"], () => {
+        this.headSignalled = true;
+        this.wake?.();
+      });
+      this.subscribed = true;
+      this.log.info("subscribed to new heads", { endpoint: ws.url });
+    } catch (e) {
+      if (!this.subscribeFailedLogged) this.log.warn("new-heads subscription failed; polling until it succeeds", { error: firstLine(e) });
+      this.subscribeFailedLogged = true;
+      if (isConnectionError(e)) throw e;
+    }
+  }
+
+  async run(): Promise<void> {
+    let backoff = this.settings.pollIntervalMs;
+    while (!this.stopping) {
+      this.headSignalled = false;
+      try {
+        await this.subscribe();
+        const block = await this.hook.clients.public.getBlock({ blockTag: "latest" });
+        this.onReachable();
+        backoff = this.settings.pollIntervalMs;
+        if (!this.head || block.hash !== this.head.hash) await this.onBlock(block);
+        this.lastError = undefined;
+      } catch (e) {
+        this.metrics.rpcErrors.inc();
+        this.lastError = firstLine(e);
+        if (isConnectionError(e)) {
+          this.onUnreachable();
+          await this.sleep(backoff);
+          backoff = Math.min(backoff * 2, this.settings.maxBackoffMs);
+          continue;
+        }
+        this.log.error("block processing failed; retrying on the next block", { error: this.lastError });
+      }
+      await this.sleep(this.subscribed && this.hook.clients.ws?.connected ? this.settings.heartbeatMs : this.settings.pollIntervalMs);
+    }
+    await this.drain();
+    await this.unsubscribe?.().catch(() => undefined);
+  }
+
+  private onUnreachable(): void {
+    this.metrics.rpcUp.set(0);
+    if (this.outageSince !== undefined) return;
+    this.outageSince = Date.now();
+    this.log.warn("RPC endpoint unreachable; retrying", { error: this.lastError });
+    this.emit("outage", { error: this.lastError });
+  }
+
+  private onReachable(): void {
+    this.metrics.rpcUp.set(1);
+    if (this.outageSince === undefined) return;
+    const downForMs = Date.now() - this.outageSince;
+    this.outageSince = undefined;
+    this.log.info("RPC endpoint reachable again", { downForMs });
+    this.emit("recovered", { downForMs });
+  }
+
+  /** After stop(): keeps settling what was sent until nothing is in flight or the grace period ends. */
+  private async drain(): Promise<void> {
+    const deadline = Date.now() + this.settings.shutdownGraceMs;
+    if (this.txm.inFlight > 0) this.log.info("waiting for transactions in flight", { inFlight: this.txm.inFlight, graceMs: this.settings.shutdownGraceMs });
+    while (this.txm.inFlight > 0 && Date.now() < deadline) {
+      try {
+        const block = await this.hook.clients.public.getBlock({ blockTag: "latest" });
+        if (!this.head || block.hash !== this.head.hash) {
+          this.head = { number: block.number!, hash: block.hash! };
+          await this.txm.onBlock({ number: block.number!, baseFeePerGas: block.baseFeePerGas });
+        }
+      } catch {
+        // unreachable: the deadline decides
+      }
+      await new Promise((r) => setTimeout(r, Math.max(0, Math.min(this.settings.pollIntervalMs, deadline - Date.now()))));
+    }
+    if (this.txm.inFlight > 0) {
+      this.log.warn("abandoning transactions still in flight", { inFlight: this.txm.inFlight });
+      this.txm.abandonAll("keeper stopped");
+    }
+    await Promise.allSettled([...this.outstanding]);
+  }
+
+  private async canonicalHash(number: bigint): Promise<Hex | undefined> {
+    return (await this.hook.clients.public.getBlock({ blockNumber: number }).catch(() => undefined))?.hash ?? undefined;
+  }
+
+  /** The first block number that is no longer on the chain this keeper knew, or undefined if none. */
+  private async forkPointOf(block: Block): Promise<bigint | undefined> {
+    const number = block.number!;
+    if (!this.head) return undefined;
+    const known = this.recent.get(number);
+    if (known === block.hash) return number < this.head.number ? number + 1n : undefined; // the head went back
+    let from: bigint;
+    if (known !== undefined) from = number - 1n; // same height, other block
+    else {
+      const parent = this.recent.get(number - 1n);
+      if (parent !== undefined) {
+        if (parent === block.parentHash) return undefined;
+        from = number - 2n;
+      } else {
+        // Blocks were skipped (slow keeper, or an outage): is the last one we knew still canonical?
+        if ((await this.canonicalHash(this.head.number)) === this.head.hash) return undefined;
+        from = this.head.number - 1n;
+      }
+    }
+    const lowest = [...this.recent.keys()].reduce((a, b) => (a < b ? a : b), number);
+    for (let n = from < this.head.number ? from : this.head.number; n >= lowest; n--) {
+      const mine = this.recent.get(n);
+      if (mine === undefined) continue;
+      if ((await this.canonicalHash(n)) === mine) return n + 1n;
+    }
+    return lowest;
+  }
+
+  private async handleReorg(forkPoint: bigint, block: Block): Promise<void> {
+    this.metrics.reorgs.inc();
+    this.log.warn("chain reorganization: re-deriving observations, decisions and pending transactions", {
+      forkPoint, depth: this.head ? Number(this.head.number - forkPoint + 1n) : 0, newHead: block.number, hash: block.hash,
+    });
+    for (const n of [...this.recent.keys()]) if (n >= forkPoint) this.recent.delete(n);
+    // Decisions rest on features read from blocks that may be gone: make them again.
+    this.decided.clear();
+    const voided = await this.txm.onReorg(forkPoint, { number: block.number!, baseFeePerGas: block.baseFeePerGas });
+    this.emit("reorg", { forkPoint, voided });
+  }
+
+  /** Processes one new head: reorg check, transaction upkeep, then each pool's update for the period just closed. */
+  async onBlock(block: Block): Promise<void> {
+    const seenAt = Date.now();
+    const seenPerf = performance.now();
+    const number = block.number!;
+    const basis: BlockRef = { number, hash: block.hash! };
+    const head: Head = { number, baseFeePerGas: block.baseFeePerGas };
+    const forkPoint = await this.forkPointOf(block);
+    if (forkPoint !== undefined) await this.handleReorg(forkPoint, block);
+    this.recent.set(number, block.hash!);
+    for (const n of this.recent.keys()) if (n < number - 128n) this.recent.delete(n);
+    this.head = basis;
+    this.metrics.blocksSeen.inc();
+    this.metrics.lastBlock.set(Number(number));
+    this.lastBlockAt = Date.now();
+    this.emit("block", { number, hash: block.hash, timestamp: block.timestamp });
+
+    // Receipts, re-broadcasts and bumps run alongside this block's reads.
+    const upkeep = this.txm.onBlock(head).catch((e) => {
+      this.metrics.rpcErrors.inc();
+      this.log.warn("transaction upkeep failed", { error: firstLine(e) });
+    });
+    const timestamp = Number(block.timestamp);
+    const reads = await Promise.all(this.pools.map((pool) => this.readPool(pool, number, timestamp)));
+    await upkeep;
+    this.metrics.pendingTransactions.set(this.txm.inFlight);
+
+    const pending = this.txm.pending().filter((p) => p.kind === "call");
+    const candidates: Candidate[] = [];
+    for (const read of reads) {
+      if (!read) continue;
+      const inFlight = pending.find((p) => p.meta.poolId === read.pool.poolId);
+      if (inFlight && (inFlight.meta.asOfPeriod as number) >= read.asOfPeriod) continue;
+      candidates.push({ ...read, supersedes: inFlight?.nonce });
+    }
+    if (candidates.length === 0) return;
+
+    const t1 = performance.now();
+    const jobs: InferenceJob[] = candidates.map((c) => ({ model: c.pool.model, features: c.features, terms: c.pool.terms }));
+    const inferred = inferBatch(jobs);
+    const inferenceMs = performance.now() - t1;
+
+    const queueStart = performance.now();
+    for (const [i, c] of candidates.entries()) {
+      if (this.stopping) {
+        this.log.info("shutting down: not proving", { pool: c.pool.name, asOfPeriod: c.asOfPeriod });
+        break;
+      }
+      const fixed = evaluateFixed(c.pool.model.network, c.pool.model.file.policy, c.features, c.pool.terms);
+      const float = inferred[i]!;
+      if (Math.abs(fixed.fee - float.fee) > 1) {
+        this.log.error("float inference and fixed-point fee disagree by more than 1 pip", { pool: c.pool.name, fixed: fixed.fee, float: float.fee });
+      }
+      const current = c.asOfPeriod + 1;
+      const nearFallback = current + this.settings.keepAliveMargin >= c.state.liveUntil;
+      if (!c.state.onFallback && !nearFallback && Math.abs(fixed.fee - c.previousFee) < this.settings.feeChangeThreshold) {
+        this.decided.set(c.pool.poolId, c.asOfPeriod);
+        this.metrics.updatesSkipped.inc({ pool: c.pool.name });
+        this.log.debug("fee unchanged; not updating", { pool: c.pool.name, asOfPeriod: c.asOfPeriod, fee: fixed.fee, previousFee: c.previousFee });
+        this.emit("skipped", { pool: c.pool.name, asOfPeriod: c.asOfPeriod, fee: fixed.fee, previousFee: c.previousFee });
+        continue;
+      }
+      const queueMs = performance.now() - queueStart;
+      this.log.debug("proving", { pool: c.pool.name, asOfPeriod: c.asOfPeriod, block: number });
+      let proven: ProvenFee;
+      try {
+        proven = await this.prover.prove(c.pool.model, c.features, c.pool.terms, c.context);
+      } catch (e) {
+        this.metrics.updatesFailed.inc({ pool: c.pool.name, reason: "proof" });
+        this.log.error("proving failed", { pool: c.pool.name, asOfPeriod: c.asOfPeriod, error: firstLine(e) });
+        continue;
+      }
+      this.metrics.proofsMade.inc({ pool: c.pool.name });
+      this.metrics.provingSeconds.observe((proven.witnessMs + proven.proofMs) / 1000);
+      if (this.stopping) {
+        this.log.info("shutting down: proof discarded", { pool: c.pool.name, asOfPeriod: c.asOfPeriod });
+        break;
+      }
+      // Send before the next proof: proving takes both cores, and a send squeezed between its
+      // threads takes ten times as long as one on an idle machine.
+      await this.submit(c, basis, head, proven, float.y, float.fee, { readMs: c.readMs, inferenceMs, queueMs, witnessMs: proven.witnessMs, proofMs: proven.proofMs }, seenAt, seenPerf);
+    }
+  }
+
+  /** The pool's reads at this block, or undefined when its latest completed period needs nothing. */
+  private async readPool(pool: ServedPool, number: bigint, timestamp: number): Promise<Omit<Candidate, "supersedes"> | undefined> {
+    const t0 = performance.now();
+    const period = pool.terms.period;
+    const asOfPeriod = Math.floor(timestamp / period) - 1;
+    const settled = (this.decided.get(pool.poolId) ?? -1) >= asOfPeriod;
+    // Speculatively read everything at once when this period is still open for us: one round trip.
+    const [state, features, previousFee, context] = await Promise.all([
+      this.hook.poolState(pool.key, number),
+      settled ? undefined : this.hook.featuresAsOf(pool.key, asOfPeriod, number),
+      this.hook.lpFee(pool.key, number),
+      settled ? undefined : this.hook.contextOf(pool.key, asOfPeriod, number),
+    ]);
+    this.metrics.poolFee.set(previousFee, { pool: pool.name });
+    this.metrics.poolLastUpdatePeriod.set(state.lastUpdatePeriod, { pool: pool.name });
+    if (settled || asOfPeriod <= state.lastUpdatePeriod || !features || context === undefined) return undefined;
+    return { pool, state, asOfPeriod, features, previousFee, context, readMs: performance.now() - t0 };
+  }
+
+  /** Gas limit for updateFee: 1.5 x the most a mined update of this pool used (unused gas is not paid for). */
+  private gasLimitFor(pool: ServedPool): bigint {
+    const seen = this.gasUsed.get(pool.poolId);
+    return seen ? (seen * 3n) / 2n : FIRST_UPDATE_GAS;
+  }
+
+  private updateCalldata(pool: ServedPool, asOfPeriod: number, proven: Pick<ProvenFee, "fee" | "a" | "b" | "c">): Hex {
+    return encodeFunctionData({ abi: this.hook.abi, functionName: "updateFee", args: [pool.key, asOfPeriod, proven.fee, proven.a, proven.b, proven.c] });
+  }
+
+  private async submit(
+    c: Candidate, basis: BlockRef, head: Head, proven: ProvenFee, forecastY: number, floatFee: number,
+    timings: Omit<UpdateTimings, "sendMs" | "totalMs">, seenAt: number, seenPerf: number,
+  ): Promise<void> {
+    const { pool, asOfPeriod, features } = c;
+    const t0 = performance.now();
+    try {
+      const data = this.updateCalldata(pool, asOfPeriod, proven);
+      // Nothing goes out on features read from a block that is no longer canonical, and nothing that
+      // the chain would refuse: one eth_call simulates the update on the latest state (a full gas
+      // estimate re-executes the pairing check a dozen times; the gas limit comes from experience).
+      const [canonical, simulation] = await Promise.all([
+        this.canonicalHash(basis.number),
+        this.hook.clients.public.call({ account: this.hook.clients.account, to: this.hook.hook, data }).then(() => undefined, (e: unknown) => e ?? new Error("reverted")),
+      ]);
+      if (canonical !== basis.hash) {
+        this.log.warn("block orphaned while proving; proof discarded", { pool: pool.name, block: basis.number, asOfPeriod });
+        this.emit("discarded", { pool: pool.name, asOfPeriod, block: basis.number });
+        return;
+      }
+      if (simulation) {
+        if (isConnectionError(simulation)) throw simulation;
+        this.onRevert(pool, asOfPeriod, simulation, "simulation");
+        return;
+      }
+      const gas = this.gasLimitFor(pool);
+      const sent = await this.txm.send(`${pool.name}@${asOfPeriod}`, { to: this.hook.hook, data, gas }, {
+        basis, head, meta: { pool: pool.name, poolId: pool.poolId, asOfPeriod, fee: proven.fee }, replaceNonce: c.supersedes,
+      });
+      const sendMs = performance.now() - t0;
+      const totalMs = performance.now() - seenPerf;
+      this.metrics.updatesSent.inc({ pool: pool.name });
+      this.metrics.updateLatencySeconds.observe(totalMs / 1000);
+      const report: UpdateReport = {
+        pool: pool.name, block: basis.number, blockHash: basis.hash, asOfPeriod, features, forecastY, floatFee, fee: proven.fee, previousFee: c.previousFee,
+        timings: { ...timings, sendMs, totalMs }, seenAt, sentAt: Date.now(), hash: sent.hash, nonce: sent.nonce,
+      };
+      this.emit("sent", report);
+      const settled = sent.outcome.then((outcome) => this.onOutcome(pool, asOfPeriod, outcome, report, data));
+      this.outstanding.add(settled);
+      void settled.finally(() => this.outstanding.delete(settled));
+    } catch (e) {
+      if (isConnectionError(e)) this.metrics.rpcErrors.inc();
+      const reason = e instanceof FeeCapError ? "fee-cap" : "send";
+      this.metrics.updatesFailed.inc({ pool: pool.name, reason });
+      this.log.error("could not send updateFee", { pool: pool.name, asOfPeriod, error: firstLine(e) });
+      this.emit("failed", { pool: pool.name, asOfPeriod, reason, error: firstLine(e) });
+    }
+  }
+
+  private async onOutcome(pool: ServedPool, asOfPeriod: number, outcome: TxOutcome, report: UpdateReport, data: Hex): Promise<void> {
+    if (outcome.status === "mined") {
+      const used = outcome.receipt.gasUsed;
+      if (used > (this.gasUsed.get(pool.poolId) ?? 0n)) this.gasUsed.set(pool.poolId, used);
+    }
+    if (outcome.status === "mined" && outcome.receipt.status === "success") {
+      this.decided.set(pool.poolId, Math.max(asOfPeriod, this.decided.get(pool.poolId) ?? -1));
+      this.metrics.updatesLanded.inc({ pool: pool.name });
+      this.metrics.gasSpent.inc({ pool: pool.name }, Number(outcome.receipt.gasUsed));
+      this.log.info("fee updated", { pool: pool.name, asOfPeriod, fee: report.fee, previousFee: report.previousFee, gasUsed: outcome.receipt.gasUsed, block: outcome.receipt.blockNumber, hash: outcome.receipt.transactionHash });
+      this.emit("landed", { ...report, gasUsed: outcome.receipt.gasUsed, minedIn: outcome.receipt.blockNumber, minedHash: outcome.receipt.transactionHash });
+      return;
+    }
+    if (outcome.status === "mined") {
+      this.metrics.gasSpent.inc({ pool: pool.name }, Number(outcome.receipt.gasUsed));
+      // Replay the call on the state the block left for the reason: usually another keeper landed first.
+      const reason = await this.hook.clients.public
+        .call({ account: this.hook.clients.account, to: this.hook.hook, data, blockNumber: outcome.receipt.blockNumber })
+        .then(() => "unknown", (e) => this.hook.errorName(e) ?? "unknown");
+      this.onRevert(pool, asOfPeriod, reason, "transaction");
+      return;
+    }
+    if (outcome.reason.startsWith("superseded")) {
+      this.log.info("update superseded by a newer period's before it was mined", { pool: pool.name, asOfPeriod, reason: outcome.reason });
+      return;
+    }
+    this.metrics.updatesFailed.inc({ pool: pool.name, reason: "abandoned" });
+    this.log.warn("update abandoned", { pool: pool.name, asOfPeriod, reason: outcome.reason });
+    this.emit("failed", { pool: pool.name, asOfPeriod, reason: "abandoned", error: outcome.reason });
+  }
+
+  private onRevert(pool: ServedPool, asOfPeriod: number, error: unknown, stage: "simulation" | "transaction"): void {
+    const name = typeof error === "string" ? error : this.hook.errorName(error);
+    if (name === "PeriodNotNewer") {
+      // Another keeper updated this period (or a later one) first: nothing more to spend on it.
+      this.decided.set(pool.poolId, Math.max(asOfPeriod, this.decided.get(pool.poolId) ?? -1));
+      this.metrics.lostRaces.inc({ pool: pool.name });
+      this.log.info("another keeper updated first; standing down for this period", { pool: pool.name, asOfPeriod, stage });
+      this.emit("lost", { pool: pool.name, asOfPeriod, stage });
+      return;
+    }
+    // A refusal the next block cannot change for this period (or a bug): do not retry the period.
+    if (name && ["PeriodTooOld", "PeriodNotCompleted", "InvalidProof", "FeeOutOfBounds", "UnknownPool"].includes(name)) {
+      this.decided.set(pool.poolId, Math.max(asOfPeriod, this.decided.get(pool.poolId) ?? -1));
+    }
+    this.metrics.updatesFailed.inc({ pool: pool.name, reason: name ?? "unknown" });
+    const level = name === "InvalidProof" || name === "FeeOutOfBounds" ? "error" : "warn";
+    this.log[level]("updateFee refused", { pool: pool.name, asOfPeriod, stage, reason: name ?? firstLine(error) });
+    this.emit("failed", { pool: pool.name, asOfPeriod, reason: name ?? "unknown", stage });
+  }
+}
+
+/** Adapts prover/'s Prover to what the keeper needs. */
+export function feeProverOf(prover: { prove(model: Model, features: readonly bigint[], terms: PoolTerms, context: bigint): Promise<{ fee: number; calldata: { a: [bigint, bigint]; b: [[bigint, bigint], [bigint, bigint]]; c: [bigint, bigint] }; timings: { witnessMs: number; proofMs: number } }> }): FeeProver {
+  return {
+    async prove(model, features, terms, context) {
+      const r = await prover.prove(model, features, terms, context);
+      return { fee: r.fee, a: r.calldata.a, b: r.calldata.b, c: r.calldata.c, witnessMs: r.timings.witnessMs, proofMs: r.timings.proofMs };
+    },
+  };
+}

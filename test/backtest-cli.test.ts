@@ -1,0 +1,175 @@
+import { describe, expect, it, beforeAll } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { loadModel } from "../model/index.ts";
+import { loadMinuteBarsFull, loadPoolEvents, loadReference } from "../backtest/data.ts";
+import { parseArgs } from "../backtest/cli.ts";
+
+const MAINNET = "data/swaps-usdc-weth/ethereum-0x88e6-usdc-weth-005-2024-01-05.tick.csv.gz";
+const MAINNET_NOV = "data/swaps-usdc-weth/ethereum-0x88e6-usdc-weth-005-2023-11-10.tick.csv.gz";
+
+function cli(args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(
+    process.execPath,
+    ["--import", "tsx", "--input-type=module", "-e", "import { backtestCommand } from './backtest/cli.ts'; process.exitCode = await backtestCommand(process.argv.slice(1));", "--", ...args],
+    { encoding: "utf8", timeout: 120_000 },
+  );
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+let dir: string;
+let rows: string[];
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), "backtest-cli-"));
+  rows = gunzipSync(readFileSync(MAINNET)).toString("utf8").trim().split("\n").slice(0, 400);
+});
+
+/** A copy of the first rows of the mainnet day, with `edit` applied to the data lines. */
+function variant(name: string, edit: (lines: string[]) => string[]): string {
+  const f = path.join(dir, `ethereum-0x88e6-usdc-weth-005-2024-01-05.${name}.tick.csv`);
+  writeFileSync(f, edit(rows.slice()).join("\n") + "\n");
+  return f;
+}
+
+describe("provenfee backtest (CLI)", () => {
+  it("--help exits 0; usage errors exit 2 with one line", () => {
+    const h = cli(["--help"]);
+    expect(h.code).toBe(0);
+    expect(h.stdout).toContain("--counterfactual");
+    const u = cli(["--swaps"]);
+    expect(u.code).toBe(2);
+    expect(u.stderr.trim().split("\n")).toHaveLength(1);
+    expect(() => parseArgs(["--frobnicate"])).toThrow(/unknown option/);
+    expect(() => parseArgs(["--simulate", "--counterfactual", "maybe"])).toThrow(/same or resize/);
+    expect(() => parseArgs(["--swaps", "x", "--bars", "y"])).toThrow(/one data source/);
+    expect(() => parseArgs(["--swaps", "x", "--quote", "2"])).toThrow(/0 or 1/);
+  });
+
+  it("--json prints exactly one object with the fields the issue fixes, and writes JSON, CSV, HTML and PNGs", () => {
+    const out = path.join(dir, "out-json");
+    const r = cli(["--swaps", MAINNET, "--model", "model/default-model.json", "--json", "--out", out]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    const j = JSON.parse(lines[0]!);
+    expect(j.swaps).toBeGreaterThan(6000);
+    expect(typeof j.from).toBe("string");
+    expect(typeof j.to).toBe("string");
+    const names = j.policies.map((p: { name: string }) => p.name);
+    expect(names).toEqual(["static-1bp", "static-5bp", "static-30bp", "static-100bp", "ewma-vol-hl30", "model", "perfect-foresight"]);
+    for (const p of j.policies) {
+      for (const k of ["name", "feeRevenue", "lvr", "netPnl", "recapture", "volumeRetained", "meanFeePips"]) expect(p, k).toHaveProperty(k);
+      expect(p.netPnl).toBeCloseTo(p.feeRevenue - p.lvr, 6);
+    }
+    for (const f of ["backtest.json", "policies.csv", "hourly.csv", "report.html", "fee.png", "cumulative-net-pnl.png", "forecast-vs-realized.png"]) expect(existsSync(path.join(out, f)), f).toBe(true);
+    const csv = readFileSync(path.join(out, "policies.csv"), "utf8").trim().split("\n");
+    expect(csv).toHaveLength(8);
+  });
+
+  it.skipIf(spawnSync("chromium", ["--version"]).status !== 0)("the HTML report renders in headless Chromium with its three plots", () => {
+    const out = path.join(dir, "out-html");
+    const r = cli(["--swaps", MAINNET, "--from", "2024-01-05T00:00", "--to", "2024-01-05T06:00", "--quiet", "--out", out]);
+    expect(r.code, r.stderr).toBe(0);
+    const html = path.join(out, "report.html");
+    const dom = spawnSync("chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000", "--dump-dom", `file://${path.resolve(html)}`], { encoding: "utf8", timeout: 60_000 });
+    expect(dom.stdout).toContain('data-plots-loaded="3"');
+    for (const id of ["plot-fee", "plot-cumulative-net-pnl", "plot-forecast-vs-realized"]) expect(dom.stdout).toContain(`id="${id}"`);
+    // Self-contained: nothing to fetch.
+    expect(readFileSync(html, "utf8")).not.toMatch(/(src|href)="(https?:)?\/\//);
+  });
+
+  it("bad input: a one-line error naming file, row and field, exit 1", () => {
+    const err = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return (e as Error).message;
+      }
+      throw new Error("expected an error");
+    };
+    const unsorted = variant("unsorted", (l) => [l[0]!, l[2]!, l[1]!, ...l.slice(3)]);
+    expect(err(() => loadPoolEvents(unsorted))).toMatch(new RegExp(`${unsorted}: row 3: field 'block_number': .*earlier`));
+    const missing = variant("missing", (l) => l.map((x) => x.split(",").filter((_, i) => i !== 13).join(",")));
+    expect(err(() => loadPoolEvents(missing))).toMatch(/missing column 'sqrtPriceX96'/);
+    const garbage = variant("garbage", (l) => l.map((x, i) => (i === 5 ? x.split(",").map((c, k) => (k === 9 ? "12abc" : c)).join(",") : x)));
+    expect(err(() => loadPoolEvents(garbage))).toMatch(/row 6: field 'amount0': cannot parse "12abc"/);
+    const absurd = variant("absurd", (l) => l.map((x, i) => (i === 7 ? x.replace(/,(\d{5,})\.0,/, ",99999.0,") : x)));
+    expect(err(() => loadPoolEvents(absurd))).toMatch(/row 8: field 'current_tick': 99999 does not match sqrtPriceX96/);
+    const dup = variant("dup", (l) => [l[0]!, l[1]!, l[1]!, ...l.slice(2)]);
+    expect(err(() => loadPoolEvents(dup))).toMatch(/row 3: field 'pool_log_index': duplicates/);
+    const negL = variant("negl", (l) => l.map((x, i) => (i === 4 ? x.split(",").map((c, k) => (k === 11 ? `-${c}` : c)).join(",") : x)));
+    expect(err(() => loadPoolEvents(negL))).toMatch(/row 5: field 'total_liquidity': negative/);
+    const short = variant("short", (l) => l.map((x, i) => (i === 9 ? x.split(",").slice(0, 5).join(",") : x)));
+    expect(err(() => loadPoolEvents(short))).toMatch(/row 10: has 5 fields, the header has 19/);
+    const bars = path.join(dir, "polygon-0x45dd-2022-07-19.minute.csv");
+    const barRows = gunzipSync(readFileSync("data/polygon-usdc-weth-005-minute/polygon-0x45dd-2022-07-19.minute.csv.gz")).toString("utf8").trim().split("\n").slice(0, 50);
+    barRows[10] = barRows[10]!.split(",").map((c, k) => (k === 9 ? "0" : c)).join(",");
+    writeFileSync(bars, barRows.join("\n") + "\n");
+    expect(err(() => loadMinuteBarsFull(bars))).toMatch(/row 11: field 'currentLiquidity': zero active liquidity/);
+    const bars2 = path.join(dir, "polygon-0x45dd-2022-07-20.minute.csv");
+    const rows2 = gunzipSync(readFileSync("data/polygon-usdc-weth-005-minute/polygon-0x45dd-2022-07-20.minute.csv.gz")).toString("utf8").trim().split("\n").slice(0, 50);
+    rows2[21] = rows2[20]!;
+    writeFileSync(bars2, rows2.join("\n") + "\n");
+    expect(err(() => loadMinuteBarsFull(bars2))).toMatch(/row 22: field 'timestamp': duplicates/);
+    const ref = path.join(dir, "ref.csv");
+    writeFileSync(ref, "timestamp,price\n2024-01-05 00:00:00,2270\n2024-01-05 00:01:00,-5\n");
+    expect(err(() => loadReference(ref, { quote: 0, decimals0: 6, decimals1: 18 }))).toMatch(/ref\.csv: row 3: field 'price': absurd price -5/);
+    // Through the CLI: the same message, one line on stderr, exit 1.
+    const r = cli(["--swaps", absurd, "--json"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    const lines = r.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/row 8: field 'current_tick'/);
+    expect(cli(["--swaps", path.join(dir, "nope.csv")]).stderr).toMatch(/nope\.csv: no such file/);
+  });
+
+  it("documented skips and data gaps are counted in the output, never silent", () => {
+    const r = cli(["--swaps", `${MAINNET_NOV},${MAINNET}`, "--json", "--no-html", "--no-png", "--no-foresight", "--no-ewma", "--static", "5", "--out", path.join(dir, "gaps")]);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.stats.segments).toBe(2);
+    expect(j.stats.gaps).toBe(1);
+    expect(j.stats.skipped["COLLECT rows (fee collection moves no price or liquidity)"]).toBe(165 + 65);
+    expect(j.stats.skipped["MINT/BURN rows with zero liquidity (fee pokes)"]).toBe(25 + 14);
+  });
+
+  it("--tune-policy fits the fee mapping on a validation range, writes a new model file, reports on a test range", async () => {
+    const tuned = path.join(dir, "tuned-model.json");
+    const refuse = cli(["--swaps", MAINNET, "--tune-policy", "model/default-model.json", "--validation", "2024-01-05T00:00..2024-01-05T12:00", "--test", "2024-01-05T12:00..2024-01-06", "--tuned-out", "model/default-model.json"]);
+    expect(refuse.code).toBe(2);
+    expect(refuse.stderr).toMatch(/refusing to overwrite/);
+    const r = cli(["--swaps", MAINNET, "--tune-policy", "model/default-model.json", "--validation", "2024-01-05T00:00..2024-01-05T06:00", "--test", "2024-01-05T06:00..2024-01-05T10:00", "--tuned-out", tuned, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.tuning.validation.candidates).toBeGreaterThan(10);
+    expect(j.from >= "2024-01-05T06:00").toBe(true);
+    const m = await loadModel(tuned); // commitment re-checked on load
+    const original = await loadModel("model/default-model.json");
+    expect(m.file.policy).toEqual(j.tuning.tuned.policy);
+    expect(m.file.quantized).toEqual(original.file.quantized);
+    if (JSON.stringify(m.file.policy) !== JSON.stringify(original.file.policy)) expect(m.commitment).not.toBe(original.commitment);
+    expect(j.policies.map((p: { name: string }) => p.name)).toContain("model:tuned-model");
+  });
+
+  it("--sweep runs one backtest per value on worker threads", () => {
+    const r = cli(["--swaps", MAINNET, "--from", "2024-01-05T00:00", "--to", "2024-01-05T04:00", "--counterfactual", "resize", "--sweep", "elasticity=0,0.05", "--workers", "2", "--json", "--no-foresight"]);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.sweep).toHaveLength(2);
+    const at = (k: number, name: string) => j.sweep[k].policies.find((p: { name: string }) => p.name === name);
+    expect(at(0, "static-30bp").volumeRetained).toBeCloseTo(1, 6);
+    expect(at(1, "static-30bp").volumeRetained).toBeCloseTo(Math.exp(-0.05 * 25), 3);
+  });
+
+  it("--simulate runs the GBM market with the same outputs", () => {
+    const r = cli(["--simulate", "--days", "1", "--sigma", "0.8", "--seed", "7", "--json", "--no-html", "--no-png", "--out", path.join(dir, "sim")]);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.policies).toHaveLength(6);
+    expect(j.swaps).toBeGreaterThan(1000);
+  });
+});

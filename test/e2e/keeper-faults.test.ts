@@ -1,0 +1,272 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Hex } from "viem";
+import { Prover } from "../../prover/prover.ts";
+import { feeProverOf, type FeeProver } from "../../keeper/keeper.ts";
+import { HookClient } from "../../keeper/hookClient.ts";
+import {
+  keeperStage, launch, mine, nextPeriodStart, sendSwap, startTestKeeper, until, feeUpdates, KEEPER_KEYS,
+  type LiveChain, type StageInfo, type TestKeeper,
+} from "./keeperStage.ts";
+
+// The keeper daemon (Keeper.run() polling every 50 ms, started as `provenfee keeper` starts it)
+// against real anvil processes holding the real PoolManager, verifier and hook with real swaps
+// replayed, proving with the real prover. The test mines each block itself (automine off), so
+// every fault lands exactly where it should.
+describe("keeper faults (anvil, real hook and prover)", () => {
+  let info: StageInfo;
+  let prover: Prover;
+  let feeProver: FeeProver;
+  let live: LiveChain | undefined;
+  const keepers: TestKeeper[] = [];
+
+  beforeAll(async () => {
+    [info, prover] = await Promise.all([keeperStage({ pools: 3 }), Prover.load()]);
+    feeProver = feeProverOf(prover);
+    await feeProver.prove((await import("../../model/index.ts").then((m) => m.loadModel("model/default-model.json"))), Array(12).fill(0n), { poolFeeMin: 100, poolFeeMax: 100_000, period: 60 }, 1n);
+  });
+
+  afterEach(async () => {
+    for (const k of keepers.splice(0)) await k.stop();
+    await live?.stop();
+    live = undefined;
+  });
+
+  afterAll(async () => {
+    await Prover.shutdown();
+  });
+
+  async function start(flags: string[] = [], key: Hex = KEEPER_KEYS[0]!, proverOverride?: FeeProver): Promise<TestKeeper> {
+    const k = await startTestKeeper(live!, { key, flags, prover: proverOverride ?? feeProver });
+    keepers.push(k);
+    return k;
+  }
+
+  /** The keeper updates the period before the head's at start-up; let that land so each test starts clean. */
+  async function settleStart(k: TestKeeper): Promise<{ head: number; landed: number }> {
+    await until("the start-up update to be sent", () => k.events.sent.length >= k.keeper.servedPools.length);
+    const at = await mine(live!);
+    await until("the start-up update to land", () => k.events.landed.length >= k.keeper.servedPools.length);
+    void at;
+    return { head: Number((await live!.trader.public.getBlock()).timestamp), landed: k.events.landed.length };
+  }
+
+  const hook = () => new HookClient(live!.trader, info.hook, info.manager);
+  const pool0 = () => info.pools[0]!;
+  const txsOf = async (address: Hex, fromBlock: bigint) => {
+    const head = await live!.trader.public.getBlockNumber({ cacheTime: 0 });
+    const out = [];
+    for (let n = fromBlock; n <= head; n++) {
+      const block = await live!.trader.public.getBlock({ blockNumber: n, includeTransactions: true });
+      out.push(...block.transactions.filter((t) => t.from.toLowerCase() === address.toLowerCase()));
+    }
+    return out;
+  };
+
+  it("reorg that orphans a landed update: the update is re-derived from the new chain's observations and the orphaned proof never goes out again", async () => {
+    live = await launch(info);
+    const k = await start(["--pool", "pool0", "--threshold", "0"]);
+    const { head: t0 } = await settleStart(k);
+    const close = nextPeriodStart(t0 + 10); // the first block at or after this closes period P
+    const P = close / 60 - 1;
+    const snapshot = await live.rpc<Hex>("evm_snapshot");
+    const forkBlock = (await live.trader.public.getBlockNumber({ cacheTime: 0 })) + 1n;
+
+    await mine(live, close + 1);
+    const orphaned = await until("the update for P", () => k.events.sent.find((r) => r.asOfPeriod === P));
+    await mine(live, close + 2);
+    await until("it to land", () => k.events.landed.find((r) => r.asOfPeriod === P));
+    expect((await hook().poolState(pool0().key)).lastUpdatePeriod).toBe(P);
+
+    // The chain forgets both blocks and grows another history: a large move inside period P.
+    await live.rpc("evm_revert", [snapshot]);
+    const reorg = await until("the keeper to see the reorg", () => k.events.reorgs[0]);
+    expect(reorg.forkPoint).toBe(forkBlock);
+    expect(reorg.voided).toEqual([`pool0@${P}`]);
+    expect(k.log.find(/chain reorganization/)).toHaveLength(1);
+    const tick = info.moreTicks[0]! + 400;
+    await sendSwap(live, pool0().key, tick);
+    await mine(live, close - 5);
+    await mine(live, close + 1);
+    const rederived = await until("the re-derived update for P", () => k.events.sent.find((r) => r.asOfPeriod === P && r.hash !== orphaned.hash));
+    const onNewChain = await hook().featuresAsOf(pool0().key, P);
+    expect(rederived.features).toEqual(onNewChain);
+    expect(rederived.features).not.toEqual(orphaned.features);
+    await mine(live);
+    await until("the re-derived update to land", () => k.events.landed.find((r) => r.hash === rederived.hash));
+
+    // On the new chain: the orphaned update is nowhere, its nonce went to a 0-value cancellation,
+    // and the one update for P carries the new chain's features.
+    await expect(live.trader.public.getTransactionReceipt({ hash: orphaned.hash })).rejects.toThrow();
+    const mined = await txsOf(k.clients.account.address, forkBlock);
+    expect(mined.map((t) => t.nonce)).toEqual([orphaned.nonce, orphaned.nonce + 1]);
+    expect(mined[0]!.to!.toLowerCase()).toBe(k.clients.account.address.toLowerCase());
+    expect(mined[0]!.input).toBe("0x");
+    const updates = (await feeUpdates(live)).filter((u) => u.asOfPeriod === P);
+    expect(updates).toHaveLength(1);
+    expect(updates[0]!.features).toEqual(onNewChain);
+    expect(await hook().lpFee(pool0().key)).toBe(rederived.fee);
+    expect(k.events.sent.filter((r) => r.asOfPeriod === P)).toHaveLength(2);
+  });
+
+  it("reorg while an update is pending: the pending transaction is cancelled before any block can include it, then re-derived", async () => {
+    live = await launch(info);
+    const k = await start(["--pool", "pool0", "--threshold", "0"]);
+    const { head: t0 } = await settleStart(k);
+    const close = nextPeriodStart(t0 + 10);
+    const P = close / 60 - 1;
+    const snapshot = await live.rpc<Hex>("evm_snapshot");
+    const forkBlock = (await live.trader.public.getBlockNumber({ cacheTime: 0 })) + 1n;
+    const cancelled: { hash: Hex; nonce: number }[] = [];
+    k.txm.on("cancelled", (e) => cancelled.push(e));
+
+    await mine(live, close + 1);
+    const pending = await until("the update for P", () => k.events.sent.find((r) => r.asOfPeriod === P));
+    await live.rpc("evm_revert", [snapshot]);
+    // The transaction is still in anvil's mempool, built on a block that no longer exists.
+    expect((await live.trader.public.getTransaction({ hash: pending.hash })).blockNumber).toBeNull();
+    await until("the cancellation", () => cancelled[0]);
+    expect(cancelled[0]!.nonce).toBe(pending.nonce);
+    await expect(live.trader.public.getTransaction({ hash: pending.hash })).rejects.toThrow();
+
+    await sendSwap(live, pool0().key, info.moreTicks[0]! - 400);
+    const b1 = await mine(live, close - 5);
+    const block = await live.trader.public.getBlock({ blockNumber: b1, includeTransactions: true });
+    const ours = block.transactions.filter((t) => t.from.toLowerCase() === k.clients.account.address.toLowerCase());
+    expect(ours.map((t) => [t.hash, t.input])).toEqual([[cancelled[0]!.hash, "0x"]]);
+    await mine(live, close + 1);
+    const rederived = await until("the re-derived update for P", () => k.events.sent.find((r) => r.asOfPeriod === P && r.hash !== pending.hash));
+    expect(rederived.nonce).toBe(pending.nonce + 1);
+    expect(rederived.features).toEqual(await hook().featuresAsOf(pool0().key, P));
+    expect(rederived.features).not.toEqual(pending.features);
+    await mine(live);
+    await until("it to land", () => k.events.landed.find((r) => r.hash === rederived.hash));
+    const updates = (await feeUpdates(live)).filter((u) => u.blockNumber >= forkBlock);
+    expect(updates.map((u) => [u.asOfPeriod, u.hash])).toEqual([[P, rederived.hash]]);
+    expect(k.registry.render()).toMatch(/provenfee_tx_cancellations_total 1\b/);
+    expect(k.registry.render()).toMatch(/provenfee_reorgs_total 1\b/);
+  });
+
+  it("a transaction dropped from the mempool is re-sent with its nonce and lands", async () => {
+    live = await launch(info);
+    const k = await start(["--pool", "pool0", "--threshold", "0"]);
+    const { head: t0 } = await settleStart(k);
+    const close = nextPeriodStart(t0 + 10);
+    const P = close / 60 - 1;
+    const resent: Hex[] = [];
+    k.txm.on("resent", (e) => resent.push(e.hash));
+    await mine(live, close + 1);
+    const sent = await until("the update for P", () => k.events.sent.find((r) => r.asOfPeriod === P));
+    expect(await live.rpc("anvil_dropTransaction", [sent.hash])).toBe(sent.hash);
+    await mine(live, close + 2); // empty: the keeper finds its transaction gone
+    await until("the re-broadcast", () => resent[0]);
+    expect(resent).toEqual([sent.hash]);
+    expect(k.log.find("transaction dropped from the mempool; re-sent")).toHaveLength(1);
+    await mine(live, close + 3);
+    const landed = await until("it to land", () => k.events.landed.find((r) => r.asOfPeriod === P));
+    expect(landed.hash).toBe(sent.hash);
+    expect((await hook().poolState(pool0().key)).lastUpdatePeriod).toBe(P);
+    expect(k.registry.render()).toMatch(/provenfee_tx_rebroadcasts_total 1\b/);
+  });
+
+  it("another keeper lands first: the slow keeper sees PeriodNotNewer in simulation and spends no gas on the period", async () => {
+    live = await launch(info);
+    let gate: Promise<void> = Promise.resolve();
+    let open = () => {};
+    let waiting = 0;
+    const slowProver: FeeProver = {
+      async prove(...args) {
+        const r = await feeProver.prove(...args);
+        waiting++;
+        await gate;
+        return r;
+      },
+    };
+    const fast = await start(["--pool", "pool0", "--threshold", "0"], KEEPER_KEYS[1]!);
+    const { head: t0 } = await settleStart(fast);
+    gate = new Promise((r) => (open = r));
+    const slow = await start(["--pool", "pool0", "--threshold", "0"], KEEPER_KEYS[0]!, slowProver);
+    const close = nextPeriodStart(t0 + 10);
+    const P = close / 60 - 1;
+    await mine(live, close + 1);
+    await until("both keepers to have a proof for P", () => fast.events.sent.find((r) => r.asOfPeriod === P) && waiting >= 1);
+    await mine(live, close + 2);
+    await until("the fast keeper's update to land", () => fast.events.landed.find((r) => r.asOfPeriod === P));
+    open();
+    const lost = await until("the slow keeper to stand down", () => slow.events.lost[0]);
+    expect(lost).toEqual({ pool: "pool0", asOfPeriod: P, stage: "simulation" });
+    expect(slow.log.find("another keeper updated first; standing down for this period")).toHaveLength(1);
+    for (let s = 3; s < 6; s++) await mine(live, close + s);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(slow.events.sent).toHaveLength(0);
+    expect(await live.trader.public.getTransactionCount({ address: slow.clients.account.address })).toBe(0);
+    expect(slow.registry.render()).toMatch(/provenfee_updates_lost_race_total\{pool="pool0"\} 1\b/);
+    expect(slow.registry.render()).not.toMatch(/provenfee_gas_spent_total\{/);
+  });
+
+  it("two keepers in the same block: the loser's transaction reverts with PeriodNotNewer once, and it sends nothing more for that period", async () => {
+    live = await launch(info);
+    const a = await start(["--pool", "pool0", "--threshold", "0"], KEEPER_KEYS[0]!);
+    const b = await start(["--pool", "pool0", "--threshold", "0"], KEEPER_KEYS[1]!);
+    await until("both start-up proofs", () => a.events.sent.length + b.events.sent.length >= 2);
+    const t0 = Number((await live.trader.public.getBlock()).timestamp);
+    await mine(live);
+    await until("the start-up race to settle", () => a.events.landed.length + a.events.lost.length >= 1 && b.events.landed.length + b.events.lost.length >= 1);
+    const close = nextPeriodStart(t0 + 1);
+    const P = close / 60 - 1;
+    await mine(live, close + 1);
+    await until("both updates for P", () => a.events.sent.find((r) => r.asOfPeriod === P) && b.events.sent.find((r) => r.asOfPeriod === P));
+    await mine(live, close + 2);
+    await until("the race for P to settle", () => [a, b].some((k) => k.events.landed.find((r) => r.asOfPeriod === P)) && [a, b].some((k) => k.events.lost.find((l) => l.asOfPeriod === P)));
+    const loser = a.events.lost.find((l) => l.asOfPeriod === P) ? a : b;
+    expect(loser.events.lost.find((l) => l.asOfPeriod === P)!.stage).toBe("transaction");
+    const nonceAfter = await live.trader.public.getTransactionCount({ address: loser.clients.account.address });
+    for (let s = 3; s < 7; s++) await mine(live, close + s);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(loser.events.sent.filter((r) => r.asOfPeriod === P)).toHaveLength(1);
+    expect(await live.trader.public.getTransactionCount({ address: loser.clients.account.address, blockTag: "pending" })).toBe(nonceAfter);
+    const reverted = await live.trader.public.getTransactionReceipt({ hash: loser.events.sent.find((r) => r.asOfPeriod === P)!.hash });
+    expect(reverted.status).toBe("reverted");
+    expect(loser.log.find("another keeper updated first; standing down for this period").some((l) => l.asOfPeriod === P && l.stage === "transaction")).toBe(true);
+    expect((await feeUpdates(live)).filter((u) => u.asOfPeriod === P)).toHaveLength(1);
+  });
+
+  it("skips a period whose proven fee would not change, and never sends two updates for one pool and period", async () => {
+    live = await launch(info);
+    const k = await start(["--pool", "pool0"]); // default threshold: 1 pip
+    const { head: t0 } = await settleStart(k);
+    // The shipped model prices this quiet hour at the pool's floor: the fee stays where the first update put it.
+    const fee = await hook().lpFee(pool0().key);
+    let close = nextPeriodStart(t0 + 10);
+    for (let i = 0; i < 3; i++, close += 60) {
+      for (let s = 1; s <= 3; s++) await mine(live, close + s);
+      await until(`the decision for period ${close / 60 - 1}`, () => k.events.skipped.find((e) => e.asOfPeriod === close / 60 - 1));
+    }
+    expect(k.events.skipped.map((e) => [e.fee, e.previousFee])).toEqual([[fee, fee], [fee, fee], [fee, fee]]);
+    expect(k.events.sent).toHaveLength(1); // the start-up update, from the fallback fee
+    expect(k.registry.render()).toMatch(/provenfee_updates_skipped_total\{pool="pool0"\} 3\b/);
+    const perPeriod = new Set(k.events.sent.map((r) => `${r.pool}@${r.asOfPeriod}`));
+    expect(perPeriod.size).toBe(k.events.sent.length);
+  });
+
+  it("serves several pools from one account with consecutive nonces, one update per pool and period", async () => {
+    live = await launch(info);
+    const k = await start(["--threshold", "0"]);
+    expect(k.keeper.servedPools.map((p) => p.name)).toEqual(["pool0", "pool1", "pool2"]);
+    const { head: t0 } = await settleStart(k);
+    let close = nextPeriodStart(t0 + 10);
+    for (let i = 0; i < 2; i++, close += 60) {
+      await mine(live, close + 1);
+      await until(`three updates for period ${close / 60 - 1}`, () => k.events.sent.filter((r) => r.asOfPeriod === close / 60 - 1).length === 3);
+      await mine(live, close + 2);
+      await until("them to land", () => k.events.landed.filter((r) => r.asOfPeriod === close / 60 - 1).length === 3);
+    }
+    const nonces = k.events.sent.map((r) => r.nonce);
+    expect(nonces).toEqual(nonces.map((_, i) => i));
+    expect(k.events.landed).toHaveLength(9);
+    const tags = k.events.sent.map((r) => `${r.pool}@${r.asOfPeriod}`);
+    expect(new Set(tags).size).toBe(9);
+    expect(k.log.find(/nonce|replaced|abandoned/)).toHaveLength(0);
+    const updates = await feeUpdates(live);
+    expect(updates).toHaveLength(9);
+  });
+});

@@ -1,0 +1,592 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.26;
+
+import {Vm} from "forge-std/Vm.sol";
+import {IHooks} from "@uniswap/v4-core/src/interfaces/IHooks.sol";
+import {IPoolManager} from "@uniswap/v4-core/src/interfaces/IPoolManager.sol";
+import {Hooks} from "@uniswap/v4-core/src/libraries/Hooks.sol";
+import {Pool} from "@uniswap/v4-core/src/libraries/Pool.sol";
+import {CustomRevert} from "@uniswap/v4-core/src/libraries/CustomRevert.sol";
+import {PoolKey} from "@uniswap/v4-core/src/types/PoolKey.sol";
+import {PoolId} from "@uniswap/v4-core/src/types/PoolId.sol";
+import {SwapParams} from "@uniswap/v4-core/src/types/PoolOperation.sol";
+import {BaseHook} from "@openzeppelin/uniswap-hooks/base/BaseHook.sol";
+import {ProvenFeeHook} from "../../contracts/ProvenFeeHook.sol";
+import {VolatilityOracle, OBSERVATION_CAPACITY} from "../../contracts/libraries/VolatilityOracle.sol";
+import {ExpectingVerifier} from "./utils/ExpectingVerifier.sol";
+import {ProvenFeeFixture} from "./utils/ProvenFeeFixture.sol";
+
+contract ProvenFeeHookTest is ProvenFeeFixture {
+    uint256 constant MODEL_2 = 0x2badc0ffee;
+    uint256 constant MODEL_30S = 0x3badc0ffee;
+
+    ExpectingVerifier verifier;
+    PoolId id;
+    uint256 fallbackEvents;
+
+    function setUp() public {
+        _deployInfrastructure();
+        verifier = new ExpectingVerifier();
+        hook = _deployHook(verifier, 0x4444);
+        hook.registerModel(MODEL, 60, 30, "ipfs://model");
+        key = _keyFor(hook, 60);
+        id = key.toId();
+        _createPool(hook, key, _config(MODEL));
+    }
+
+    // ------------------------------------------------------------ pool creation
+
+    function test_createPool_storesConfigAndStartsOnFallback() public view {
+        ProvenFeeHook.PoolConfig memory c = hook.poolConfig(key);
+        assertEq(c.commitment, MODEL);
+        assertEq(c.poolFeeMin, FEE_MIN);
+        assertEq(c.poolFeeMax, FEE_MAX);
+        assertEq(c.fallbackFee, FALLBACK_FEE);
+        assertEq(c.period, 60, "default period");
+        assertEq(c.maxStalenessPeriods, 15);
+        assertEq(c.livenessPeriods, LIVENESS);
+        assertEq(c.admin, admin);
+        ProvenFeeHook.PoolState memory s = hook.poolState(key);
+        assertTrue(s.onFallback);
+        assertFalse(s.hasSwapped);
+        assertEq(s.observationCount, 0);
+        assertEq(_lpFee(key), FALLBACK_FEE);
+        assertEq(hook.currentPeriod(key), T0 / 60);
+    }
+
+    function test_createPool_emitsPoolCreated() public {
+        PoolKey memory k = _keyFor(hook, 10);
+        ProvenFeeHook.PoolConfig memory config = _config(MODEL);
+        vm.expectEmit(address(hook));
+        emit ProvenFeeHook.PoolCreated(k.toId(), MODEL, config);
+        assertEq(PoolId.unwrap(hook.createPool(k, SQRT_PRICE_1_1, config)), PoolId.unwrap(k.toId()));
+    }
+
+    function test_createPool_withItsOwnPeriod() public {
+        hook.registerModel(MODEL_30S, 30, 60, "");
+        PoolKey memory k = _keyFor(hook, 10);
+        ProvenFeeHook.PoolConfig memory config = _config(MODEL_30S);
+        config.period = 30;
+        hook.createPool(k, SQRT_PRICE_1_1, config);
+        assertEq(hook.currentPeriod(k), T0 / 30);
+        assertEq(hook.poolConfig(k).period, 30);
+    }
+
+    function test_createPool_revertsForAnotherHook() public {
+        PoolKey memory k = _keyFor(hook, 10);
+        k.hooks = IHooks(address(0xbeef));
+        vm.expectRevert(ProvenFeeHook.HookMismatch.selector);
+        hook.createPool(k, SQRT_PRICE_1_1, _config(MODEL));
+    }
+
+    function test_createPool_revertsWithoutDynamicFee() public {
+        PoolKey memory k = _keyFor(hook, 10);
+        k.fee = 3000;
+        vm.expectRevert(ProvenFeeHook.NotDynamicFee.selector);
+        hook.createPool(k, SQRT_PRICE_1_1, _config(MODEL));
+    }
+
+    function test_createPool_revertsForUnregisteredModel() public {
+        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.ModelNotRegistered.selector, MODEL_2));
+        hook.createPool(_keyFor(hook, 10), SQRT_PRICE_1_1, _config(MODEL_2));
+    }
+
+    function test_createPool_revertsForModelOfAnotherPeriod() public {
+        ProvenFeeHook.PoolConfig memory config = _config(MODEL);
+        config.period = 30;
+        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.ModelPeriodMismatch.selector, 60, 30));
+        hook.createPool(_keyFor(hook, 10), SQRT_PRICE_1_1, config);
+    }
+
+    function test_createPool_revertsForBadFeeBounds() public {
+        PoolKey memory k = _keyFor(hook, 10);
+        ProvenFeeHook.PoolConfig memory config = _config(MODEL);
+        config.poolFeeMin = FEE_MAX + 1;
+        vm.expectRevert(ProvenFeeHook.InvalidFeeBounds.selector);
+        hook.createPool(k, SQRT_PRICE_1_1, config);
+
+        config = _config(MODEL);
+        config.fallbackFee = FEE_MIN - 1;
+        vm.expectRevert(ProvenFeeHook.InvalidFeeBounds.selector);
+        hook.createPool(k, SQRT_PRICE_1_1, config);
+
+        config = _config(MODEL);
+        config.fallbackFee = FEE_MAX + 1;
+        vm.expectRevert(ProvenFeeHook.InvalidFeeBounds.selector);
+        hook.createPool(k, SQRT_PRICE_1_1, config);
+
+        config = _config(MODEL);
+        config.poolFeeMax = 1_000_001;
+        vm.expectRevert(ProvenFeeHook.InvalidFeeBounds.selector);
+        hook.createPool(k, SQRT_PRICE_1_1, config);
+    }
+
+    function test_createPool_revertsForBadStaleness() public {
+        PoolKey memory k = _keyFor(hook, 10);
+        ProvenFeeHook.PoolConfig memory config = _config(MODEL);
+        config.maxStalenessPeriods = 0;
+        vm.expectRevert(ProvenFeeHook.InvalidMaxStaleness.selector);
+        hook.createPool(k, SQRT_PRICE_1_1, config);
+        config.maxStalenessPeriods = 16;
+        vm.expectRevert(ProvenFeeHook.InvalidMaxStaleness.selector);
+        hook.createPool(k, SQRT_PRICE_1_1, config);
+    }
+
+    function test_createPool_revertsForZeroLiveness() public {
+        ProvenFeeHook.PoolConfig memory config = _config(MODEL);
+        config.livenessPeriods = 0;
+        vm.expectRevert(ProvenFeeHook.InvalidLiveness.selector);
+        hook.createPool(_keyFor(hook, 10), SQRT_PRICE_1_1, config);
+    }
+
+    function test_createPool_revertsForAnExistingPool() public {
+        vm.expectRevert(Pool.PoolAlreadyInitialized.selector);
+        hook.createPool(key, SQRT_PRICE_1_1, _config(MODEL));
+    }
+
+    function test_initialize_revertsOutsideCreatePool() public {
+        PoolKey memory k = _keyFor(hook, 10);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                CustomRevert.WrappedError.selector,
+                address(hook),
+                IHooks.beforeInitialize.selector,
+                abi.encodeWithSelector(ProvenFeeHook.NotCreatedThroughHook.selector),
+                abi.encodeWithSelector(Hooks.HookCallFailed.selector)
+            )
+        );
+        manager.initialize(k, SQRT_PRICE_1_1);
+    }
+
+    function test_callbacks_revertUnlessFromPoolManager() public {
+        vm.expectRevert(BaseHook.NotPoolManager.selector);
+        hook.beforeInitialize(address(this), key, SQRT_PRICE_1_1);
+        vm.expectRevert(BaseHook.NotPoolManager.selector);
+        hook.beforeSwap(address(this), key, SwapParams(true, -1, MIN_PRICE_LIMIT), ZERO_BYTES);
+    }
+
+    function test_unknownPool_reverts() public {
+        PoolKey memory k = _keyFor(hook, 10);
+        vm.expectRevert(ProvenFeeHook.UnknownPool.selector);
+        hook.currentPeriod(k);
+        (uint256[2] memory a, uint256[2][2] memory b, uint256[2] memory c) = _noProof();
+        vm.expectRevert(ProvenFeeHook.UnknownPool.selector);
+        hook.updateFee(k, 1, FEE_MIN, a, b, c);
+        vm.expectRevert(ProvenFeeHook.UnknownPool.selector);
+        hook.prefillObservations(k, 0, 1);
+    }
+
+    // ------------------------------------------------------------ model registry
+
+    function test_registerModel_storesAndEmits() public {
+        vm.expectEmit(address(hook));
+        emit ProvenFeeHook.ModelRegistered(MODEL_2, 60, 30, "ipfs://two", address(this));
+        hook.registerModel(MODEL_2, 60, 30, "ipfs://two");
+        (uint32 period, uint16 horizon) = hook.models(MODEL_2);
+        assertEq(period, 60);
+        assertEq(horizon, 30);
+    }
+
+    function test_registerModel_revertsWhenRegistered() public {
+        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.ModelAlreadyRegistered.selector, MODEL));
+        hook.registerModel(MODEL, 60, 5, "");
+    }
+
+    function test_registerModel_revertsForZeroPeriod() public {
+        vm.expectRevert(ProvenFeeHook.ModelPeriodZero.selector);
+        hook.registerModel(MODEL_2, 0, 30, "");
+    }
+
+    function test_registerModel_revertsOutsideTheField() public {
+        uint256 r = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
+        vm.expectRevert(ProvenFeeHook.CommitmentNotInField.selector);
+        hook.registerModel(r, 60, 30, "");
+        hook.registerModel(r - 1, 60, 30, "");
+    }
+
+    // ------------------------------------------------------------ observations
+
+    function test_swaps_firstSwapAppendsNothing() public {
+        _swapTo(key, 50);
+        ProvenFeeHook.PoolState memory s = hook.poolState(key);
+        assertTrue(s.hasSwapped);
+        assertEq(s.lastSwapPeriod, T0 / 60);
+        assertEq(s.observationCount, 0);
+        (bool exists,) = hook.pendingClose(key);
+        assertFalse(exists, "the period is still open");
+        _warpPeriods(key, 1);
+        VolatilityOracle.Observation memory close;
+        (exists, close) = hook.pendingClose(key);
+        assertTrue(exists);
+        assertEq(close.period, T0 / 60);
+        assertEq(close.tick, 50);
+    }
+
+    function test_swaps_appendTheCloseOfTheLastTradedPeriod() public {
+        _swapTo(key, 50);
+        vm.warp(block.timestamp + 59);
+        _swapTo(key, -20);
+        _swapTo(key, 7);
+        _warpPeriods(key, 3); // two periods without swaps append nothing
+        (, VolatilityOracle.Observation memory pending) = hook.pendingClose(key);
+        _swapTo(key, 1000);
+        assertEq(hook.poolState(key).observationCount, 1);
+        VolatilityOracle.Observation memory o = hook.observation(key, 0);
+        assertEq(o.period, T0 / 60);
+        assertEq(o.tick, 7);
+        assertEq(o.cumUp, 0);
+        assertEq(abi.encode(o), abi.encode(pending), "the pending close is what the next swap stores");
+        _warpPeriods(key, 1);
+        _swapTo(key, 0);
+        o = hook.observation(key, 1);
+        assertEq(o.period, T0 / 60 + 3);
+        assertEq(o.tick, 1000);
+        assertEq(o.cumUp, 993 * 993);
+        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.ObservationNotStored.selector, 2));
+        hook.observation(key, 2);
+    }
+
+    /// @dev Features over random swap schedules on the real PoolManager equal the naive reference, for every
+    /// as-of period an update may use, including the pending close
+    function testFuzz_features_matchReference(uint256 seed) public {
+        uint256 n = bound(seed, 5, 60);
+        uint256 regime = (seed >> 8) % 3;
+        int256 tick;
+        for (uint256 i; i < n; ++i) {
+            uint256 r = uint256(keccak256(abi.encode(seed, i)));
+            // dense: a swap or more every period; sparse: gaps up to 40 periods; mixed: a long pause now and then
+            uint256 gap = regime == 0 ? r % 2 : regime == 1 ? r % 40 : (r % 7 == 0 ? 100 + r % 200 : r % 3);
+            vm.warp(block.timestamp + gap * 60 + (r >> 32) % 60);
+            tick = (r >> 64) % 8 == 0 ? int256((r >> 80) % 400_001) - 200_000 : tick + int256((r >> 80) % 601) - 300;
+            _swapTo(key, int24(tick));
+            if ((r >> 128) % 4 == 0) _checkRecentFeatures();
+            if ((r >> 136) % 3 == 0) _updateAndCheck(_currentPeriod(key) - 1 - uint32((r >> 144) % 3));
+        }
+        vm.warp(block.timestamp + ((seed >> 16) % 3) * 60);
+        _checkRecentFeatures();
+        _updateAndCheck(_currentPeriod(key) - 1);
+    }
+
+    /// @dev An update as of `asOf` (if newer than the last) verifies, and reports, the reference features:
+    /// updates also leave the window memo behind that later ones start from
+    function _updateAndCheck(uint32 asOf) internal {
+        if (asOf <= hook.poolState(key).lastUpdatePeriod) return;
+        uint256[12] memory f = _expectedFeatures(asOf);
+        verifier.expect(_expectedSignals(hook, key, MODEL, asOf, 1000, f));
+        vm.expectEmit(address(hook));
+        emit ProvenFeeHook.FeeUpdated(id, asOf, f, 1000, MODEL, address(this));
+        _update(asOf, 1000);
+    }
+
+    /// @dev 600 traded periods wrap the ring twice; the features stay exact and match model/observations.ts
+    function test_features_acrossRingWraps() public {
+        string[] memory times = new string[](700);
+        string[] memory ticks = new string[](700);
+        for (uint256 i; i < 700; ++i) {
+            uint256 r = uint256(keccak256(abi.encode(i)));
+            vm.warp(block.timestamp + (r % 10 == 0 ? 60 * (r % 5) : 60));
+            _swapTo(key, int24(int256((r >> 64) % 6001) - 3000));
+            times[i] = vm.toString(block.timestamp);
+            ticks[i] = vm.toString(_tick(key));
+            if (i == 300) _checkRecentFeatures();
+        }
+        assertGt(hook.poolState(key).observationCount, 2 * OBSERVATION_CAPACITY);
+        _warpPeriods(key, 2);
+        _checkRecentFeatures();
+        // a 240-period window as of 300 periods ago needs observations the ring has overwritten
+        uint32 asOf = _currentPeriod(key) - 1;
+        vm.expectRevert(VolatilityOracle.ObservationOverwritten.selector);
+        hook.featuresAsOf(key, asOf - 300);
+
+        string[] memory cmd = new string[](9);
+        (cmd[0], cmd[1], cmd[2], cmd[3], cmd[4]) = ("node", "--import", "tsx", "test/sol/ffi/model.ts", "features");
+        (cmd[5], cmd[6], cmd[7], cmd[8]) = ("60", _join(times, 0, 700), _join(ticks, 0, 700), vm.toString(asOf));
+        uint256[] memory model = abi.decode(vm.ffi(cmd), (uint256[]));
+        uint256[12] memory actual = hook.featuresAsOf(key, asOf);
+        for (uint256 i; i < 12; ++i) {
+            assertEq(actual[i], model[i], "parity with model/observations.ts");
+        }
+    }
+
+    function test_featuresAsOf_revertsForAnOpenPeriod() public {
+        uint32 current = _currentPeriod(key);
+        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.PeriodNotCompleted.selector, current, current));
+        hook.featuresAsOf(key, current);
+        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.PeriodNotCompleted.selector, current, current));
+        hook.publicSignalsFor(key, current, FEE_MIN);
+    }
+
+    function test_prefillObservations_placeholdersInUnwrittenSlots() public {
+        _swapTo(key, 1);
+        _warpPeriods(key, 1);
+        _swapTo(key, 2); // writes observation 0
+        hook.prefillObservations(key, 0, 300);
+        // _observations is the hook's fifth storage variable (slot 4); its ring for this pool starts here
+        bytes32 base = keccak256(abi.encode(id, uint256(4)));
+        assertEq(uint256(vm.load(address(hook), base)) & type(uint32).max, T0 / 60, "observation 0 untouched");
+        assertEq(uint256(vm.load(address(hook), bytes32(uint256(base) + 1))), 1);
+        assertEq(uint256(vm.load(address(hook), bytes32(uint256(base) + 255))), 1);
+        _warpPeriods(key, 1);
+        _swapTo(key, 3);
+        assertEq(hook.observation(key, 1).tick, 2);
+    }
+
+    // ------------------------------------------------------------ fee updates
+
+    function test_updateFee_setsTheProvenFee() public {
+        _trade(20);
+        uint32 asOf = _currentPeriod(key) - 1;
+        uint256[12] memory f = _expectedFeatures(asOf);
+        _assertFeatures(hook.featuresAsOf(key, asOf), f);
+        verifier.expect(_expectedSignals(hook, key, MODEL, asOf, 12_345, f));
+
+        address keeper = makeAddr("keeper");
+        vm.expectEmit(address(hook));
+        emit ProvenFeeHook.FeeUpdated(id, asOf, f, 12_345, MODEL, keeper);
+        (uint256[2] memory a, uint256[2][2] memory b, uint256[2] memory c) = _noProof();
+        vm.prank(keeper);
+        hook.updateFee(key, asOf, 12_345, a, b, c);
+
+        assertEq(_lpFee(key), 12_345);
+        ProvenFeeHook.PoolState memory s = hook.poolState(key);
+        assertEq(s.lastUpdatePeriod, asOf);
+        assertEq(s.liveUntil, asOf + 1 + LIVENESS);
+        assertFalse(s.onFallback);
+        assertEq(_swapFee(key, 1), 12_345, "swaps pay the new fee");
+    }
+
+    function test_publicSignalsFor_matchesTheSpec() public {
+        _trade(10);
+        uint32 asOf = _currentPeriod(key) - 3;
+        uint256[4] memory expected = _expectedSignals(hook, key, MODEL, asOf, 777, _expectedFeatures(asOf));
+        uint256[4] memory actual = hook.publicSignalsFor(key, asOf, 777);
+        for (uint256 i; i < 4; ++i) {
+            assertEq(actual[i], expected[i]);
+        }
+        assertEq(hook.contextOf(key, asOf), expected[3]);
+    }
+
+    function test_updateFee_acceptsTheStalestAllowedPeriod() public {
+        _trade(20);
+        uint32 asOf = _currentPeriod(key) - 15;
+        verifier.expect(_expectedSignals(hook, key, MODEL, asOf, FEE_MAX, _expectedFeatures(asOf)));
+        _update(asOf, FEE_MAX);
+        assertEq(_lpFee(key), FEE_MAX);
+    }
+
+    function test_updateFee_revertsForAnOpenPeriod() public {
+        uint32 current = _currentPeriod(key);
+        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.PeriodNotCompleted.selector, current, current));
+        _update(current, FEE_MIN);
+        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.PeriodNotCompleted.selector, current + 9, current));
+        _update(current + 9, FEE_MIN);
+    }
+
+    function test_updateFee_revertsForAPeriodNotNewer() public {
+        verifier.setAcceptAll(true);
+        uint32 asOf = _currentPeriod(key) - 2;
+        _update(asOf, FEE_MIN);
+        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.PeriodNotNewer.selector, asOf, asOf));
+        _update(asOf, FEE_MIN);
+        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.PeriodNotNewer.selector, asOf - 1, asOf));
+        _update(asOf - 1, FEE_MIN);
+        _update(asOf + 1, FEE_MIN);
+    }
+
+    function test_updateFee_revertsForAPeriodTooOld() public {
+        verifier.setAcceptAll(true);
+        uint32 current = _currentPeriod(key);
+        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.PeriodTooOld.selector, current - 16, current));
+        _update(current - 16, FEE_MIN);
+    }
+
+    function test_updateFee_revertsForAFeeOutOfBounds() public {
+        verifier.setAcceptAll(true);
+        uint32 asOf = _currentPeriod(key) - 1;
+        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.FeeOutOfBounds.selector, FEE_MIN - 1));
+        _update(asOf, FEE_MIN - 1);
+        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.FeeOutOfBounds.selector, FEE_MAX + 1));
+        _update(asOf, FEE_MAX + 1);
+    }
+
+    function test_updateFee_revertsWhenTheVerifierSaysNo() public {
+        _trade(5);
+        uint32 asOf = _currentPeriod(key) - 1;
+        verifier.expect(_expectedSignals(hook, key, MODEL, asOf, 1000, _expectedFeatures(asOf)));
+        vm.expectRevert(ProvenFeeHook.InvalidProof.selector);
+        _update(asOf, 1001); // a proof of 1000 does not prove 1001
+        vm.expectRevert(ProvenFeeHook.InvalidProof.selector);
+        _update(asOf - 1, 1000); // nor 1000 as of another period
+        _update(asOf, 1000);
+    }
+
+    // ------------------------------------------------------------ liveness
+
+    function test_liveness_fallsBackOnceWhenTheKeeperGoesSilent() public {
+        verifier.setAcceptAll(true);
+        _swapTo(key, 10);
+        _update(_currentPeriod(key) - 1, 20_000);
+        uint32 landed = _currentPeriod(key);
+
+        _warpPeriods(key, LIVENESS - 1);
+        assertEq(_swapFee(key, 11), 20_000, "still live");
+        assertFalse(hook.poolState(key).onFallback);
+
+        _warpPeriods(key, 1);
+        assertEq(_swapFee(key, 12), FALLBACK_FEE, "the switching swap already pays the fallback fee");
+        assertEq(fallbackEvents, 1);
+        assertEq(_lpFee(key), FALLBACK_FEE);
+        assertTrue(hook.poolState(key).onFallback);
+        assertEq(_currentPeriod(key), landed + LIVENESS);
+
+        _swapFee(key, 13);
+        assertEq(fallbackEvents, 0, "only once");
+        _warpPeriods(key, 5);
+        _swapFee(key, 14);
+        assertEq(fallbackEvents, 0, "only once");
+
+        _update(_currentPeriod(key) - 1, 40_000);
+        assertFalse(hook.poolState(key).onFallback);
+        assertEq(_swapFee(key, 15), 40_000);
+    }
+
+    function test_liveness_emitsTheFallbackEvent() public {
+        verifier.setAcceptAll(true);
+        _update(_currentPeriod(key) - 1, 20_000);
+        _warpPeriods(key, LIVENESS);
+        vm.expectEmit(address(hook));
+        emit ProvenFeeHook.FallbackActivated(id, _currentPeriod(key), FALLBACK_FEE);
+        _swapTo(key, 1);
+    }
+
+    // ------------------------------------------------------------ model changes
+
+    function test_modelChange_appliesAfterTheDelay() public {
+        hook.registerModel(MODEL_2, 60, 30, "");
+        uint64 readyAt = uint64(block.timestamp) + 1 days;
+        vm.expectEmit(address(hook));
+        emit ProvenFeeHook.ModelProposed(id, MODEL_2, readyAt);
+        vm.prank(admin);
+        hook.proposeModel(key, MODEL_2);
+        (uint256 pending, uint64 at) = hook.pendingModel(key);
+        assertEq(pending, MODEL_2);
+        assertEq(at, readyAt);
+
+        vm.warp(readyAt - 1);
+        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.ModelChangeNotReady.selector, readyAt));
+        hook.applyModel(key);
+
+        vm.warp(readyAt);
+        vm.expectEmit(address(hook));
+        emit ProvenFeeHook.ModelApplied(id, MODEL_2, MODEL);
+        vm.prank(makeAddr("anyone"));
+        hook.applyModel(key);
+        assertEq(hook.poolConfig(key).commitment, MODEL_2);
+        assertEq(hook.publicSignalsFor(key, _currentPeriod(key) - 1, FEE_MIN)[2], MODEL_2);
+        (pending, at) = hook.pendingModel(key);
+        assertEq(pending, 0);
+        assertEq(at, 0);
+        vm.expectRevert(ProvenFeeHook.NoPendingModel.selector);
+        hook.applyModel(key);
+    }
+
+    function test_proposeModel_reverts() public {
+        hook.registerModel(MODEL_2, 60, 30, "");
+        hook.registerModel(MODEL_30S, 30, 30, "");
+        vm.expectRevert(ProvenFeeHook.NotAdmin.selector);
+        hook.proposeModel(key, MODEL_2);
+        vm.startPrank(admin);
+        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.ModelNotRegistered.selector, 42));
+        hook.proposeModel(key, 42);
+        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.ModelPeriodMismatch.selector, 30, 60));
+        hook.proposeModel(key, MODEL_30S);
+        vm.stopPrank();
+    }
+
+    function test_cancelModel() public {
+        hook.registerModel(MODEL_2, 60, 30, "");
+        vm.expectRevert(ProvenFeeHook.NoPendingModel.selector);
+        vm.prank(admin);
+        hook.cancelModel(key);
+        vm.prank(admin);
+        hook.proposeModel(key, MODEL_2);
+        vm.expectRevert(ProvenFeeHook.NotAdmin.selector);
+        hook.cancelModel(key);
+        vm.expectEmit(address(hook));
+        emit ProvenFeeHook.ModelChangeCancelled(id, MODEL_2);
+        vm.prank(admin);
+        hook.cancelModel(key);
+        vm.warp(block.timestamp + 2 days);
+        vm.expectRevert(ProvenFeeHook.NoPendingModel.selector);
+        hook.applyModel(key);
+        assertEq(hook.poolConfig(key).commitment, MODEL);
+    }
+
+    function test_transferAdmin() public {
+        hook.registerModel(MODEL_2, 60, 30, "");
+        address next = makeAddr("next");
+        vm.expectRevert(ProvenFeeHook.NotAdmin.selector);
+        hook.transferAdmin(key, next);
+        vm.expectEmit(address(hook));
+        emit ProvenFeeHook.AdminTransferred(id, admin, next);
+        vm.prank(admin);
+        hook.transferAdmin(key, next);
+        assertEq(hook.poolConfig(key).admin, next);
+        vm.expectRevert(ProvenFeeHook.NotAdmin.selector);
+        vm.prank(admin);
+        hook.proposeModel(key, MODEL_2);
+        vm.prank(next);
+        hook.proposeModel(key, MODEL_2);
+        // renouncing freezes the model: no one can propose again
+        vm.prank(next);
+        hook.transferAdmin(key, address(0));
+        vm.expectRevert(ProvenFeeHook.NotAdmin.selector);
+        vm.prank(next);
+        hook.proposeModel(key, MODEL_2);
+    }
+
+    // ------------------------------------------------------------ helpers
+
+    /// @dev Swaps in each of `periods` consecutive periods, then closes the last one
+    function _trade(uint256 periods) internal {
+        for (uint256 i; i < periods; ++i) {
+            _swapTo(key, int24(int256(uint256(keccak256(abi.encode(i))) % 2001) - 1000));
+            _warpPeriods(key, 1);
+        }
+    }
+
+    function _update(uint32 asOf, uint24 fee) internal {
+        (uint256[2] memory a, uint256[2][2] memory b, uint256[2] memory c) = _noProof();
+        hook.updateFee(key, asOf, fee, a, b, c);
+    }
+
+    function _checkRecentFeatures() internal view {
+        uint32 current = _currentPeriod(key);
+        for (uint32 back = 1; back <= 15; ++back) {
+            _assertFeatures(hook.featuresAsOf(key, current - back), _expectedFeatures(current - back));
+        }
+    }
+
+    /// @dev The fee the PoolManager charged on a swap into `tick`, from its Swap event; also counts the
+    /// FallbackActivated events of that swap into `fallbackEvents`
+    function _swapFee(PoolKey memory k, int24 tick) internal returns (uint24 fee) {
+        vm.recordLogs();
+        _swapTo(k, tick);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        fallbackEvents = 0;
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].topics[0] == IPoolManager.Swap.selector) {
+                (,,,,, fee) = abi.decode(logs[i].data, (int128, int128, uint160, uint128, int24, uint24));
+            } else if (logs[i].topics[0] == ProvenFeeHook.FallbackActivated.selector) {
+                ++fallbackEvents;
+            }
+        }
+    }
+
+    /// @dev parts[lo..hi) joined by commas, halving so the copies stay O(n log n)
+    function _join(string[] memory parts, uint256 lo, uint256 hi) internal pure returns (string memory) {
+        if (hi - lo == 1) return parts[lo];
+        uint256 mid = (lo + hi) / 2;
+        return string.concat(_join(parts, lo, mid), ",", _join(parts, mid, hi));
+    }
+}

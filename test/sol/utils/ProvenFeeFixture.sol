@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.26;
+
+import {Test} from "forge-std/Test.sol";
+import {Deployers} from "@uniswap/v4-core/test/utils/Deployers.sol";
+import {MockERC20} from "solmate/src/test/utils/mocks/MockERC20.sol";
+import {Hooks} from "@uniswap/v4-core/src/libraries/Hooks.sol";
+import {IHooks} from "@uniswap/v4-core/src/interfaces/IHooks.sol";
+import {IPoolManager} from "@uniswap/v4-core/src/interfaces/IPoolManager.sol";
+import {PoolKey} from "@uniswap/v4-core/src/types/PoolKey.sol";
+import {PoolId} from "@uniswap/v4-core/src/types/PoolId.sol";
+import {Currency} from "@uniswap/v4-core/src/types/Currency.sol";
+import {LPFeeLibrary} from "@uniswap/v4-core/src/libraries/LPFeeLibrary.sol";
+import {StateLibrary} from "@uniswap/v4-core/src/libraries/StateLibrary.sol";
+import {ModifyLiquidityParams} from "@uniswap/v4-core/src/types/PoolOperation.sol";
+import {ProvenFeeHook} from "../../../contracts/ProvenFeeHook.sol";
+import {IGroth16Verifier} from "../../../contracts/interfaces/IGroth16Verifier.sol";
+import {ReplayRouter} from "../../../contracts/demo/ReplayRouter.sol";
+import {ReferenceOracle} from "./ReferenceOracle.sol";
+
+/// @notice The real PoolManager and routers, a ProvenFeeHook at an address carrying its permission bits,
+/// and a record of every swap the tests make, from which ReferenceOracle recomputes the expected features.
+abstract contract ProvenFeeFixture is Test, Deployers {
+    using StateLibrary for IPoolManager;
+
+    uint160 constant HOOK_FLAGS = Hooks.BEFORE_INITIALIZE_FLAG | Hooks.BEFORE_SWAP_FLAG;
+    /// @dev A period boundary (a multiple of 60), in 2023
+    uint256 constant T0 = 1_700_000_040;
+    uint256 constant MODEL = 0x0badc0ffee;
+    uint24 constant FEE_MIN = 500;
+    uint24 constant FEE_MAX = 50_000;
+    uint24 constant FALLBACK_FEE = 3000;
+    uint32 constant LIVENESS = 30;
+    string constant DEFAULT_MODEL = "model/default-model.json";
+    string constant OTHER_MODEL = "test/fixtures/other-model.json";
+
+    /// @dev A fee and its Groth16 proof, as prover/ffi-prove.ts returns them
+    struct Proof {
+        uint24 fee;
+        uint256[2] a;
+        uint256[2][2] b;
+        uint256[2] c;
+    }
+
+    ProvenFeeHook hook;
+    ReplayRouter replay;
+    address admin = makeAddr("admin");
+
+    /// @dev Swap record of the pool under test: the close of each traded period, as SPEC §1 defines it
+    uint32[] closePeriods;
+    int24[] closeTicks;
+
+    function _deployInfrastructure() internal {
+        vm.warp(T0);
+        deployFreshManagerAndRouters();
+        deployMintAndApprove2Currencies();
+        replay = new ReplayRouter(manager);
+        MockERC20(Currency.unwrap(currency0)).transfer(address(replay), 2 ** 200);
+        MockERC20(Currency.unwrap(currency1)).transfer(address(replay), 2 ** 200);
+    }
+
+    function _deployHook(IGroth16Verifier verifier, uint160 salt) internal returns (ProvenFeeHook h) {
+        address at = address(HOOK_FLAGS | (salt << 144));
+        deployCodeTo("ProvenFeeHook.sol:ProvenFeeHook", abi.encode(manager, verifier), at);
+        h = ProvenFeeHook(at);
+    }
+
+    function _config(uint256 commitment) internal view returns (ProvenFeeHook.PoolConfig memory) {
+        return ProvenFeeHook.PoolConfig({
+            commitment: commitment,
+            poolFeeMin: FEE_MIN,
+            poolFeeMax: FEE_MAX,
+            fallbackFee: FALLBACK_FEE,
+            period: 0,
+            maxStalenessPeriods: 15,
+            livenessPeriods: LIVENESS,
+            admin: admin
+        });
+    }
+
+    function _keyFor(ProvenFeeHook h, int24 tickSpacing) internal view returns (PoolKey memory) {
+        return PoolKey(currency0, currency1, LPFeeLibrary.DYNAMIC_FEE_FLAG, tickSpacing, IHooks(address(h)));
+    }
+
+    /// @dev Creates a pool with liquidity both near the price (Deployers' position) and over the full range,
+    /// so swaps to any tick succeed
+    function _createPool(ProvenFeeHook h, PoolKey memory k, ProvenFeeHook.PoolConfig memory config) internal {
+        h.createPool(k, SQRT_PRICE_1_1, config);
+        _addLiquidity(k);
+    }
+
+    function _addLiquidity(PoolKey memory k) internal {
+        modifyLiquidityRouter.modifyLiquidity(k, LIQUIDITY_PARAMS, ZERO_BYTES);
+        int24 edge = 887272 / k.tickSpacing * k.tickSpacing;
+        modifyLiquidityRouter.modifyLiquidity(
+            k, ModifyLiquidityParams({tickLower: -edge, tickUpper: edge, liquidityDelta: 1e18, salt: 0}), ZERO_BYTES
+        );
+    }
+
+    /// @dev Moves the pool into `tick` with one real swap and records it as SPEC §1 does: the first swap of
+    /// a new period closes the last traded one at the tick before this swap.
+    function _swapTo(PoolKey memory k, int24 tick) internal {
+        uint32 p = uint32(block.timestamp / _period(k));
+        if (closePeriods.length > 0 && closePeriods[closePeriods.length - 1] == p) {
+            closePeriods.pop();
+            closeTicks.pop();
+        }
+        replay.swapToTick(k, tick);
+        // Until a later period trades, this period's close is the tick after its latest swap
+        closePeriods.push(p);
+        closeTicks.push(_tick(k));
+    }
+
+    function _warpPeriods(PoolKey memory k, uint256 n) internal {
+        vm.warp(block.timestamp + n * _period(k));
+    }
+
+    function _period(PoolKey memory k) internal view returns (uint256) {
+        return ProvenFeeHook(address(k.hooks)).poolState(k).period;
+    }
+
+    function _currentPeriod(PoolKey memory k) internal view returns (uint32) {
+        return uint32(block.timestamp / _period(k));
+    }
+
+    function _tick(PoolKey memory k) internal view returns (int24 tick) {
+        (, tick,,) = manager.getSlot0(k.toId());
+    }
+
+    function _lpFee(PoolKey memory k) internal view returns (uint24 fee) {
+        (,,, fee) = manager.getSlot0(k.toId());
+    }
+
+    /// @dev The reference features as of `asOf` over the recorded closes (the last one pending or stored)
+    function _expectedFeatures(uint32 asOf) internal view returns (uint256[12] memory) {
+        return ReferenceOracle.features(closePeriods, closeTicks, asOf);
+    }
+
+    /// @dev The public signals computed independently of PublicSignals.sol, straight from SPEC §7
+    function _expectedSignals(
+        ProvenFeeHook h,
+        PoolKey memory k,
+        uint256 commitment,
+        uint32 asOf,
+        uint24 fee,
+        uint256[12] memory f
+    ) internal view returns (uint256[4] memory s) {
+        for (uint256 i; i < 7; ++i) {
+            s[0] += f[i] * 2 ** (32 * i);
+        }
+        ProvenFeeHook.PoolConfig memory c = h.poolConfig(k);
+        s[1] = f[7] + f[8] * 2 ** 32 + f[9] * 2 ** 40 + f[10] * 2 ** 48 + f[11] * 2 ** 56 + uint256(c.poolFeeMin) * 2
+            ** 64 + uint256(c.poolFeeMax) * 2 ** 88 + uint256(c.period) * 2 ** 112 + uint256(fee) * 2 ** 144;
+        s[2] = commitment;
+        s[3] = uint256(keccak256(abi.encode(block.chainid, address(h), PoolId.unwrap(k.toId()), uint256(asOf)))) / 64;
+    }
+
+    function _assertFeatures(uint256[12] memory actual, uint256[12] memory expected) internal pure {
+        for (uint256 i; i < 12; ++i) {
+            assertEq(actual[i], expected[i], string.concat("feature ", vm.toString(i)));
+        }
+    }
+
+    function _noProof() internal pure returns (uint256[2] memory a, uint256[2][2] memory b, uint256[2] memory c) {}
+
+    function _register(string memory path) internal returns (uint256 commitment) {
+        string memory json = vm.readFile(path);
+        commitment = vm.parseJsonUint(json, ".commitment");
+        hook.registerModel(
+            commitment, uint32(vm.parseJsonUint(json, ".period")), uint16(vm.parseJsonUint(json, ".horizon")), path
+        );
+    }
+
+    /// @dev A proof from prover/ffi-prove.ts of the fee `modelPath` computes for pool `k` as of `asOf`,
+    /// from the features, terms and context the hook itself reports
+    function _prove(string memory modelPath, PoolKey memory k, uint32 asOf) internal returns (Proof memory p) {
+        uint256[12] memory f = hook.featuresAsOf(k, asOf);
+        string memory csv = vm.toString(f[0]);
+        for (uint256 i = 1; i < 12; ++i) {
+            csv = string.concat(csv, ",", vm.toString(f[i]));
+        }
+        ProvenFeeHook.PoolConfig memory config = hook.poolConfig(k);
+        string[] memory cmd = new string[](10);
+        (cmd[0], cmd[1], cmd[2], cmd[3], cmd[4], cmd[5]) =
+        ("node", "--import", "tsx", "prover/ffi-prove.ts", modelPath, csv);
+        cmd[6] = vm.toString(config.poolFeeMin);
+        cmd[7] = vm.toString(config.poolFeeMax);
+        cmd[8] = vm.toString(config.period);
+        cmd[9] = vm.toString(hook.contextOf(k, asOf));
+        uint256 fee;
+        (fee, p.a, p.b, p.c) = abi.decode(vm.ffi(cmd), (uint256, uint256[2], uint256[2][2], uint256[2]));
+        p.fee = uint24(fee);
+    }
+}

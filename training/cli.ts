@@ -1,0 +1,311 @@
+// `provenfee train` and `provenfee evaluate`: flag parsing, progress and printing only; the work is
+// in pipeline.ts. Exit codes: 0 done, 1 bad data or a failed run (one-line error on stderr),
+// 2 bad usage, 3 (`evaluate --require-win` only) the model did not beat the best baseline.
+import path from "node:path";
+import { loadModel } from "../model/index.ts";
+import { DataError, type DataFormat } from "./data.ts";
+import { DEFAULT_FIT, VARIANTS, type BackendChoice, type EpochLog } from "./fit.ts";
+import {
+  DEFAULT_DATA, DEFAULT_FROM, DEFAULT_MODEL, DEFAULT_TO, REQUIRED_NAMES, runEvaluation, runTraining,
+  type TrainOptions,
+} from "./pipeline.ts";
+import type { ScoredForecast } from "./forecasts.ts";
+
+class UsageError extends Error {}
+
+interface FlagSpec {
+  [name: string]: "string" | "number" | "boolean";
+}
+
+function parseFlags(argv: string[], spec: FlagSpec, command: string): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith("--")) throw new UsageError(`unexpected argument '${arg}' (see 'provenfee ${command} --help')`);
+    const eq = arg.indexOf("=");
+    let name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+    let negated = false;
+    if (!(name in spec) && name.startsWith("no-") && spec[name.slice(3)] === "boolean") {
+      name = name.slice(3);
+      negated = true;
+    }
+    const kind = spec[name];
+    if (!kind) throw new UsageError(`unknown option '--${name}' (see 'provenfee ${command} --help')`);
+    if (kind === "boolean") {
+      if (eq >= 0) throw new UsageError(`option '--${name}' takes no value`);
+      out[name] = !negated;
+      continue;
+    }
+    const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined || (eq < 0 && value.startsWith("--"))) throw new UsageError(`option '--${name}' needs a value`);
+    if (kind === "number") {
+      const v = Number(value);
+      if (value.trim() === "" || !Number.isFinite(v)) throw new UsageError(`option '--${name}': '${value}' is not a number`);
+      out[name] = v;
+    } else out[name] = value;
+  }
+  return out;
+}
+
+function str(f: Record<string, unknown>, k: string, d: string): string {
+  return (f[k] as string | undefined) ?? d;
+}
+function num(f: Record<string, unknown>, k: string, d: number): number {
+  return (f[k] as number | undefined) ?? d;
+}
+function int(f: Record<string, unknown>, k: string, d: number, min = 1): number {
+  const v = num(f, k, d);
+  if (!Number.isInteger(v) || v < min) throw new UsageError(`option '--${k}' must be an integer >= ${min}, got ${v}`);
+  return v;
+}
+
+function parseDate(text: string, name: string, endOfDay: boolean): number {
+  const day = /^\d{4}-\d\d-\d\d$/.test(text);
+  const ms = Date.parse(day ? `${text}T00:00:00Z` : /Z|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
+  if (!Number.isFinite(ms)) throw new UsageError(`option '--${name}': '${text}' is not a date (YYYY-MM-DD or an ISO time, UTC)`);
+  return ms / 1000 + (day && endOfDay ? 86400 : 0);
+}
+
+function parseSplit(text: string): [number, number] {
+  const parts = text.split(",").map(Number);
+  if (parts.length !== 2 || parts.some((p) => !Number.isFinite(p)) || !(parts[0]! > 0 && parts[1]! > 0 && parts[0]! + parts[1]! < 1)) {
+    throw new UsageError(`option '--split': expected TRAIN,VALIDATION fractions such as 0.6,0.2 (test is the rest), got '${text}'`);
+  }
+  return [parts[0]!, parts[1]!];
+}
+
+function parseFormat(text: string): DataFormat | "auto" {
+  if (text === "auto" || text === "minute" || text === "swaps") return text;
+  throw new UsageError(`option '--format' must be auto, minute or swaps, got '${text}'`);
+}
+
+/** --data/--from/--to: with no --data, the contiguous 35-day Polygon series shipped in data/. */
+function dataFlags(f: Record<string, unknown>) {
+  const given = f.data !== undefined;
+  const from = f.from !== undefined ? parseDate(f.from as string, "from", false) : given ? undefined : parseDate(DEFAULT_FROM, "from", false);
+  const to = f.to !== undefined ? parseDate(f.to as string, "to", true) : given ? undefined : parseDate(DEFAULT_TO, "to", true);
+  if (from !== undefined && to !== undefined && to <= from) throw new UsageError("option '--to' must be after '--from'");
+  return {
+    data: str(f, "data", DEFAULT_DATA),
+    format: parseFormat(str(f, "format", "auto")),
+    from,
+    to,
+    split: parseSplit(str(f, "split", "0.6,0.2")),
+    maxFill: int(f, "max-fill", 5, 0),
+    maxGapSeconds: num(f, "max-gap-hours", 6) * 3600,
+  };
+}
+
+const DATA_HELP = `Data:
+  --data PATH[,PATH...]   a .csv or .csv.gz file, a comma-separated list, or a folder; minute bars
+                          (demeter: timestamp, closeTick, inAmount0, inAmount1, ...) or per-swap rows
+                          (block_number, block_timestamp, pool_log_index, current_tick, ...).
+                          Default: ${DEFAULT_DATA} from ${DEFAULT_FROM} to ${DEFAULT_TO}
+                          (the contiguous 35-day series).
+  --format F              auto (default: from each file's header), minute or swaps
+  --from DATE, --to DATE  keep rows in [from, to] (UTC; a bare YYYY-MM-DD 'to' includes that day)
+  --split T,V             walk-forward fractions for train and validation (default 0.6,0.2; test = rest)
+  --max-fill N            forward-fill up to N consecutive missing minutes as minutes without swaps
+                          (default 5; the count is printed). Longer holes split the series.
+  --max-gap-hours H       per-swap rows: a silence longer than H hours splits the series (default 6)`;
+
+export const TRAIN_HELP = `usage: provenfee train [options]
+
+Fits the volatility model of model/SPEC.md §4 (linear HAR path on 12 log inputs + 4 ReLU units)
+on QLIKE, in TensorFlow.js, and writes a model file (float and quantized weights, fee policy,
+commitment), a training report (JSON) and a PNG of forecast vs realized volatility on the test part.
+
+${DATA_HELP}
+
+Model:
+  --period S              seconds per period (default 60)
+  --horizon H             forecast horizon in periods: target = realized variance of the next H (default 30)
+  --variant NAME          inputs and hidden units: ${Object.entries(VARIANTS).map(([k, v]) => `${k} (${v.name})`).join(", ")}; default full
+  --ablation              also train every variant; report validation-block QLIKE and 4-fold
+                          rolling-origin CV inside train + validation (a few minutes)
+  --seed N                random seed (default 1): same seed, same data, same model file
+  --epochs N              maximum epochs (default ${DEFAULT_FIT.maxEpochs})
+  --patience N            early stopping: epochs without a better validation QLIKE (default ${DEFAULT_FIT.patience})
+  --batch N               mini-batch rows (default ${DEFAULT_FIT.batchSize})
+  --lr X                  Adam learning rate (default ${DEFAULT_FIT.learningRate})
+  --l2 X                  L2 penalty on hidden weights (default ${DEFAULT_FIT.l2})
+  --backend B             auto (tfjs-node-gpu if installed, else wasm), tensorflow, wasm or cpu
+  --policy-from FILE      take the fee policy from this model file (default ${DEFAULT_MODEL})
+
+Output:
+  --out FILE              model file (default trained-model.json; written atomically)
+  --report FILE           training report JSON (default: FILE with .report.json)
+  --plot FILE             PNG of the test period (default: FILE with .png); --no-plot to skip
+  --json                  print the training report JSON on stdout (progress goes to stderr)
+  --quiet                 no progress bar
+  -h, --help              this text`;
+
+export const EVALUATE_HELP = `usage: provenfee evaluate [options]
+
+Compares a model file with the classic volatility forecasts on the held-out last part of a data set
+(walk-forward: baselines fitted on the train part, EWMA lambda tuned on validation): EWMA (lambda
+0.94 and tuned), GARCH(1,1) by maximum likelihood, HAR-RV (Corsi 2009) by least squares, the model
+in float and the model exactly as the circuit computes it. QLIKE and MSE of realized variance over
+the model's horizon, Diebold-Mariano test of each against the model (positive: the model is better).
+Realized and forecast variances are floored at 1 tick^2 (the circuit's own floor) for every forecast.
+
+  --model FILE            model file (default ${DEFAULT_MODEL})
+${DATA_HELP.split("\n").slice(1).join("\n")}
+  --dm-lag N              Newey-West lag of the DM test (default max(2 * horizon, 4 (n/100)^(2/9)))
+  --plot FILE             also write a PNG of forecast vs realized volatility
+  --require-win           exit 3 unless the model beats the best of HAR, tuned EWMA and GARCH on
+                          QLIKE with a one-sided DM p-value below 0.05
+  --json                  one JSON object on stdout: {"test": {"from","to","n"}, "results": [{"name",
+                          "qlike","mse","dmVsModel",...}], ...}
+  -h, --help              this text`;
+
+function fail(command: string, e: unknown): number {
+  if (e instanceof UsageError) {
+    console.error(`provenfee ${command}: ${e.message}`);
+    return 2;
+  }
+  const msg = (e as Error)?.message ?? String(e);
+  console.error(`provenfee ${command}: ${msg.split("\n")[0]}`);
+  if (!(e instanceof DataError) && process.env.PROVENFEE_DEBUG) console.error((e as Error).stack);
+  return 1;
+}
+
+function progress(quiet: boolean) {
+  const tty = process.stderr.isTTY;
+  let lastVariant = "";
+  return (variant: string, e: EpochLog) => {
+    if (quiet) return;
+    const width = 24;
+    const done = Math.round((e.epoch / e.maxEpochs) * width);
+    const bar = `[${"#".repeat(done)}${".".repeat(width - done)}]`;
+    const line = `${variant.padEnd(6)} ${bar} epoch ${String(e.epoch).padStart(3)}/${e.maxEpochs}  loss ${e.loss.toFixed(4)}  val ${e.valLoss.toFixed(4)}  best ${e.bestValLoss.toFixed(4)} @ ${e.bestEpoch}`;
+    if (tty) {
+      if (lastVariant && lastVariant !== variant) process.stderr.write("\n");
+      process.stderr.write(`\r${line}`);
+    } else if (e.epoch === 1 || e.epoch % 10 === 0) process.stderr.write(`${line}\n`);
+    lastVariant = variant;
+  };
+}
+
+function fmt(x: number | null, digits = 4): string {
+  if (x === null || x === undefined) return "-";
+  if (!Number.isFinite(x)) return String(x);
+  return Math.abs(x) >= 1e5 ? x.toExponential(3) : x.toFixed(digits);
+}
+
+export function resultsTable(results: ScoredForecast[]): string {
+  const head = ["forecast", "QLIKE", "QLIKE (RV>0)", "MSE", "DM vs model", "p (model better)"];
+  const rows = results.map((r) => [r.name, fmt(r.qlike), fmt(r.qlikeNonzero), fmt(r.mse, 0), r.dmVsModel === null ? "-" : fmt(r.dmVsModel, 2), r.dmPValue === null ? "-" : fmt(r.dmPValue, 3)]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+function verdictLine(v: { bestBaseline: string; modelBeatsBest: boolean; dmVsBest: number | null; pValueVsBest: number | null; significant: boolean; quantizationLossPct: number | null }): string {
+  const q = v.quantizationLossPct === null ? "" : `; quantized vs float QLIKE ${v.quantizationLossPct >= 0 ? "+" : ""}${v.quantizationLossPct.toFixed(3)}%`;
+  if (!v.modelBeatsBest) return `verdict: the model does NOT beat the best baseline (${v.bestBaseline}) on QLIKE (DM ${fmt(v.dmVsBest, 2)})${q}`;
+  return `verdict: the model beats the best baseline (${v.bestBaseline}) on QLIKE, DM ${fmt(v.dmVsBest, 2)}, one-sided p = ${fmt(v.pValueVsBest, 3)}${v.significant ? " (significant at 5%)" : " (NOT significant at 5%)"}${q}`;
+}
+
+export async function trainCommand(argv: string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(TRAIN_HELP);
+    return 0;
+  }
+  try {
+    const f = parseFlags(argv, {
+      data: "string", format: "string", from: "string", to: "string", split: "string", "max-fill": "number", "max-gap-hours": "number",
+      period: "number", horizon: "number", variant: "string", ablation: "boolean", seed: "number", epochs: "number", patience: "number",
+      batch: "number", lr: "number", l2: "number", backend: "string", "policy-from": "string", out: "string", report: "string", plot: "string",
+      "no-plot": "boolean", json: "boolean", quiet: "boolean",
+    }, "train");
+    const variant = str(f, "variant", "full");
+    if (!VARIANTS[variant]) throw new UsageError(`option '--variant' must be one of ${Object.keys(VARIANTS).join(", ")}, got '${variant}'`);
+    const backend = str(f, "backend", "auto");
+    if (!["auto", "tensorflow", "wasm", "cpu"].includes(backend)) throw new UsageError(`option '--backend' must be auto, tensorflow, wasm or cpu, got '${backend}'`);
+    const out = str(f, "out", "trained-model.json");
+    const stem = out.replace(/\.json$/, "");
+    const policySource = str(f, "policy-from", DEFAULT_MODEL);
+    const policy = (await loadModel(policySource)).file.policy;
+    const lr = num(f, "lr", DEFAULT_FIT.learningRate);
+    const l2 = num(f, "l2", DEFAULT_FIT.l2);
+    if (!(lr > 0)) throw new UsageError(`option '--lr' must be positive, got ${lr}`);
+    if (!(l2 >= 0)) throw new UsageError(`option '--l2' must be >= 0, got ${l2}`);
+    const plot = f["no-plot"] ? null : typeof f.plot === "string" ? f.plot : `${stem}.png`;
+    const horizon = int(f, "horizon", 30);
+    if (horizon >= 2 ** 16) throw new UsageError("option '--horizon' must be below 65536");
+    const options: TrainOptions = {
+      ...dataFlags(f),
+      period: int(f, "period", 60),
+      horizon,
+      seed: int(f, "seed", 1, 0),
+      fit: { maxEpochs: int(f, "epochs", DEFAULT_FIT.maxEpochs, 0), patience: int(f, "patience", DEFAULT_FIT.patience), batchSize: int(f, "batch", DEFAULT_FIT.batchSize), learningRate: lr, l2 },
+      variant,
+      ablation: Boolean(f.ablation),
+      backend: backend as BackendChoice,
+      policy,
+      policySource,
+      out,
+      reportPath: str(f, "report", `${stem}.report.json`),
+      plotPath: plot,
+      onEpoch: progress(Boolean(f.quiet)),
+      log: f.quiet ? undefined : (l) => console.error(l),
+    };
+    const { report } = await runTraining(options);
+    if (!f.quiet && process.stderr.isTTY) process.stderr.write("\n");
+    if (f.json) {
+      console.log(JSON.stringify(report));
+      return 0;
+    }
+    if (report.ablation) {
+      console.log("ablation, validation only (QLIKE, lower is better; CV = mean over rolling folds inside train + validation):");
+      console.log(`  ${"variant".padEnd(7)} ${"inputs / units".padEnd(32)} ${"val block".padStart(9)} ${"its start".padStart(9)} ${"CV".padStart(7)} ${"CV start".padStart(8)}  CV per fold`);
+      for (const a of report.ablation.variants) {
+        console.log(`  ${a.variant.padEnd(7)} ${a.description.padEnd(32)} ${a.valQlike.toFixed(4).padStart(9)} ${a.initValQlike.toFixed(4).padStart(9)} ${(a.cv?.meanAtBestEpoch.toFixed(4) ?? "-").padStart(7)} ${(a.cv?.meanAtStart.toFixed(4) ?? "-").padStart(8)}  ${a.cv?.perFold.map((x) => x.toFixed(4)).join(" ") ?? ""} (epoch ${a.cv?.bestEpoch})`);
+      }
+      if (report.ablation.baselinesCv) console.log(`  baselines, CV: ${Object.entries(report.ablation.baselinesCv).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(", ")}`);
+    }
+    console.log(`validation (${report.validation.rows.from.slice(0, 16)} .. ${report.validation.rows.to.slice(0, 16)}, n=${report.validation.rows.n}):`);
+    console.log(resultsTable(report.validation.results));
+    console.log(`\ntest, held out (${report.test.rows.from.slice(0, 16)} .. ${report.test.rows.to.slice(0, 16)}, n=${report.test.rows.n}, DM lag ${report.test.dmLag}):`);
+    console.log(resultsTable(report.test.results));
+    console.log(verdictLine(report.test.verdict));
+    console.log(`wrote ${out} (commitment ${report.model.commitment}), ${options.reportPath}${plot ? `, ${plot}` : ""} in ${report.seconds.toFixed(1)} s`);
+    return 0;
+  } catch (e) {
+    return fail("train", e);
+  }
+}
+
+export async function evaluateCommand(argv: string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(EVALUATE_HELP);
+    return 0;
+  }
+  try {
+    const f = parseFlags(argv, {
+      model: "string", data: "string", format: "string", from: "string", to: "string", split: "string", "max-fill": "number", "max-gap-hours": "number",
+      "dm-lag": "number", plot: "string", json: "boolean", "require-win": "boolean",
+    }, "evaluate");
+    const result = await runEvaluation({
+      ...dataFlags(f),
+      modelPath: str(f, "model", DEFAULT_MODEL),
+      dmLag: f["dm-lag"] !== undefined ? int(f, "dm-lag", 0, 0) : undefined,
+      plotPath: typeof f.plot === "string" ? f.plot : null,
+      log: f.json ? (l) => console.error(l) : (l) => console.log(l),
+    });
+    const names = new Set(result.results.map((r) => r.name));
+    for (const n of REQUIRED_NAMES) if (!names.has(n)) throw new Error(`internal: result '${n}' missing`);
+    if (f.json) console.log(JSON.stringify(result));
+    else {
+      console.log(`model ${path.normalize(result.model.path)} (commitment ${result.model.commitment.slice(0, 18)}..., horizon ${result.model.horizon} periods of ${result.model.period} s)`);
+      console.log(`test: ${result.test.from.slice(0, 16)} .. ${result.test.to.slice(0, 16)} UTC, n=${result.test.n} forecasts, DM lag ${result.dmLag}, zero realized variance in ${(100 * result.zeroShare).toFixed(1)}%`);
+      console.log(resultsTable(result.results));
+      console.log(verdictLine(result.verdict));
+    }
+    if (f["require-win"] && !result.verdict.significant) return 3;
+    return 0;
+  } catch (e) {
+    return fail("evaluate", e);
+  }
+}
