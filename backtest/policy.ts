@@ -84,6 +84,30 @@ export function checkFee(policy: FeePolicy, fee: number, period: number): number
   return fee;
 }
 
+/** What every backtest keeps per policy at a period boundary. */
+export interface PeriodPolicyState {
+  policy: FeePolicy;
+  ctx: OracleContext;
+  ledger: { setFee(period: number, fee: number, previous: number): void };
+  fee: number;
+}
+
+/**
+ * A new period begins: each policy prices it from what it has seen so far, and the ledger records
+ * the change. `applyFee` sets the fee on the policy's own pool where it has one.
+ */
+export function enterPeriod<S extends PeriodPolicyState>(states: S[], period: number, periodSeconds: number, applyFee?: (state: S, fee: number) => void): void {
+  for (const st of states) {
+    st.ctx.period = period;
+    st.ctx.timestamp = period * periodSeconds;
+    st.ctx.currentFee = st.fee;
+    const fee = checkFee(st.policy, st.policy.feeFor(st.ctx), period);
+    st.ledger.setFee(period, fee, st.fee);
+    st.fee = fee;
+    applyFee?.(st, fee);
+  }
+}
+
 // ---------------------------------------------------------------- built-in policies
 
 /** A fixed fee; `bps` may be fractional (0.01 bp = 1 pip). */

@@ -187,6 +187,25 @@ export class Pool {
    * Pool.swap with protocol fee 0. `amountSpecified` < 0 is exact input, > 0 exact output.
    * `lpFeeOverride` (pips) replaces the stored fee for this swap, as a beforeSwap hook's override does.
    */
+  /**
+   * Crosses an initialized tick that a swap step reached exactly: flips its fee growth outside (with
+   * the swap's running global for the input token) and applies its net liquidity; returns the new
+   * active liquidity.
+   */
+  private crossTick(tick: number, zeroForOne: boolean, feeGrowth: bigint, liquidity: bigint): bigint {
+    const info = this.ticks.get(tick)!;
+    const g0 = zeroForOne ? feeGrowth : this.feeGrowthGlobal0X128;
+    const g1 = zeroForOne ? this.feeGrowthGlobal1X128 : feeGrowth;
+    info.feeGrowthOutside0X128 = wrapU256(g0 - info.feeGrowthOutside0X128);
+    info.feeGrowthOutside1X128 = wrapU256(g1 - info.feeGrowthOutside1X128);
+    const net = zeroForOne ? -info.liquidityNet : info.liquidityNet;
+    if (this.clampLiquidity && liquidity + net < 0n) {
+      this.clamped++;
+      return 0n;
+    }
+    return addDelta(liquidity, net);
+  }
+
   swap(zeroForOne: boolean, amountSpecified: bigint, sqrtPriceLimitX96: bigint, lpFeeOverride?: number): SwapResult {
     const out: SwapOut = { amount0: 0n, amount1: 0n, feeAmount: 0n, steps: 0 };
     this.swapInto(out, zeroForOne, amountSpecified, sqrtPriceLimitX96, lpFeeOverride ?? this.lpFee);
@@ -240,18 +259,7 @@ export class Pool {
         if (feeGrowth > MAX_U256) feeGrowth -= MAX_U256 + 1n;
       }
       if (sqrtPrice === sqrtNext) {
-        if (initialized) {
-          const info = this.ticks.get(tickNext)!;
-          const g0 = zeroForOne ? feeGrowth : this.feeGrowthGlobal0X128;
-          const g1 = zeroForOne ? this.feeGrowthGlobal1X128 : feeGrowth;
-          info.feeGrowthOutside0X128 = wrapU256(g0 - info.feeGrowthOutside0X128);
-          info.feeGrowthOutside1X128 = wrapU256(g1 - info.feeGrowthOutside1X128);
-          const net = zeroForOne ? -info.liquidityNet : info.liquidityNet;
-          if (this.clampLiquidity && liquidity + net < 0n) {
-            liquidity = 0n;
-            this.clamped++;
-          } else liquidity = addDelta(liquidity, net);
-        }
+        if (initialized) liquidity = this.crossTick(tickNext, zeroForOne, feeGrowth, liquidity);
         tick = zeroForOne ? tickNext - 1 : tickNext;
       } else if (sqrtPrice !== stepStart) {
         tick = tickAtSqrtPrice(sqrtPrice);
@@ -337,18 +345,7 @@ export class Pool {
         }
       }
       if (sqrtPrice === sqrtNext) {
-        if (initialized) {
-          const info = this.ticks.get(tickNext)!;
-          const g0 = zeroForOne ? feeGrowth : this.feeGrowthGlobal0X128;
-          const g1 = zeroForOne ? this.feeGrowthGlobal1X128 : feeGrowth;
-          info.feeGrowthOutside0X128 = wrapU256(g0 - info.feeGrowthOutside0X128);
-          info.feeGrowthOutside1X128 = wrapU256(g1 - info.feeGrowthOutside1X128);
-          const net = zeroForOne ? -info.liquidityNet : info.liquidityNet;
-          if (this.clampLiquidity && liquidity + net < 0n) {
-            liquidity = 0n;
-            this.clamped++;
-          } else liquidity = addDelta(liquidity, net);
-        }
+        if (initialized) liquidity = this.crossTick(tickNext, zeroForOne, feeGrowth, liquidity);
         tick = zeroForOne ? tickNext - 1 : tickNext;
       } else if (sqrtPrice !== stepStart) {
         tick = tickAtSqrtPrice(sqrtPrice);

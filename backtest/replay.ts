@@ -35,7 +35,7 @@
 import { EV_BURN, EV_MINT, EV_SWAP, InputError, describeFile, type MinuteBarsFull, type PoolEvents, type ReferenceSeries, priceAt } from "./data.ts";
 import { ARB, Clock, Ledger, NOISE, type Valuation } from "./ledger.ts";
 import { Oracle } from "./oracle.ts";
-import { OracleContext, checkFee, type FeePolicy } from "./policy.ts";
+import { OracleContext, enterPeriod, type FeePolicy } from "./policy.ts";
 import { Pool, type SwapOut } from "./pool.ts";
 import { MAX_SQRT_PRICE, MIN_SQRT_PRICE, sqrtPriceAtTick } from "./v4math.ts";
 import { sqrtX96FromPrice } from "./sim.ts";
@@ -605,15 +605,7 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
       }
       lastPeriodR = r;
       period = p;
-      for (const st of states) {
-        st.ctx.period = p;
-        st.ctx.timestamp = p * periodSeconds;
-        st.ctx.currentFee = st.fee;
-        const fee = checkFee(st.policy, st.policy.feeFor(st.ctx), p);
-        st.ledger.setFee(p, fee, st.fee);
-        st.fee = fee;
-        if (mode === "resize") st.pool.setFee(fee);
-      }
+      enterPeriod(states, p, periodSeconds, mode === "resize" ? (st, fee) => st.pool.setFee(fee) : undefined);
     }
     if (k === EV_MINT || k === EV_BURN) {
       const d = k === EV_MINT ? ev.posL[i]! : -ev.posL[i]!;

@@ -8,7 +8,7 @@
 // per token0. The arbitrageur trades at the top of each block, noise traders after it.
 import { Clock, Ledger, ARB, NOISE, type Valuation } from "./ledger.ts";
 import { Oracle } from "./oracle.ts";
-import { OracleContext, checkFee, type FeePolicy } from "./policy.ts";
+import { OracleContext, enterPeriod, type FeePolicy } from "./policy.ts";
 import { Pool, fullRangeTicks, type SwapOut } from "./pool.ts";
 import { Rng } from "./rng.ts";
 import { MAX_SQRT_PRICE, MIN_SQRT_PRICE, sqrtPriceAtTick } from "./v4math.ts";
@@ -276,15 +276,7 @@ export function simulate(config: SimConfig, policies: FeePolicy[], onProgress?: 
     for (const st of states) st.lvrTheory += (s2 * dtPrev * Lf * (Math.sqrt(R) > sqrtLo && Math.sqrt(R) < sqrtHi ? Math.sqrt(R) : 0)) / 4 / scale1;
     if (p !== period) {
       period = p;
-      for (const st of states) {
-        st.ctx.period = p;
-        st.ctx.timestamp = p * periodSeconds;
-        st.ctx.currentFee = st.fee;
-        const fee = checkFee(st.policy, st.policy.feeFor(st.ctx), p);
-        st.ledger.setFee(p, fee, st.fee);
-        st.fee = fee;
-        st.pool.setFee(fee);
-      }
+      enterPeriod(states, p, periodSeconds, (st, fee) => st.pool.setFee(fee));
     }
     if (arbOn) {
       const sqrtR = Math.sqrt(R);
