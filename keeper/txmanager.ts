@@ -78,6 +78,8 @@ interface Slot {
   atCapLogged?: boolean;
   /** The last signed bytes are not the current intent's (a cancellation that failed to go out): sign again. */
   needsResign?: boolean;
+  /** A nonce an earlier run (or another process) left pending: we hold no bytes for it, only a cancellation to use. */
+  leftover?: boolean;
 }
 
 export interface PendingTx {
@@ -102,8 +104,8 @@ const BELOW_BASE_FEE = /less than (the )?block base fee|fee cap.*lower than.*bas
 
 /**
  * Events: "sent", "resent" (dropped, re-broadcast), "replaced" (fees bumped, or superseded by a newer
- * update), "cancelled" (voided by a reorg), "mined", "unmined" (its block was reorged away); each
- * with {tag, nonce, hash, ...}.
+ * update), "cancelled" (voided by a reorg), "mined", "unmined" (its block was reorged away),
+ * "adopted" / "leftoverMined" (a nonce an earlier run left pending); each with {tag, nonce, ...}.
  */
 export class TxManager extends EventEmitter {
   private nextNonce: number | undefined;
@@ -140,11 +142,34 @@ export class TxManager extends EventEmitter {
     return run;
   }
 
-  /** Re-reads the account's nonce from the chain: at start-up, and after the node disagreed with us. */
+  /**
+   * Re-reads the account's nonce from the chain: at start-up, and after the node disagreed with us.
+   * At start-up, transactions still pending from an earlier run are adopted: a restarted keeper would
+   * otherwise queue every update behind them, and if they are underpriced, wait for them forever.
+   */
   async syncNonce(): Promise<void> {
-    const onChain = await this.clients.public.getTransactionCount({ address: this.address, blockTag: "pending" });
+    const first = this.nextNonce === undefined;
+    const [onChain, mined, head] = await Promise.all([
+      this.clients.public.getTransactionCount({ address: this.address, blockTag: "pending" }),
+      first ? this.clients.public.getTransactionCount({ address: this.address, blockTag: "latest" }) : Promise.resolve(0),
+      first ? this.clients.public.getBlockNumber({ cacheTime: 0 }) : Promise.resolve(0n),
+    ]);
+    if (first) for (let nonce = mined; nonce < onChain; nonce++) if (!this.slots.has(nonce)) this.adoptLeftover(nonce, head);
     const afterOurs = this.slots.size ? Math.max(...this.slots.keys()) + 1 : 0;
     this.nextNonce = Math.max(onChain, afterOurs);
+  }
+
+  /**
+   * Tracks a nonce left pending by an earlier run. It may still land on its own (then the slot is
+   * dropped); if it is still pending `replaceAfterBlocks` later, it is taken over by a 0-value
+   * transfer to ourselves, priced up block by block until the node accepts it as a replacement:
+   * its basis is unknown, so re-sending it is not an option.
+   */
+  private adoptLeftover(nonce: number, head: bigint): void {
+    const intent = this.newIntent(`leftover@${nonce}`, "cancel", { to: this.address, data: "0x", gas: 21_000n, value: 0n }, { leftover: true });
+    this.slots.set(nonce, { nonce, intents: [intent], maxFeePerGas: 0n, maxPriorityFeePerGas: 0n, raw: new Map(), lastSentBlock: head, needsResign: true, leftover: true });
+    this.log.warn("adopted a transaction left pending by an earlier run", { nonce });
+    this.emit("adopted", { tag: intent.tag, nonce });
   }
 
   private async baseFee(head?: Head): Promise<bigint> {
@@ -304,6 +329,7 @@ export class TxManager extends EventEmitter {
       for (const s of this.slots.values()) {
         if (s.mined && head.number - s.mined.receipt.blockNumber > BigInt(this.fees.reorgWindowBlocks)) this.slots.delete(s.nonce);
       }
+      if (this.nextNonce === undefined) await this.syncNonce();
       const waiting = [...this.slots.values()].filter((s) => !s.mined).sort((a, b) => a.nonce - b.nonce);
       if (waiting.length === 0) return;
       // The nonce count first: a transaction mined after it was read still shows its receipt below.
@@ -316,13 +342,23 @@ export class TxManager extends EventEmitter {
           continue;
         }
         if (latestNonce > s.nonce) {
-          // The nonce went to a transaction this manager did not sign (another process with this key).
           this.slots.delete(s.nonce);
+          if (s.leftover) {
+            this.log.info("a transaction left pending by an earlier run was mined", { nonce: s.nonce });
+            settle(current(s), { status: "abandoned", reason: "the earlier run's transaction was mined" });
+            this.emit("leftoverMined", { tag: current(s).tag, nonce: s.nonce });
+            continue;
+          }
+          // The nonce went to a transaction this manager did not sign (another process with this key).
           this.log.warn("nonce used by a transaction this keeper did not send; giving up on ours", { tag: current(s).tag, nonce: s.nonce });
           for (const i of s.intents) settle(i, { status: "abandoned", reason: "nonce used by another transaction" });
           continue;
         }
         const base = await this.baseFee(head);
+        if (s.leftover && current(s).hashes.length === 0) {
+          if (head.number - s.lastSentBlock >= BigInt(this.fees.replaceAfterBlocks)) await this.replace(s, head, base, "stuck");
+          continue;
+        }
         if (!(await this.knownToNode(s))) {
           await this.resend(s, head, base);
           continue;
@@ -367,6 +403,12 @@ export class TxManager extends EventEmitter {
       this.log.info(why === "stuck" ? "replaced stuck transaction with higher fees" : "transaction dropped from the mempool; re-sent with higher fees", { tag: intent.tag, nonce: s.nonce, hash, maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas });
       this.emit("replaced", { tag: intent.tag, nonce: s.nonce, hash, why, maxFeePerGas: fees.maxFeePerGas });
     } catch (e) {
+      if (/underpriced/i.test(errorText(e))) {
+        // The node holds a transaction at this nonce priced above our offer (one we never saw, for a
+        // leftover): the next block bids bumpPercent more, up to the cap.
+        s.maxFeePerGas = fees.maxFeePerGas;
+        s.maxPriorityFeePerGas = fees.maxPriorityFeePerGas;
+      }
       this.log.warn("replacement failed", { tag: intent.tag, nonce: s.nonce, error: firstLine(e) });
     }
   }

@@ -156,4 +156,49 @@ describe("keeper transactions (TxManager on anvil)", () => {
     await txm.onBlock({ number: b2.number!, baseFeePerGas: b2.baseFeePerGas });
     expect((await next.outcome).status).toBe("mined");
   });
+  it("adopts a transaction an earlier run left pending, and lets it go when it lands on its own", async () => {
+    await chain();
+    const leftover = await keeper.wallet.sendTransaction({ to: SINK, data: "0x01", gas: 30_000n, nonce: 0 });
+    const { txm, log } = manager({});
+    const adopted: number[] = [];
+    txm.on("adopted", (e) => adopted.push(e.nonce));
+    await txm.onBlock(await head());
+    expect(adopted).toEqual([0]);
+    expect(txm.pending().map((p) => [p.nonce, p.kind])).toEqual([[0, "cancel"]]);
+    const b = await mine();
+    await txm.onBlock({ number: b.number!, baseFeePerGas: b.baseFeePerGas });
+    expect((await keeper.public.getTransactionReceipt({ hash: leftover })).status).toBe("success");
+    expect(log.find("a transaction left pending by an earlier run was mined")).toHaveLength(1);
+    expect(txm.inFlight).toBe(0);
+  });
+
+  it("takes over a stuck leftover with a self-transfer, bidding up past the node's underpriced refusals, so new updates are not queued behind it for ever", async () => {
+    await chain();
+    // Congestion as above: each block fits one 90k-gas filler at 4 gwei and nothing else.
+    await rpc(trader, "anvil_setBlockGasLimit", [toHex(100_000)]);
+    await rpc(trader, "anvil_setNextBlockBaseFeePerGas", [toHex(GWEI)]);
+    await mine();
+    const filler = async () => {
+      const data = `0x${"ff".repeat(4000)}` as Hex;
+      await trader.wallet.sendTransaction({ to: SINK, data, gas: 90_000n, maxPriorityFeePerGas: 2n * GWEI, maxFeePerGas: 4n * GWEI });
+    };
+    // The crashed run's transaction: priced above a fresh bid (2 x 1 gwei + 1), under the fillers.
+    const leftover = await keeper.wallet.sendTransaction({ to: SINK, data: "0x01", gas: 30_000n, nonce: 0, maxFeePerGas: 3_200_000_000n, maxPriorityFeePerGas: GWEI });
+    const { txm, log } = manager({ priorityFeePerGas: GWEI, replaceAfterBlocks: 1, bumpPercent: 15 });
+    await txm.onBlock(await head());
+    const update = await txm.send("update", { to: SINK, data: "0x02", gas: 30_000n }, { head: await head() });
+    expect(update.nonce).toBe(1);
+    for (let i = 0; i < 20 && (await settled(update.outcome)) === "pending"; i++) {
+      await filler();
+      const b = await mine();
+      await txm.onBlock({ number: b.number!, baseFeePerGas: b.baseFeePerGas });
+    }
+    expect(log.find("replacement failed").length).toBeGreaterThan(0);
+    expect(log.find("cancellation mined")).toHaveLength(1);
+    await expect(keeper.public.getTransactionReceipt({ hash: leftover })).rejects.toThrow();
+    const outcome = await update.outcome;
+    expect(outcome.status).toBe("mined");
+    expect(await keeper.public.getTransactionCount({ address: keeper.account.address })).toBe(2);
+    expect(txm.inFlight).toBe(0);
+  });
 });
