@@ -34,12 +34,10 @@ contract ProvenFeeHook is BaseHook {
     error NotCreatedThroughHook();
     /// @notice The pool was not created through this hook
     error UnknownPool();
-    error ModelAlreadyRegistered(uint256 commitment);
-    error ModelNotRegistered(uint256 commitment);
+    error ModelNotRegistered(uint256 commitment, uint32 period);
     error ModelPeriodZero();
     /// @notice A commitment must be a BN254 field element, or no proof could ever verify against it
     error CommitmentNotInField();
-    error ModelPeriodMismatch(uint32 modelPeriod, uint32 poolPeriod);
     /// @notice Fee bounds must satisfy poolFeeMin <= fallbackFee <= poolFeeMax <= 1_000_000
     error InvalidFeeBounds();
     error InvalidMaxStaleness();
@@ -69,12 +67,6 @@ contract ProvenFeeHook is BaseHook {
     event ModelChangeCancelled(PoolId indexed id, uint256 indexed commitment);
     event ModelApplied(PoolId indexed id, uint256 indexed commitment, uint256 previousCommitment);
     event AdminTransferred(PoolId indexed id, address indexed previousAdmin, address indexed newAdmin);
-
-    /// @notice A registered model's metadata; the circuit itself enforces the period, which is inside the commitment
-    struct Model {
-        uint32 period;
-        uint16 horizon;
-    }
 
     /// @notice What a pool creator chooses
     struct PoolConfig {
@@ -144,7 +136,10 @@ contract ProvenFeeHook is BaseHook {
     /// @notice The snarkjs verifier of the one fee circuit; every model is just a public commitment to it
     IGroth16Verifier public immutable verifier;
 
-    mapping(uint256 commitment => Model) public models;
+    /// @notice Which (commitment, period) pairs pools may use. A registration is a claim, not a proof:
+    /// the period is inside the commitment, and only the true one yields verifying proofs. Keying by
+    /// the pair means nobody can squat a commitment by registering it first with a wrong period.
+    mapping(uint256 commitment => mapping(uint32 period => bool)) public isModelRegistered;
     /// @dev PoolState, packed by _loadState/_storeState (one slot, read by every swap)
     mapping(PoolId => uint256) internal _states;
     mapping(PoolId => PoolTerms) internal _terms;
@@ -170,15 +165,15 @@ contract ProvenFeeHook is BaseHook {
 
     // ---------------------------------------------------------------- models
 
-    /// @notice Registers a model commitment (SPEC §6); anyone may, once per commitment
+    /// @notice Registers a model commitment (SPEC §6) for pools of `period`; anyone may, and registering
+    /// an existing pair again only publishes another claim (event) about it
     /// @param period The model's period in seconds, which a pool must share to use it
-    /// @param horizon The forecast horizon in periods (informational)
-    /// @param uri Where to fetch the model file
+    /// @param horizon The forecast horizon in periods (informational: the registrant's claim)
+    /// @param uri Where to fetch the model file, whose own commitment check settles every claim
     function registerModel(uint256 commitment, uint32 period, uint16 horizon, string calldata uri) external {
         if (commitment >= SNARK_SCALAR_FIELD) revert CommitmentNotInField();
         if (period == 0) revert ModelPeriodZero();
-        if (models[commitment].period != 0) revert ModelAlreadyRegistered(commitment);
-        models[commitment] = Model(period, horizon);
+        if (!isModelRegistered[commitment][period]) isModelRegistered[commitment][period] = true;
         emit ModelRegistered(commitment, period, horizon, uri, msg.sender);
     }
 
@@ -503,9 +498,7 @@ contract ProvenFeeHook is BaseHook {
     }
 
     function _checkModel(uint256 commitment, uint32 poolPeriod) internal view {
-        uint32 modelPeriod = models[commitment].period;
-        if (modelPeriod == 0) revert ModelNotRegistered(commitment);
-        if (modelPeriod != poolPeriod) revert ModelPeriodMismatch(modelPeriod, poolPeriod);
+        if (!isModelRegistered[commitment][poolPeriod]) revert ModelNotRegistered(commitment, poolPeriod);
     }
 
     function _pendingClose(PoolId id, PoolState memory s) internal view returns (VolatilityOracle.Observation memory) {

@@ -46,8 +46,8 @@ export async function deployHook(clients: Clients, manager: Address, verifier: A
 
 export async function registerModel(clients: Clients, hook: Address, model: Model, uri: string): Promise<void> {
   const abi = hookArtifact().abi;
-  const registered = (await clients.public.readContract({ address: hook, abi, functionName: "models", args: [model.commitment] })) as readonly [number, number];
-  if (registered[0] !== 0) return;
+  const registered = (await clients.public.readContract({ address: hook, abi, functionName: "isModelRegistered", args: [model.commitment, model.file.period] })) as boolean;
+  if (registered) return;
   await send(clients, hook, abi, "registerModel", [model.commitment, model.file.period, model.file.horizon, uri]);
 }
 

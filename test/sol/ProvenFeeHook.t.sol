@@ -87,14 +87,14 @@ contract ProvenFeeHookTest is ProvenFeeFixture {
     }
 
     function test_createPool_revertsForUnregisteredModel() public {
-        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.ModelNotRegistered.selector, MODEL_2));
+        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.ModelNotRegistered.selector, MODEL_2, 60));
         hook.createPool(_keyFor(hook, 10), SQRT_PRICE_1_1, _config(MODEL_2));
     }
 
     function test_createPool_revertsForModelOfAnotherPeriod() public {
         ProvenFeeHook.PoolConfig memory config = _config(MODEL);
         config.period = 30;
-        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.ModelPeriodMismatch.selector, 60, 30));
+        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.ModelNotRegistered.selector, MODEL, 30));
         hook.createPool(_keyFor(hook, 10), SQRT_PRICE_1_1, config);
     }
 
@@ -182,14 +182,25 @@ contract ProvenFeeHookTest is ProvenFeeFixture {
         vm.expectEmit(address(hook));
         emit ProvenFeeHook.ModelRegistered(MODEL_2, 60, 30, "ipfs://two", address(this));
         hook.registerModel(MODEL_2, 60, 30, "ipfs://two");
-        (uint32 period, uint16 horizon) = hook.models(MODEL_2);
-        assertEq(period, 60);
-        assertEq(horizon, 30);
+        assertTrue(hook.isModelRegistered(MODEL_2, 60));
+        assertFalse(hook.isModelRegistered(MODEL_2, 30));
     }
 
-    function test_registerModel_revertsWhenRegistered() public {
-        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.ModelAlreadyRegistered.selector, MODEL));
-        hook.registerModel(MODEL, 60, 5, "");
+    function test_registerModel_cannotBeSquattedWithAnotherPeriod() public {
+        address squatter = makeAddr("squatter");
+        vm.prank(squatter);
+        hook.registerModel(MODEL_2, 30, 1, "ipfs://junk");
+        // The true registration still goes through, and pools of the true period can use the model.
+        vm.expectEmit(address(hook));
+        emit ProvenFeeHook.ModelRegistered(MODEL_2, 60, 30, "ipfs://two", address(this));
+        hook.registerModel(MODEL_2, 60, 30, "ipfs://two");
+        hook.createPool(_keyFor(hook, 10), SQRT_PRICE_1_1, _config(MODEL_2));
+        // Registering the same pair again publishes one more claim and changes nothing.
+        vm.prank(squatter);
+        vm.expectEmit(address(hook));
+        emit ProvenFeeHook.ModelRegistered(MODEL_2, 60, 7, "ipfs://junk", squatter);
+        hook.registerModel(MODEL_2, 60, 7, "ipfs://junk");
+        assertTrue(hook.isModelRegistered(MODEL_2, 60));
     }
 
     function test_registerModel_revertsForZeroPeriod() public {
@@ -496,9 +507,9 @@ contract ProvenFeeHookTest is ProvenFeeFixture {
         vm.expectRevert(ProvenFeeHook.NotAdmin.selector);
         hook.proposeModel(key, MODEL_2);
         vm.startPrank(admin);
-        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.ModelNotRegistered.selector, 42));
+        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.ModelNotRegistered.selector, 42, 60));
         hook.proposeModel(key, 42);
-        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.ModelPeriodMismatch.selector, 30, 60));
+        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.ModelNotRegistered.selector, MODEL_30S, 60));
         hook.proposeModel(key, MODEL_30S);
         vm.stopPrank();
     }
