@@ -129,6 +129,12 @@ Model:
   --batch N               mini-batch rows (default ${DEFAULT_FIT.batchSize})
   --lr X                  Adam learning rate (default ${DEFAULT_FIT.learningRate})
   --l2 X                  L2 penalty on hidden weights (default ${DEFAULT_FIT.l2})
+  --l2-activity X         L2 penalty on the activity path (a[8..11], raw-scale W[.][8..11]); with X > 0
+                          the activity weights start at 0 (default ${DEFAULT_FIT.l2Activity ?? 0})
+  --floor-quantile Q      reserve hidden unit 4 as the floor hinge max(b + a.x, f), f = the Q-quantile of
+                          log2 RV on the fitted rows; 0 = none (default ${DEFAULT_FIT.floorQuantile ?? 0})
+  --no-refit              keep the fit on train (early-stopped on validation) instead of refitting
+                          that many epochs on train + validation (default: refit)
   --backend B             auto (tfjs-node-gpu if installed, else wasm), tensorflow, wasm or cpu
   --policy-from FILE      take the fee policy from this model file (default ${DEFAULT_MODEL})
 
@@ -143,7 +149,7 @@ Output:
 export const EVALUATE_HELP = `usage: provenfee evaluate [options]
 
 Compares a model file with the classic volatility forecasts on the held-out last part of a data set
-(walk-forward: baselines fitted on the train part, EWMA lambda tuned on validation): EWMA (lambda
+(walk-forward: baselines fitted on everything before the test part, see --fit-on): EWMA (lambda
 0.94 and tuned), GARCH(1,1) by maximum likelihood, HAR-RV (Corsi 2009) by least squares, the model
 in float and the model exactly as the circuit computes it. QLIKE and MSE of realized variance over
 the model's horizon, Diebold-Mariano test of each against the model (positive: the model is better).
@@ -151,6 +157,9 @@ Realized and forecast variances are floored at 1 tick^2 (the circuit's own floor
 
   --model FILE            model file (default ${DEFAULT_MODEL})
 ${DATA_HELP.split("\n").slice(1).join("\n")}
+  --fit-on R              rows the baselines are fitted on: train+validation (default: the last 20%
+                          is the test, everything before it fits GARCH and HAR and tunes the EWMA
+                          lambda, as the default model was refitted) or train (lambda tuned on validation)
   --dm-lag N              Newey-West lag of the DM test (default max(2 * horizon, 4 (n/100)^(2/9)))
   --plot FILE             also write a PNG of forecast vs realized volatility
   --require-win           exit 3 unless the model beats the best of HAR, tuned EWMA and GARCH on
@@ -216,7 +225,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const f = parseFlags(argv, {
       data: "string", format: "string", from: "string", to: "string", split: "string", "max-fill": "number", "max-gap-hours": "number",
       period: "number", horizon: "number", variant: "string", ablation: "boolean", seed: "number", epochs: "number", patience: "number",
-      batch: "number", lr: "number", l2: "number", backend: "string", "policy-from": "string", out: "string", report: "string", plot: "string",
+      batch: "number", lr: "number", l2: "number", "l2-activity": "number", "floor-quantile": "number", refit: "boolean", backend: "string", "policy-from": "string", out: "string", report: "string", plot: "string",
       "no-plot": "boolean", json: "boolean", quiet: "boolean",
     }, "train");
     const variant = str(f, "variant", "full");
@@ -231,6 +240,10 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const l2 = num(f, "l2", DEFAULT_FIT.l2);
     if (!(lr > 0)) throw new UsageError(`option '--lr' must be positive, got ${lr}`);
     if (!(l2 >= 0)) throw new UsageError(`option '--l2' must be >= 0, got ${l2}`);
+    const l2Activity = num(f, "l2-activity", DEFAULT_FIT.l2Activity ?? 0);
+    if (!(l2Activity >= 0)) throw new UsageError(`option '--l2-activity' must be >= 0, got ${l2Activity}`);
+    const floorQuantile = num(f, "floor-quantile", DEFAULT_FIT.floorQuantile ?? 0);
+    if (!(floorQuantile >= 0 && floorQuantile < 1)) throw new UsageError(`option '--floor-quantile' must be in [0, 1), got ${floorQuantile}`);
     const plot = f["no-plot"] ? null : typeof f.plot === "string" ? f.plot : `${stem}.png`;
     const horizon = int(f, "horizon", 30);
     if (horizon >= 2 ** 16) throw new UsageError("option '--horizon' must be below 65536");
@@ -239,7 +252,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
       period: int(f, "period", 60),
       horizon,
       seed: int(f, "seed", 1, 0),
-      fit: { maxEpochs: int(f, "epochs", DEFAULT_FIT.maxEpochs, 0), patience: int(f, "patience", DEFAULT_FIT.patience), batchSize: int(f, "batch", DEFAULT_FIT.batchSize), learningRate: lr, l2 },
+      fit: { maxEpochs: int(f, "epochs", DEFAULT_FIT.maxEpochs, 0), patience: int(f, "patience", DEFAULT_FIT.patience), batchSize: int(f, "batch", DEFAULT_FIT.batchSize), learningRate: lr, l2, l2Activity, floorQuantile, average: DEFAULT_FIT.average, level: DEFAULT_FIT.level },
+      refit: f.refit !== false,
       variant,
       ablation: Boolean(f.ablation),
       backend: backend as BackendChoice,
@@ -285,12 +299,15 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
   try {
     const f = parseFlags(argv, {
       model: "string", data: "string", format: "string", from: "string", to: "string", split: "string", "max-fill": "number", "max-gap-hours": "number",
-      "dm-lag": "number", plot: "string", json: "boolean", "require-win": "boolean",
+      "dm-lag": "number", plot: "string", json: "boolean", "require-win": "boolean", "fit-on": "string",
     }, "evaluate");
+    const fitOn = str(f, "fit-on", "train+validation");
+    if (fitOn !== "train" && fitOn !== "train+validation") throw new UsageError(`option '--fit-on' must be train or train+validation, got '${fitOn}'`);
     const result = await runEvaluation({
       ...dataFlags(f),
       modelPath: str(f, "model", DEFAULT_MODEL),
       dmLag: f["dm-lag"] !== undefined ? int(f, "dm-lag", 0, 0) : undefined,
+      fitOn,
       plotPath: typeof f.plot === "string" ? f.plot : null,
       log: f.json ? (l) => console.error(l) : (l) => console.log(l),
     });

@@ -220,3 +220,50 @@ export function describeRows(ds: Dataset, rows: Int32Array): { from: string; to:
   if (rows.length === 0) return { from: "", to: "", n: 0 };
   return { from: isoPeriod(ds.asOf[rows[0]!]!, ds.period), to: isoPeriod(ds.asOf[rows[rows.length - 1]!]!, ds.period), n: rows.length };
 }
+
+/**
+ * One dataset holding the rows of `a` then the rows of `b` (segments renumbered), and the row
+ * indices of each part in it. Used to add extra training rows (other days of the pool that precede
+ * the test period) to a fit without changing the walk-forward split of the main series.
+ */
+export function concatDatasets(a: Dataset, b: Dataset): { ds: Dataset; offset: number } {
+  if (a.period !== b.period || a.horizon !== b.horizon) throw new RangeError(`cannot join datasets with period/horizon ${a.period}/${a.horizon} and ${b.period}/${b.horizon}`);
+  const cat = <T extends Float64Array | Float32Array | Int32Array | Uint16Array>(x: T, y: T, make: (n: number) => T): T => {
+    const out = make(x.length + y.length);
+    out.set(x, 0);
+    out.set(y, x.length);
+    return out;
+  };
+  const segOffset = a.series.segments.length;
+  const segB = Uint16Array.from(b.segment, (s) => s + segOffset);
+  return {
+    offset: a.n,
+    ds: {
+      series: { ...a.series, sources: [...a.series.sources, ...b.series.sources], rows: a.series.rows + b.series.rows, segments: [...a.series.segments, ...b.series.segments] },
+      period: a.period,
+      horizon: a.horizon,
+      n: a.n + b.n,
+      asOf: cat(a.asOf, b.asOf, (n) => new Float64Array(n)),
+      segment: cat(a.segment, segB, (n) => new Uint16Array(n)),
+      gridIndex: cat(a.gridIndex, b.gridIndex, (n) => new Int32Array(n)),
+      raw: cat(a.raw, b.raw, (n) => new Float64Array(n)),
+      inputs: cat(a.inputs, b.inputs, (n) => new Float32Array(n)),
+      target: cat(a.target, b.target, (n) => new Float64Array(n)),
+    },
+  };
+}
+
+/**
+ * The rows of train + validation as one block, for the refit after the hyper-parameters are
+ * chosen: every row before the test part whose target window ends before it (the purge between
+ * train and validation is no longer a boundary; the one before the test part stays).
+ */
+export function trainValidationRows(split: Split): Int32Array {
+  const last = split.validation.length > 0 ? split.validation[split.validation.length - 1]! : split.train[split.train.length - 1]!;
+  return range(0, last + 1);
+}
+
+/** A split whose training part is train + validation (no validation part left), test unchanged. */
+export function refitSplit(split: Split): Split {
+  return { train: trainValidationRows(split), validation: new Int32Array(0), test: split.test, purged: split.purged };
+}

@@ -69,6 +69,25 @@ export interface FitOptions {
   /** L2 penalty on hidden weights W and output weights v. */
   l2: number;
   /**
+   * L2 penalty on the activity path (inputs 8..11, L(n_h)), on raw-input scale: the linear weights
+   * a[8..11] and the hidden weights W[j][8..11] (as they act on the raw input, i.e. the
+   * standardized weight divided by the input's training spread). With a positive value the
+   * activity weights also start at 0 (the start is log-HAR on the other inputs), so the activity
+   * path only grows as far as the penalized QLIKE asks for. 0 (default): no such penalty, and the
+   * start is least squares on every input of the variant.
+   */
+  l2Activity?: number;
+  /**
+   * Forecast floor: when set (a quantile in (0, 1)), hidden unit 3 is reserved (the correction
+   * trains 3 units) and set after every epoch to the hinge relu((f - b) - a.x) with output weight 1,
+   * so the network computes max(b + a.x, f) + (the 3 trained units): the linear (HAR) path never
+   * forecasts a log2 variance below f, the given quantile of log2 RV on the training rows. The
+   * circuit's ReLU expresses this exactly (no new operation). It guards against extrapolating the
+   * log-linear path far below anything the training pool realized (e.g. a pool whose last 4 hours
+   * did not trade: every L(RV) input is 0).
+   */
+  floorQuantile?: number;
+  /**
    * Polyak averaging: the evaluated and kept network is an exponential moving average of the
    * weights after each epoch with this decay (0 = the raw weights). Smooths the epoch-to-epoch
    * wander of Adam, which on this data moves validation QLIKE by about 0.01 from one epoch to the next.
@@ -89,7 +108,13 @@ export interface FitOptions {
   onEpoch?: (e: EpochLog) => void;
 }
 
-export const DEFAULT_FIT: Omit<FitOptions, "variant"> = { seed: 1, maxEpochs: 150, patience: 30, batchSize: 512, learningRate: 0.003, l2: 1e-3, average: 0.8, level: "log-mean" };
+/**
+ * Defaults of `provenfee train`. l2Activity and floorQuantile were chosen by the pre-registered
+ * selection of training/select.ts (training/results/selection.json): the floor hinge at the 1%
+ * quantile, no activity penalty (lowest rolling-origin CV QLIKE among the candidates that pass the
+ * sparse-day robustness gate).
+ */
+export const DEFAULT_FIT: Omit<FitOptions, "variant"> = { seed: 1, maxEpochs: 150, patience: 30, batchSize: 512, learningRate: 0.003, l2: 1e-3, l2Activity: 0, floorQuantile: 0.01, average: 0.8, level: "log-mean" };
 
 export interface EpochLog {
   epoch: number;
@@ -148,6 +173,25 @@ export function logMeanLevel(net: FloatNetwork, ds: Dataset, rows: Int32Array): 
   return { ...net, b: net.b + m / rows.length };
 }
 
+/** The q-quantile of log2 of the (floored) target on `rows`. */
+export function log2Quantile(ds: Dataset, rows: Int32Array, q: number): number {
+  const v = Float64Array.from(rows, (i) => Math.log2(floorVariance(ds.target[i]!))).sort();
+  return v[Math.min(v.length - 1, Math.max(0, Math.floor(q * (v.length - 1))))]!;
+}
+
+/**
+ * Hidden unit `unit` replaced by the hinge relu((f - b) - a.x) with output weight 1: the network
+ * then computes max(b + a.x, f) plus its other units (see FitOptions.floorQuantile).
+ */
+export function withFloor(net: FloatNetwork, f: number, unit: number): FloatNetwork {
+  return {
+    ...net,
+    W: net.W.map((row, j) => (j === unit ? net.a.map((x) => (x === 0 ? 0 : -x)) : row.slice())),
+    c: net.c.map((c, j) => (j === unit ? f - net.b : c)),
+    v: net.v.map((v, j) => (j === unit ? 1 : v)),
+  };
+}
+
 /** decay * a + (1 - decay) * b, parameter by parameter. */
 export function blend(a: FloatNetwork, b: FloatNetwork, decay: number): FloatNetwork {
   const mix = (x: number, y: number) => decay * x + (1 - decay) * y;
@@ -187,8 +231,8 @@ export function qlikeOf(net: FloatNetwork, ds: Dataset, rows: Int32Array): numbe
 }
 
 /** Log-HAR start: least squares of log2 RV on the variant's inputs, then the QLIKE-optimal level. */
-export function leastSquaresStart(ds: Dataset, rows: Int32Array, variant: Variant, level: "log-mean" | "qlike" = "qlike"): FloatNetwork {
-  const cols = variant.inputs.flatMap((use, i) => (use ? [i] : []));
+export function leastSquaresStart(ds: Dataset, rows: Int32Array, variant: Variant, level: "log-mean" | "qlike" = "qlike", withActivity = true): FloatNetwork {
+  const cols = variant.inputs.flatMap((use, i) => (use && (withActivity || !ACTIVITY_INPUTS.includes(i)) ? [i] : []));
   const y = Float64Array.from(ds.target, (v) => Math.log2(floorVariance(v)));
   const coef = ols(ds.inputs, 12, cols, y, rows, 1e-6);
   const net = zeroNetwork();
@@ -209,6 +253,9 @@ export function leastSquaresStart(ds: Dataset, rows: Int32Array, variant: Varian
   return net;
 }
 
+/** The activity-count inputs L(n_h) of SPEC §3 (x[8..11]); x[8] = L(n_1) is always 0 (n_1 <= 1). */
+export const ACTIVITY_INPUTS: readonly number[] = [8, 9, 10, 11];
+
 // Quantization bounds of SPEC §4 (signed 16-bit): |W|, |a|, |v| < 8 at 2^12; |c|, |b| < 128 at 2^8.
 const WEIGHT_LIMIT = 7.9;
 const BIAS_LIMIT = 120;
@@ -220,8 +267,8 @@ export async function fitNetwork(ds: Dataset, split: Split, options: FitOptions)
   const train = split.train;
   const val = split.validation.length > 0 ? split.validation : split.train;
   const level = options.level ?? "log-mean";
-  const init = leastSquaresStart(ds, train, variant, level);
-  const initValLoss = qlikeOf(init, ds, val);
+  const l2Activity = options.l2Activity ?? 0;
+  const start = leastSquaresStart(ds, train, variant, level, !(l2Activity > 0));
 
   // Standardization of the hidden units' inputs (train rows only), folded back at the end.
   const mu = new Float64Array(N_INPUTS);
@@ -251,8 +298,19 @@ export async function fitNetwork(ds: Dataset, split: Split, options: FitOptions)
   const aMask = tf.tensor2d(inMask, [N_INPUTS, 1]);
   const wMask = tf.tensor2d(Float32Array.from({ length: N_INPUTS * HIDDEN }, (_, q) => hiddenOn * inMask[Math.floor(q / HIDDEN)]!), [N_INPUTS, HIDDEN]);
   const hMask = tf.scalar(hiddenOn);
-  const a = tf.variable(tf.tensor2d(Float32Array.from(init.a), [N_INPUTS, 1]), true, "a");
-  const b = tf.variable(tf.scalar(init.b), true, "b");
+  const floorQ = variant.hidden && options.floorQuantile !== undefined && options.floorQuantile > 0 ? options.floorQuantile : undefined;
+  const floorLevel = floorQ === undefined ? undefined : log2Quantile(ds, train, floorQ);
+  const FLOOR_UNIT_ = HIDDEN - 1;
+  // The start is the log-HAR start, with the floor hinge when there is one (epoch 0 of the curves).
+  const init = floorLevel === undefined ? start : withFloor(start, floorLevel, FLOOR_UNIT_);
+  const initValLoss = qlikeOf(init, ds, val);
+  const FLOOR_UNIT = HIDDEN - 1;
+  const uMask = tf.tensor2d(Float32Array.from({ length: HIDDEN }, (_, j) => (floorQ !== undefined && j === FLOOR_UNIT ? 0 : 1)), [HIDDEN, 1]);
+  // Activity-path penalty masks: 1 on a[8..11]; 1/sd on W[8..11][.] (raw-scale hidden weights).
+  const actMaskA = tf.tensor2d(Float32Array.from({ length: N_INPUTS }, (_, k) => (inMask[k] && ACTIVITY_INPUTS.includes(k) ? 1 : 0)), [N_INPUTS, 1]);
+  const actMaskW = tf.tensor2d(Float32Array.from({ length: N_INPUTS * HIDDEN }, (_, q) => { const k = Math.floor(q / HIDDEN); return inMask[k] && ACTIVITY_INPUTS.includes(k) ? 1 / sd[k]! : 0; }), [N_INPUTS, HIDDEN]);
+  const a = tf.variable(tf.tensor2d(Float32Array.from(start.a), [N_INPUTS, 1]), true, "a");
+  const b = tf.variable(tf.scalar(start.b), true, "b");
   const W = tf.variable(tf.tensor2d(W0, [N_INPUTS, HIDDEN]), true, "W");
   const c = tf.variable(tf.tensor1d(c0), true, "c");
   const v = tf.variable(tf.zeros([HIDDEN, 1]), true, "v");
@@ -264,13 +322,17 @@ export async function fitNetwork(ds: Dataset, split: Split, options: FitOptions)
     tf.tidy(() => {
       const lin = tf.add(tf.matMul(xb, tf.mul(a, aMask)), b);
       const z = tf.add(tf.matMul(tf.div(tf.sub(xb, muT), sdT), tf.mul(W, wMask)), c);
-      const y = tf.add(lin, tf.mul(tf.matMul(tf.relu(z), v), hMask)).reshape([-1]);
+      const y = tf.add(lin, tf.mul(tf.matMul(tf.relu(z), tf.mul(v, uMask)), hMask)).reshape([-1]);
       const s = tf.mul(y, 0.5);
       const fl = tf.floor(s); // zero gradient: the stop-gradient floor of the piecewise-linear exp2
       const lnSigma = tf.add(tf.mul(fl, ln2), tf.log1p(tf.sub(s, fl)));
       const lnV = tf.mul(lnSigma, 2);
       const data = tf.mean(tf.add(tf.mul(rvb, tf.exp(tf.neg(lnV))), lnV));
-      const penalty = tf.mul(options.l2, tf.add(tf.sum(tf.square(tf.mul(W, wMask))), tf.sum(tf.square(v))));
+      let penalty = tf.mul(options.l2, tf.add(tf.sum(tf.square(tf.mul(W, wMask))), tf.sum(tf.square(v))));
+      if (l2Activity > 0) {
+        const act = tf.add(tf.sum(tf.square(tf.mul(a, actMaskA))), tf.mul(tf.sum(tf.square(tf.mul(W, actMaskW))), hMask));
+        penalty = tf.add(penalty, tf.mul(l2Activity, act));
+      }
       return tf.add(data, penalty) as tf.Scalar;
     });
 
@@ -295,6 +357,11 @@ export async function fitNetwork(ds: Dataset, split: Split, options: FitOptions)
         }
         net.c[j] = cj;
         net.v[j] = vv[j]!;
+        if (floorQ !== undefined && j === FLOOR_UNIT) {
+          net.W[j]!.fill(0);
+          net.c[j] = 0;
+          net.v[j] = 0;
+        }
       }
     }
     return net;
@@ -345,7 +412,8 @@ export async function fitNetwork(ds: Dataset, split: Split, options: FitOptions)
     const raw = current();
     const decay = options.average ?? 0;
     averaged = averaged && decay > 0 ? blend(averaged, raw, decay) : raw;
-    const net = level === "log-mean" ? logMeanLevel(averaged, ds, train) : averaged;
+    const levelled = level === "log-mean" ? logMeanLevel(averaged, ds, train) : averaged;
+    const net = floorLevel === undefined ? levelled : withFloor(levelled, floorLevel, FLOOR_UNIT);
     const valLoss = qlikeOf(net, ds, val);
     if (options.keepLast ? epoch === options.maxEpochs : valLoss < best.valLoss) best = { epoch, valLoss, net };
     // Training loss reported as QLIKE too (the constant -ln RV - 1 added back), for comparability.
@@ -356,7 +424,7 @@ export async function fitNetwork(ds: Dataset, split: Split, options: FitOptions)
   }
   const constant = mean(Float64Array.from(RV, (r) => -Math.log(r) - 1));
   for (const h of history) h.loss += constant;
-  tf.dispose([muT, sdT, aMask, wMask, hMask, a, b, W, c, v, wBound]);
+  tf.dispose([muT, sdT, aMask, wMask, hMask, uMask, actMaskA, actMaskW, a, b, W, c, v, wBound]);
   optimizer.dispose();
   return {
     net: best.net,

@@ -8,7 +8,7 @@
 // part). Baselines are fitted on the training part (EWMA lambda tuned on validation); the model is
 // fitted on the training part with early stopping on validation.
 import { loadModel, createModel, saveModel, type Model, type FloatNetwork, type Policy, DEFAULT_HORIZON, DEFAULT_PERIOD } from "../model/index.ts";
-import { buildDataset, describeRows, loadSeries, walkForwardSplit, type Dataset, type LoadOptions, type Series, type Split } from "./dataset.ts";
+import { buildDataset, describeRows, loadSeries, refitSplit, walkForwardSplit, type Dataset, type LoadOptions, type Series, type Split } from "./dataset.ts";
 import {
   baselineForecasts, fitBaselines, floatForecasts, quantizedForecasts, scoreForecasts, targetsOf,
   type BaselineFits, type ScoredForecast,
@@ -144,7 +144,29 @@ export function plotComparison(c: Comparison, ds: Dataset, path: string, title: 
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The protocol every number of a training report follows. Written down before the test part of
+ * the shipped series was evaluated for the model it produced (see training/README.md).
+ */
+export function protocolOf(refit: boolean) {
+  return {
+    split: "walk-forward by time: train (first 60% of the rows) / validation (next 20%) / test (last 20%); the last `horizon` rows of train and of validation purged",
+    selection:
+      "hyper-parameters of the default recipe (activity-path L2, forecast-floor quantile) chosen by training/select.ts (training/results/selection.json), on data that precede the test part only: a robustness gate (whole-day QLIKE <= 2 x the transferred HAR-RV's on the pre-test Polygon days 2021-12-22 and 2022-01-05, never trained on), then the lowest 4-fold rolling-origin CV QLIKE inside train + validation",
+    model:
+      "linear path initialized at least squares on log2 RV (log-HAR; the activity weights start at 0 when they are penalized); hidden output weights start at 0; Adam on QLIKE through the fee path's exp2 with L2 on the hidden weights and on the activity path; Polyak-averaged weights, log-mean level; the epoch count chosen by early stopping on validation QLIKE (fit on train)" +
+      (refit ? "; then refitted for that many epochs on train + validation (walk-forward practice), seed fixed" : ""),
+    baselines: refit
+      ? "GARCH(1,1) by Gaussian QML and HAR-RV (Corsi 2009, levels) by OLS, EWMA lambda 0.94 and tuned on QLIKE: for the validation table fitted on train (lambda tuned on validation), for the test table refitted on train + validation (lambda tuned on train + validation), the same rows as the model"
+      : "GARCH(1,1) by Gaussian QML and HAR-RV (Corsi 2009, levels) by OLS on train; EWMA lambda 0.94 and tuned on validation QLIKE",
+    zeroRealizedVariance: "realized and forecast variance floored at 1 tick^2 for every forecast (the circuit's own floor: log2 sigma is clamped at 0)",
+    test: "never used for any choice; evaluated once, after the recipe and the model file were fixed",
+  };
+}
+
 export interface TrainOptions extends DataOptions {
+  /** Refit on train + validation with the epoch count chosen on validation (default true). */
+  refit?: boolean;
   period: number;
   horizon: number;
   seed: number;
@@ -261,9 +283,24 @@ export async function runTraining(o: TrainOptions) {
   const cvBaselines = o.ablation ? crossValidateBaselines(p.ds, folds) : undefined;
   if (!chosen) throw new Error(`variant '${o.variant}' was not trained`);
 
+  // Walk-forward refit: the epoch count chosen by early stopping on validation, the other
+  // hyper-parameters as given, fitted again on train + validation; the baselines likewise.
+  const selected = chosen;
+  const refit = o.refit !== false;
+  const rsplit = refitSplit(p.split);
+  let final: FitResult = chosen;
+  if (refit) {
+    log(`refit: ${chosen.bestEpoch} epoch(s) on train + validation (${rsplit.train.length} rows)`);
+    final = await fitNetwork(p.ds, rsplit, { ...o.fit, seed: o.seed, variant: VARIANTS[o.variant]!, maxEpochs: chosen.bestEpoch, keepLast: true, onEpoch: (e) => o.onEpoch?.("refit", e) });
+  }
+  const fitsFinal = refit ? fitBaselines(p.ds, rsplit) : fitsTrain;
+  const fittedOn = describeRows(p.ds, refit ? rsplit.train : p.split.train);
+
   const meta = {
     kind: `QLIKE-trained network of SPEC §4 (variant '${o.variant}': ${VARIANTS[o.variant]!.name})`,
-    trainedOn: `${p.series.sources.length} file(s) from ${[o.data].flat().join(",")}; rows ${summary.split.train.from} .. ${summary.split.train.to} (train), early stopping on ${summary.split.validation.from} .. ${summary.split.validation.to}`,
+    trainedOn: refit
+      ? `${p.series.sources.length} file(s) from ${[o.data].flat().join(",")}; fitted on ${fittedOn.from} .. ${fittedOn.to} (train + validation) for ${chosen.bestEpoch} epochs, the count chosen by early stopping on ${summary.split.validation.from} .. ${summary.split.validation.to} with a fit on ${summary.split.train.from} .. ${summary.split.train.to}`
+      : `${p.series.sources.length} file(s) from ${[o.data].flat().join(",")}; rows ${summary.split.train.from} .. ${summary.split.train.to} (train), early stopping on ${summary.split.validation.from} .. ${summary.split.validation.to}`,
     test: `held out, never used for a choice: ${summary.split.test.from} .. ${summary.split.test.to}`,
     loss: "QLIKE of realized variance over the horizon, variance = fastExp2(clamp(y/2, 0, 24))^2, both floored at 1 tick^2",
     seed: o.seed,
@@ -274,34 +311,32 @@ export async function runTraining(o: TrainOptions) {
   };
   let model: Model;
   try {
-    model = await createModel({ float: chosen.net, policy: o.policy, period: o.period, horizon: o.horizon, meta });
+    model = await createModel({ float: final.net, policy: o.policy, period: o.period, horizon: o.horizon, meta });
   } catch (e) {
     throw new Error(`the trained weights cannot be committed: ${(e as Error).message}`);
   }
 
-  // Validation (the part every choice was made on), then the held-out test, reported only.
-  const val = compare(p.ds, fitsTrain, p.split.validation, { float: chosen.net, quantized: model });
-  const test = compare(p.ds, fitsTrain, p.split.test, { float: chosen.net, quantized: model });
+  // Validation (the part every choice was made on: the fit on train against baselines fitted on
+  // train), then the held-out test (the refit model against baselines refitted on the same rows),
+  // reported only.
+  const selectedModel = refit ? await createModel({ float: selected.net, policy: o.policy, period: o.period, horizon: o.horizon }) : model;
+  const val = compare(p.ds, fitsTrain, p.split.validation, { float: selected.net, quantized: selectedModel });
+  const test = compare(p.ds, fitsFinal, p.split.test, { float: final.net, quantized: model });
   saveModel(model, o.out);
   if (o.plotPath) plotComparison(test, p.ds, o.plotPath, `Forecast vs realized volatility, held-out test period (${VARIANTS[o.variant]!.name})`);
   const strip = (c: Comparison) => ({ rows: c.rows, dmLag: c.dmLag, zeroShare: c.zeroShare, results: c.results, verdict: verdict(c.results) });
   const report = {
     format: "provenfee-training-report/1",
-    model: { path: o.out, commitment: model.file.commitment, float: chosen.net, quantized: model.file.quantized, policy: model.file.policy },
+    model: { path: o.out, commitment: model.file.commitment, float: final.net, quantized: model.file.quantized, policy: model.file.policy },
     data: summary,
-    protocol: {
-      split: "walk-forward by time: train / validation / test; the last `horizon` rows of train and validation purged",
-      baselines: "GARCH(1,1) by Gaussian QML and HAR-RV (Corsi 2009, levels) by OLS on train; EWMA lambda 0.94 and tuned on validation QLIKE",
-      model: "linear path initialized at least squares on log2 RV (log-HAR) then QLIKE-levelled; hidden output weights start at 0; Adam on QLIKE, early stopping on validation QLIKE",
-      zeroRealizedVariance: "realized and forecast variance floored at 1 tick^2 for every forecast (the circuit's own floor: log2 sigma is clamped at 0)",
-      test: "never used for any choice; reported after the model file is fixed",
-    },
+    protocol: protocolOf(refit),
     fit: {
       variant: o.variant,
       backend,
       seed: o.seed,
       options: o.fit,
       bestEpoch: chosen.bestEpoch,
+      refit: refit ? { rows: fittedOn, epochs: chosen.bestEpoch, trainQlike: final.trainLoss, seconds: final.seconds } : null,
       initValidationQlike: chosen.initValLoss,
       validationQlike: chosen.valLoss,
       trainQlike: chosen.trainLoss,
@@ -316,7 +351,8 @@ export async function runTraining(o: TrainOptions) {
           baselinesCv: cvBaselines,
         }
       : undefined,
-    baselines: baselineSummary(fitsTrain),
+    baselines: baselineSummary(fitsFinal),
+    baselinesOnTrain: refit ? baselineSummary(fitsTrain) : undefined,
     validation: strip(val),
     test: strip(test),
     plot: o.plotPath,
@@ -334,6 +370,8 @@ export async function runTraining(o: TrainOptions) {
 export interface EvaluateOptions extends DataOptions {
   modelPath: string;
   dmLag?: number;
+  /** Rows the baselines are fitted on: train + validation (default; as the default model) or train only. */
+  fitOn?: "train" | "train+validation";
   plotPath: string | null;
   log?: (line: string) => void;
 }
@@ -343,7 +381,8 @@ export async function runEvaluation(o: EvaluateOptions) {
   const model = await loadModel(o.modelPath);
   const p = prepare({ ...o, period: model.file.period }, model.file.horizon);
   for (const l of repairLines(p)) log(l);
-  const fits = fitBaselines(p.ds, p.split);
+  const fitOn = o.fitOn ?? "train+validation";
+  const fits = fitBaselines(p.ds, fitOn === "train" ? p.split : refitSplit(p.split));
   const c = compare(p.ds, fits, p.split.test, { float: model.file.float, quantized: model }, o.dmLag);
   if (o.plotPath) plotComparison(c, p.ds, o.plotPath, `Forecast vs realized volatility: ${o.modelPath}`);
   const summary = dataSummary(p);
@@ -353,6 +392,7 @@ export async function runEvaluation(o: EvaluateOptions) {
     verdict: verdict(c.results),
     dmLag: c.dmLag,
     zeroShare: c.zeroShare,
+    baselinesFittedOn: fitOn,
     model: { path: o.modelPath, commitment: model.file.commitment, period: model.file.period, horizon: model.file.horizon },
     data: summary,
     baselines: baselineSummary(fits),
