@@ -5,8 +5,9 @@ import type { Model } from "../model/modelFile.ts";
 import { InputError } from "./data.ts";
 import { jsonSummary, type Report } from "./metrics.ts";
 import { formatTable, writeOutputs } from "./report.ts";
-import { defaultOptions, loadHistory, runBacktest, type BacktestOptions } from "./run.ts";
+import { defaultOptions, loadHistory, parseBound, runBacktest, type BacktestOptions } from "./run.ts";
 import { runSweep, type SweepPoint } from "./sweep.ts";
+import { tunePolicy } from "./tune.ts";
 
 export const HELP = `usage: provenfee backtest (--swaps FILES | --bars FILES | --simulate) [options]
 
@@ -40,11 +41,13 @@ counterfactual (history):
 costs:
   --gas-per-update G (default 350000)  --gas-price-gwei P (default 20)  --gas-token-price Q
 tuning and sweeps:
-  --tune-policy MODEL      fit MODEL's fee mapping (slope, bounds) by net LP PnL on --validation
-                           FROM..TO, write it to --tuned-out FILE (a new file), report on --test FROM..TO
+  --tune-policy MODEL      fit MODEL's whole fee policy (intercept, slope, modelFeeMin, modelFeeMax) by
+                           net LP PnL under (b) on --validation FROM..TO (grids, then a pattern
+                           search; --workers threads), write it to --tuned-out FILE (a new file, new
+                           commitment), report tuned vs original vs static tiers on --test FROM..TO
   --sweep NAME=V1,V2,...   run once per value (elasticity, classify-horizon, ewma-half-life, slope,
                            fee-min, fee-max, static, sigma, block-seconds) on worker threads
-  --workers N              threads for --sweep (default: all cores)
+  --workers N              threads for --sweep and --tune-policy (default: all cores)
 output:
   --out DIR                where backtest.json, policies.csv, hourly.csv, report.html and the PNG
                            plots go (default reports/backtest); --no-html, --no-png
@@ -303,33 +306,32 @@ async function tune(o: CliOptions, bar: ReturnType<typeof progressBar>): Promise
   // Under (a) fees scale with the fee at no cost in volume, so tuning needs (b).
   const bt: BacktestOptions = { ...o.bt, counterfactual: "resize", models: [], statics: [], ewma: false, foresight: false };
   const history = loadHistory(bt);
-  const base = model.file.policy;
-  const slopes = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 3, 4].map((k) => Math.max(1, Math.min(2 ** 24 - 1, Math.round(base.slope * k))));
-  const mins = [...new Set([Math.round(base.modelFeeMin / 2), base.modelFeeMin, base.modelFeeMin * 2, base.modelFeeMin * 5].filter((v) => v >= 0 && v <= base.modelFeeMax))];
-  const candidates = slopes.flatMap((slope) => mins.map((modelFeeMin) => ({ ...base, slope, modelFeeMin })));
-  const models = new Map<string, Model>();
-  const names: string[] = [];
-  for (const [k, c] of candidates.entries()) {
-    const key = `candidate-${k}`;
-    models.set(key, await withPolicy(model, c));
-    names.push(key);
-  }
-  const valid = await runBacktest({ ...bt, from: vFrom, to: vTo, models: names }, bar.update, models, history);
-  const scored = valid.report.policies.map((p, k) => ({ policy: candidates[k]!, netPnl: p.netPnl }));
-  const best = scored.reduce((a, b) => (b.netPnl > a.netPnl ? b : a));
+  // Reported "on a later test range": the test range must start where validation ends or after.
+  const vEnd = parseBound(vTo, "validation", history.events, history.blocks);
+  const tStart = parseBound(tFrom, "test", history.events, history.blocks);
+  if (tStart < vEnd) throw new UsageError(`--test ${o.test}: the test range must come after the validation range (${o.validation})`);
+  const result = await tunePolicy(model, { ...bt, from: vFrom, to: vTo }, { workers: o.workers, history, onProgress: (f) => bar.update(f * 0.9) });
+  const best = result.best;
+  // The winner alone gets a committed model (the Poseidon commitment of weights + policy).
   const saved = await withPolicy(model, best.policy);
   // meta is not committed to; the weights are the input model's, only the fee mapping changed.
   saved.file.meta = { ...model.file.meta, tunedFrom: file, tunedOn: `${o.bt.input} ${vFrom}..${vTo}`, tunedBy: "provenfee backtest --tune-policy (counterfactual resize, net LP PnL)", tunedAt: new Date().toISOString() };
   saveModel(saved, out);
   // The test range: tuned vs original vs the static tiers.
   const testModels = new Map<string, Model>([[out, saved], [file, model]]);
-  const test = await runBacktest({ ...o.bt, counterfactual: "resize", from: tFrom, to: tTo, models: [out, file], foresight: false }, bar.update, testModels, history);
+  const test = await runBacktest({ ...o.bt, counterfactual: "resize", from: tFrom, to: tTo, models: [out, file], foresight: false }, (f) => bar.update(0.9 + f * 0.1), testModels, history);
   return {
     report: test.report,
     summary: {
       tuned: { file: out, policy: best.policy, validationNetPnl: best.netPnl, commitment: saved.file.commitment },
-      original: { file, policy: base, validationNetPnl: scored.find((s) => s.policy.slope === base.slope && s.policy.modelFeeMin === base.modelFeeMin)?.netPnl },
-      validation: { from: valid.report.from, to: valid.report.to, candidates: scored.length },
+      original: { file, policy: result.original.policy, validationNetPnl: result.original.netPnl },
+      validation: {
+        from: vFrom,
+        to: vTo,
+        candidates: result.evaluated.length,
+        evaluated: result.evaluated.map((e) => ({ ...e.policy, netPnl: e.netPnl, stage: e.stage })),
+      },
+      test: { from: tFrom, to: tTo },
     },
   };
 }

@@ -58,8 +58,8 @@ export class Oracle {
     this.pending = false;
   }
 
-  /** Observations of the periods up to `asOf` that are complete by `now` (a period index). */
-  private settle(asOf: number, now: number): void {
+  /** Appends the observations of the periods up to `asOf` that are complete by `now` (a period index). */
+  settle(asOf: number, now: number): void {
     if (asOf >= now) throw new RangeError(`oracle: period ${asOf} is not complete at period ${now} (look-ahead)`);
     if (this.pending && this.lastSwapPeriod <= asOf) this.append(this.lastSwapPeriod, this.pendingTick);
   }

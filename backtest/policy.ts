@@ -1,6 +1,6 @@
 // Fee policies: what a quant implements to put an idea through the backtester. A policy is asked
-// for a fee at the start of each period and sees only what the hook's oracle knew at that moment
-// (completed periods). Example, a fee that doubles after a big move:
+// for a fee at the start of each period (and, with `everyBlock`, at each further block) and sees
+// only what the hook's oracle knew at that moment (completed periods). Example, a fee that doubles after a big move:
 //
 //   const jumpy: FeePolicy = {
 //     name: "jumpy",
@@ -10,7 +10,8 @@
 import { evaluateFixed, type PoolTerms } from "../model/fixedpoint.ts";
 import { countThrough, type Observations } from "../model/observations.ts";
 import type { Model } from "../model/modelFile.ts";
-import type { Oracle } from "./oracle.ts";
+import { Ledger, type Clock, type Valuation } from "./ledger.ts";
+import { Oracle } from "./oracle.ts";
 
 export interface PolicyContext {
   /** Index of the period the fee will apply to: floor(timestamp / periodSeconds). */
@@ -20,6 +21,13 @@ export interface PolicyContext {
   readonly timestamp: number;
   /** The fee in force until now, pips. */
   readonly currentFee: number;
+  /**
+   * For `everyBlock` policies asked at a block: the block (per-swap history: its number; minute
+   * bars: the minute's start; simulation: the block's index) and the policy's pool tick before the
+   * block's first swap (what a hook reads from slot0). At a period start: undefined.
+   */
+  readonly block: number | undefined;
+  readonly poolTick: number | undefined;
   /** The 12 raw oracle features as of period - 1 (SPEC §2): a model's exact inputs. */
   features(): bigint[];
   /** Observations of completed periods only (period <= this.period - 1). */
@@ -37,6 +45,12 @@ export interface FeePolicy {
   readonly name: string;
   /** Fee in pips (hundredths of a bip) for period `ctx.period`; an integer in [0, 1_000_000]. */
   feeFor(ctx: PolicyContext): number;
+  /**
+   * Ask again at the first swap of every block, not only at each period start (a fee that reacts
+   * within a period). Each change counts as a fee update (gas); fee statistics are then over the
+   * periods and blocks it was asked at.
+   */
+  readonly everyBlock?: boolean;
   /** Set only by the perfect-foresight bound: it may read the future, and reports mark it so. */
   readonly foresight?: boolean;
   /** Model policies: the model file they were built from (reports show it). */
@@ -50,6 +64,8 @@ export class OracleContext implements PolicyContext {
   period = 0;
   timestamp = 0;
   currentFee = 0;
+  block: number | undefined = undefined;
+  poolTick: number | undefined = undefined;
   private readonly allowFuture: boolean;
   constructor(
     private readonly oracle: Oracle,
@@ -63,7 +79,7 @@ export class OracleContext implements PolicyContext {
     return this.oracle.features(this.period - 1, this.period);
   }
   observations(): Observations {
-    this.oracle.features(this.period - 1, this.period); // settles the pending close if complete
+    this.oracle.settle(this.period - 1, this.period); // the pending close, if complete
     const obs = this.oracle.observations();
     const k = countThrough(obs, this.period - 1);
     return { periods: obs.periods.subarray(0, k), ticks: obs.ticks.subarray(0, k), cumUp: obs.cumUp.subarray(0, k), cumDown: obs.cumDown.subarray(0, k) };
@@ -92,6 +108,35 @@ export interface PeriodPolicyState {
   fee: number;
 }
 
+/** What both backtests (replay, simulation) keep per policy; each adds its own fields. */
+export interface PolicyCore extends PeriodPolicyState {
+  oracle: Oracle;
+  ledger: Ledger;
+  /** Theoretical LVR accumulated, quote. */
+  lvrTheory: number;
+}
+
+/**
+ * One core per policy: its oracle (`sharedOracle` where all policies see one price path), a
+ * context over it (the future only for foresight policies), a ledger on the run's clock.
+ */
+export function policyCores(
+  policies: FeePolicy[],
+  o: { periodSeconds: number; future: (period: number, horizon: number) => number; valuation: Valuation; clock: Clock; sharedOracle?: Oracle },
+): PolicyCore[] {
+  return policies.map((policy) => {
+    const oracle = o.sharedOracle ?? new Oracle(o.periodSeconds);
+    return {
+      policy,
+      oracle,
+      ctx: new OracleContext(oracle, o.periodSeconds, o.future, policy.foresight === true),
+      ledger: new Ledger({ name: policy.name, valuation: o.valuation, clock: o.clock }),
+      fee: -1,
+      lvrTheory: 0,
+    };
+  });
+}
+
 /**
  * A new period begins: each policy prices it from what it has seen so far, and the ledger records
  * the change. `applyFee` sets the fee on the policy's own pool where it has one.
@@ -100,11 +145,31 @@ export function enterPeriod<S extends PeriodPolicyState>(states: S[], period: nu
   for (const st of states) {
     st.ctx.period = period;
     st.ctx.timestamp = period * periodSeconds;
-    st.ctx.currentFee = st.fee;
-    const fee = checkFee(st.policy, st.policy.feeFor(st.ctx), period);
-    st.ledger.setFee(period, fee, st.fee);
-    st.fee = fee;
-    applyFee?.(st, fee);
+    st.ctx.block = undefined;
+    st.ctx.poolTick = undefined;
+    ask(st, period, applyFee);
+  }
+}
+
+function ask<S extends PeriodPolicyState>(st: S, period: number, applyFee?: (state: S, fee: number) => void): void {
+  st.ctx.currentFee = st.fee;
+  const fee = checkFee(st.policy, st.policy.feeFor(st.ctx), period);
+  st.ledger.setFee(period, fee, st.fee);
+  st.fee = fee;
+  applyFee?.(st, fee);
+}
+
+/**
+ * A new block begins (its first swap is next): `everyBlock` policies are asked again, within the
+ * current period. `poolTick(state)` is the tick of the state's pool before the block.
+ */
+export function enterBlock<S extends PeriodPolicyState>(states: S[], block: number, timestamp: number, poolTick: (state: S) => number, applyFee?: (state: S, fee: number) => void): void {
+  for (const st of states) {
+    if (st.policy.everyBlock !== true) continue;
+    st.ctx.timestamp = timestamp;
+    st.ctx.block = block;
+    st.ctx.poolTick = poolTick(st);
+    ask(st, st.ctx.period, applyFee);
   }
 }
 

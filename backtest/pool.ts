@@ -22,6 +22,7 @@ import {
   sqrtPriceAtTick,
   step,
   tickAtSqrtPrice,
+  tickAtSqrtPriceNear,
   wrapU256,
 } from "./v4math.ts";
 
@@ -91,6 +92,12 @@ export class Pool {
   clampLiquidity = false;
   /** Crossings clamped (replay data-quality counter). */
   clamped = 0;
+  /**
+   * Replay only: false skips fee growth (global and outside), which only positions' fee accounting
+   * reads; swap amounts, prices, ticks and liquidity do not depend on it. A pool without it refuses
+   * modifyLiquidity (its positions would collect wrong fees); book-only replay pools set it false.
+   */
+  trackFeeGrowth = true;
 
   constructor(options: { sqrtPriceX96: bigint; tickSpacing: number; lpFee: number }) {
     const { sqrtPriceX96, tickSpacing, lpFee } = options;
@@ -194,16 +201,60 @@ export class Pool {
    */
   private crossTick(tick: number, zeroForOne: boolean, feeGrowth: bigint, liquidity: bigint): bigint {
     const info = this.ticks.get(tick)!;
-    const g0 = zeroForOne ? feeGrowth : this.feeGrowthGlobal0X128;
-    const g1 = zeroForOne ? this.feeGrowthGlobal1X128 : feeGrowth;
-    info.feeGrowthOutside0X128 = wrapU256(g0 - info.feeGrowthOutside0X128);
-    info.feeGrowthOutside1X128 = wrapU256(g1 - info.feeGrowthOutside1X128);
+    if (this.trackFeeGrowth) {
+      const g0 = zeroForOne ? feeGrowth : this.feeGrowthGlobal0X128;
+      const g1 = zeroForOne ? this.feeGrowthGlobal1X128 : feeGrowth;
+      info.feeGrowthOutside0X128 = wrapU256(g0 - info.feeGrowthOutside0X128);
+      info.feeGrowthOutside1X128 = wrapU256(g1 - info.feeGrowthOutside1X128);
+    }
     const net = zeroForOne ? -info.liquidityNet : info.liquidityNet;
     if (this.clampLiquidity && liquidity + net < 0n) {
       this.clamped++;
       return 0n;
     }
     return addDelta(liquidity, net);
+  }
+
+  private checkPriceLimit(zeroForOne: boolean, limit: bigint): void {
+    const start = this.sqrtPriceX96;
+    if (zeroForOne ? limit >= start : limit <= start) throw new V4MathError("PriceLimitAlreadyExceeded", `${start} ${limit}`);
+    if (zeroForOne ? limit <= MIN_SQRT_PRICE : limit >= MAX_SQRT_PRICE) throw new V4MathError("PriceLimitOutOfBounds", String(limit));
+  }
+
+  // One step's boundary, left by stepTarget for afterStep (fields, so the hot loop allocates nothing).
+  private stepTick = 0;
+  private stepSqrtNext = 0n;
+  private stepInitialized = false;
+  private stepLiquidity = 0n;
+
+  /** The step's target price: the next initialized tick within one bitmap word, or the limit. */
+  private stepTarget(tick: number, zeroForOne: boolean, limit: bigint): bigint {
+    let tickNext = this.nextTickWithinOneWord(tick, zeroForOne);
+    this.stepInitialized = this.nextInitialized;
+    if (tickNext <= MIN_TICK) tickNext = MIN_TICK;
+    if (tickNext >= MAX_TICK) tickNext = MAX_TICK;
+    const sqrtNext = sqrtPriceAtTick(tickNext);
+    this.stepTick = tickNext;
+    this.stepSqrtNext = sqrtNext;
+    return zeroForOne ? (sqrtNext < limit ? limit : sqrtNext) : sqrtNext > limit ? limit : sqrtNext;
+  }
+
+  /** After a step to `sqrtPrice`: crosses the boundary tick if reached; returns the tick, leaves the liquidity in stepLiquidity. */
+  private afterStep(sqrtPrice: bigint, stepStart: bigint, tick: number, zeroForOne: boolean, feeGrowth: bigint, liquidity: bigint): number {
+    this.stepLiquidity = liquidity;
+    if (sqrtPrice === this.stepSqrtNext) {
+      if (this.stepInitialized) this.stepLiquidity = this.crossTick(this.stepTick, zeroForOne, feeGrowth, liquidity);
+      return zeroForOne ? this.stepTick - 1 : this.stepTick;
+    }
+    return sqrtPrice !== stepStart ? tickAtSqrtPriceNear(sqrtPrice, tick) : tick;
+  }
+
+  private writeBack(sqrtPrice: bigint, tick: number, liquidity: bigint, zeroForOne: boolean, feeGrowth: bigint): void {
+    this.sqrtPriceX96 = sqrtPrice;
+    this.tick = tick;
+    this.liquidity = liquidity;
+    if (zeroForOne) this.feeGrowthGlobal0X128 = feeGrowth;
+    else this.feeGrowthGlobal1X128 = feeGrowth;
   }
 
   swap(zeroForOne: boolean, amountSpecified: bigint, sqrtPriceLimitX96: bigint, lpFeeOverride?: number): SwapResult {
@@ -216,63 +267,42 @@ export class Pool {
   swapInto(out: SwapOut, zeroForOne: boolean, amountSpecified: bigint, sqrtPriceLimitX96: bigint, fee: number): void {
     if (amountSpecified === 0n) throw new V4MathError("SwapAmountCannotBeZero");
     if (fee >= MAX_SWAP_FEE && amountSpecified > 0n) throw new V4MathError("InvalidFeeForExactOut");
-    const sqrtStart = this.sqrtPriceX96;
-    if (zeroForOne) {
-      if (sqrtPriceLimitX96 >= sqrtStart) throw new V4MathError("PriceLimitAlreadyExceeded", `${sqrtStart} ${sqrtPriceLimitX96}`);
-      if (sqrtPriceLimitX96 <= MIN_SQRT_PRICE) throw new V4MathError("PriceLimitOutOfBounds", String(sqrtPriceLimitX96));
-    } else {
-      if (sqrtPriceLimitX96 <= sqrtStart) throw new V4MathError("PriceLimitAlreadyExceeded", `${sqrtStart} ${sqrtPriceLimitX96}`);
-      if (sqrtPriceLimitX96 >= MAX_SQRT_PRICE) throw new V4MathError("PriceLimitOutOfBounds", String(sqrtPriceLimitX96));
-    }
+    this.checkPriceLimit(zeroForOne, sqrtPriceLimitX96);
     let remaining = amountSpecified;
     let calculated = 0n;
-    let sqrtPrice = sqrtStart;
+    let sqrtPrice = this.sqrtPriceX96;
     let tick = this.tick;
     let liquidity = this.liquidity;
     let feeGrowth = zeroForOne ? this.feeGrowthGlobal0X128 : this.feeGrowthGlobal1X128;
     let feeTotal = 0n;
     let steps = 0;
     const exactIn = amountSpecified < 0n;
+    const trackFees = this.trackFeeGrowth;
 
     while (remaining !== 0n && sqrtPrice !== sqrtPriceLimitX96) {
       const stepStart = sqrtPrice;
-      let tickNext = this.nextTickWithinOneWord(tick, zeroForOne);
-      const initialized = this.nextInitialized;
-      if (tickNext <= MIN_TICK) tickNext = MIN_TICK;
-      if (tickNext >= MAX_TICK) tickNext = MAX_TICK;
-      const sqrtNext = sqrtPriceAtTick(tickNext);
-      const target = zeroForOne ? (sqrtNext < sqrtPriceLimitX96 ? sqrtPriceLimitX96 : sqrtNext) : sqrtNext > sqrtPriceLimitX96 ? sqrtPriceLimitX96 : sqrtNext;
+      const target = this.stepTarget(tick, zeroForOne, sqrtPriceLimitX96);
       computeSwapStep(sqrtPrice, target, liquidity, remaining, fee);
       sqrtPrice = step.sqrtPriceNextX96;
       steps++;
       if (this.stepIns !== null) this.stepIns.push(step.amountIn);
+      // (Sums start from the first step's values: a one-step swap, the usual case, allocates none.)
       if (exactIn) {
-        remaining += step.amountIn + step.feeAmount;
-        calculated += step.amountOut;
+        // exhausted: amountIn + feeAmount is exactly what remained
+        remaining = step.exhausted ? 0n : remaining + (step.amountIn + step.feeAmount);
+        calculated = steps === 1 ? step.amountOut : calculated + step.amountOut;
       } else {
-        remaining -= step.amountOut;
+        remaining = step.exhausted ? 0n : remaining - step.amountOut;
         calculated -= step.amountIn + step.feeAmount;
       }
-      feeTotal += step.feeAmount;
-      if (liquidity > 0n) {
-        feeGrowth += (step.feeAmount * Q128) / liquidity;
-        if (feeGrowth > MAX_U256) feeGrowth -= MAX_U256 + 1n;
-      }
-      if (sqrtPrice === sqrtNext) {
-        if (initialized) liquidity = this.crossTick(tickNext, zeroForOne, feeGrowth, liquidity);
-        tick = zeroForOne ? tickNext - 1 : tickNext;
-      } else if (sqrtPrice !== stepStart) {
-        tick = tickAtSqrtPrice(sqrtPrice);
-      }
+      feeTotal = steps === 1 ? step.feeAmount : feeTotal + step.feeAmount;
+      if (trackFees && liquidity > 0n) feeGrowth = grownFee(feeGrowth, step.feeAmount, liquidity);
+      tick = this.afterStep(sqrtPrice, stepStart, tick, zeroForOne, feeGrowth, liquidity);
+      liquidity = this.stepLiquidity;
     }
+    this.writeBack(sqrtPrice, tick, liquidity, zeroForOne, feeGrowth);
 
-    this.sqrtPriceX96 = sqrtPrice;
-    this.tick = tick;
-    this.liquidity = liquidity;
-    if (zeroForOne) this.feeGrowthGlobal0X128 = feeGrowth;
-    else this.feeGrowthGlobal1X128 = feeGrowth;
-
-    const specifiedDone = amountSpecified - remaining;
+    const specifiedDone = remaining === 0n ? amountSpecified : amountSpecified - remaining;
     // "if currency1 is specified"
     if (zeroForOne !== exactIn) {
       out.amount0 = calculated;
@@ -299,12 +329,10 @@ export class Pool {
       this.swapInto(out, zeroForOne, -(1n << 200n), sqrtPriceLimitX96, fee);
       return;
     }
-    const sqrtStart = this.sqrtPriceX96;
-    if (zeroForOne ? sqrtPriceLimitX96 >= sqrtStart : sqrtPriceLimitX96 <= sqrtStart) throw new V4MathError("PriceLimitAlreadyExceeded", `${sqrtStart} ${sqrtPriceLimitX96}`);
-    if (zeroForOne ? sqrtPriceLimitX96 <= MIN_SQRT_PRICE : sqrtPriceLimitX96 >= MAX_SQRT_PRICE) throw new V4MathError("PriceLimitOutOfBounds", String(sqrtPriceLimitX96));
+    this.checkPriceLimit(zeroForOne, sqrtPriceLimitX96);
     const f = BigInt(fee);
     const fDen = 1_000_000n - f;
-    let sqrtPrice = sqrtStart;
+    let sqrtPrice = this.sqrtPriceX96;
     let tick = this.tick;
     let liquidity = this.liquidity;
     let feeGrowth = zeroForOne ? this.feeGrowthGlobal0X128 : this.feeGrowthGlobal1X128;
@@ -312,13 +340,9 @@ export class Pool {
     let totalOut = 0n;
     let totalFee = 0n;
     let steps = 0;
+    const trackFees = this.trackFeeGrowth;
     while (sqrtPrice !== sqrtPriceLimitX96) {
-      let tickNext = this.nextTickWithinOneWord(tick, zeroForOne);
-      const initialized = this.nextInitialized;
-      if (tickNext <= MIN_TICK) tickNext = MIN_TICK;
-      if (tickNext >= MAX_TICK) tickNext = MAX_TICK;
-      const sqrtNext = sqrtPriceAtTick(tickNext);
-      const target = zeroForOne ? (sqrtNext < sqrtPriceLimitX96 ? sqrtPriceLimitX96 : sqrtNext) : sqrtNext > sqrtPriceLimitX96 ? sqrtPriceLimitX96 : sqrtNext;
+      const target = this.stepTarget(tick, zeroForOne, sqrtPriceLimitX96);
       let amountIn: bigint;
       let amountOut: bigint;
       if (zeroForOne) {
@@ -339,23 +363,12 @@ export class Pool {
         const q = prod / fDen;
         const feeAmount = prod % fDen !== 0n ? q + 1n : q;
         totalFee += feeAmount;
-        if (liquidity > 0n) {
-          feeGrowth += (feeAmount << 128n) / liquidity;
-          if (feeGrowth > MAX_U256) feeGrowth -= MAX_U256 + 1n;
-        }
+        if (trackFees && liquidity > 0n) feeGrowth = grownFee(feeGrowth, feeAmount, liquidity);
       }
-      if (sqrtPrice === sqrtNext) {
-        if (initialized) liquidity = this.crossTick(tickNext, zeroForOne, feeGrowth, liquidity);
-        tick = zeroForOne ? tickNext - 1 : tickNext;
-      } else if (sqrtPrice !== stepStart) {
-        tick = tickAtSqrtPrice(sqrtPrice);
-      }
+      tick = this.afterStep(sqrtPrice, stepStart, tick, zeroForOne, feeGrowth, liquidity);
+      liquidity = this.stepLiquidity;
     }
-    this.sqrtPriceX96 = sqrtPrice;
-    this.tick = tick;
-    this.liquidity = liquidity;
-    if (zeroForOne) this.feeGrowthGlobal0X128 = feeGrowth;
-    else this.feeGrowthGlobal1X128 = feeGrowth;
+    this.writeBack(sqrtPrice, tick, liquidity, zeroForOne, feeGrowth);
     out.amount0 = zeroForOne ? -(totalIn + totalFee) : totalOut;
     out.amount1 = zeroForOne ? totalOut : -(totalIn + totalFee);
     out.feeAmount = totalFee;
@@ -474,6 +487,7 @@ export class Pool {
     if (tickLower < MIN_TICK) throw new V4MathError("TickLowerOutOfBounds", String(tickLower));
     if (tickUpper > MAX_TICK) throw new V4MathError("TickUpperOutOfBounds", String(tickUpper));
     if (liquidityDelta > MAX_I128 || liquidityDelta < MIN_I128) throw new V4MathError("SafeCastOverflow", "liquidityDelta out of int128");
+    if (!this.trackFeeGrowth) throw new Error("modifyLiquidity on a pool without fee growth (trackFeeGrowth = false): a book-only replay pool has no positions");
 
     const key = positionKey(owner, tickLower, tickUpper, salt);
     let flippedLower = false;
@@ -531,6 +545,12 @@ export class Pool {
     }
     return { callerDelta0: principal0 + fees0, callerDelta1: principal1 + fees1, feesAccrued0: fees0, feesAccrued1: fees1 };
   }
+}
+
+/** feeGrowthGlobal + fee x 2^128 / liquidity, wrapped to uint256 (unchecked in Solidity). */
+function grownFee(feeGrowth: bigint, feeAmount: bigint, liquidity: bigint): bigint {
+  const g = feeGrowth + (feeAmount << 128n) / liquidity;
+  return g > MAX_U256 ? g - (MAX_U256 + 1n) : g;
 }
 
 const MAX_I128 = (1n << 127n) - 1n;

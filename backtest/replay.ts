@@ -33,14 +33,16 @@
 // to this close (the middle of the close tick: bars carry ticks, not prices), and the bar's gross
 // inflows beyond that move are two-way volume that pays fees but moves no price.
 import { EV_BURN, EV_MINT, EV_SWAP, InputError, describeFile, type MinuteBarsFull, type PoolEvents, type ReferenceSeries, priceAt } from "./data.ts";
-import { ARB, Clock, Ledger, NOISE, type Valuation } from "./ledger.ts";
+import { ARB, Clock, NOISE, type Ledger, type Valuation } from "./ledger.ts";
 import { Oracle } from "./oracle.ts";
-import { OracleContext, enterPeriod, type FeePolicy } from "./policy.ts";
+import { enterBlock, enterPeriod, policyCores, type FeePolicy, type PolicyCore } from "./policy.ts";
 import { Pool, type SwapOut } from "./pool.ts";
 import { MAX_SQRT_PRICE, MIN_SQRT_PRICE, sqrtPriceAtTick } from "./v4math.ts";
-import { sqrtX96FromPrice } from "./sim.ts";
+import { arbMove, arbitrageMove } from "./sim.ts";
 
 export const EV_VOLUME = 3;
+const MIN_SQRT_PRICE_PLUS_1 = MIN_SQRT_PRICE + 1n;
+const MAX_SQRT_PRICE_MINUS_1 = MAX_SQRT_PRICE - 1n;
 const TWO96 = 2 ** 96;
 const LN_TICK = Math.log(1.0001);
 
@@ -52,6 +54,8 @@ export interface ReplayEvents {
   n: number;
   kind: Uint8Array;
   time: Float64Array;
+  /** Block of each event (per-swap rows: block_number; minute bars: the minute's timestamp). */
+  block: Float64Array;
   sqrtAfter: bigint[];
   tickAfter: Int32Array;
   liqAfter: bigint[];
@@ -112,6 +116,7 @@ export function eventsFromSwaps(ev: PoolEvents, options: HistoryOptions = {}): R
     n,
     kind,
     time: ev.time,
+    block: ev.block,
     sqrtAfter: ev.sqrtPriceX96,
     tickAfter: ev.tick,
     liqAfter: ev.liquidity,
@@ -196,6 +201,7 @@ export function eventsFromMinuteBars(bars: MinuteBarsFull, options: HistoryOptio
     n,
     kind: Uint8Array.from(kind),
     time: Float64Array.from(time),
+    block: Float64Array.from(time), // a bar is its own "block": one price move per minute
     sqrtAfter,
     tickAfter: Int32Array.from(tickAfter),
     liqAfter,
@@ -231,6 +237,7 @@ export function sliceEvents(ev: ReplayEvents, from: number, to: number): ReplayE
     n: keep.length,
     kind: Uint8Array.from(pick(ev.kind)),
     time: Float64Array.from(pick(ev.time)),
+    block: Float64Array.from(pick(ev.block)),
     sqrtAfter: pick(ev.sqrtAfter),
     tickAfter: Int32Array.from(pick(ev.tickAfter)),
     liqAfter: pick(ev.liqAfter),
@@ -438,15 +445,13 @@ export function assumptionsText(options: ReplayOptions, ev: ReplayEvents): strin
   return a;
 }
 
-interface PState {
-  policy: FeePolicy;
+interface PState extends PolicyCore {
   pool: Pool;
-  oracle: Oracle;
-  ctx: OracleContext;
-  ledger: Ledger;
-  fee: number;
-  lvrTheory: number;
   swaps: number;
+  /** exp(-elasticity x (keptFee - keptHistFee) / 100): the share of non-arbitrage volume kept, for the last fees seen. */
+  kept: number;
+  keptFee: number;
+  keptHistFee: number;
   volHist: number;
   volKept: number;
 }
@@ -527,27 +532,25 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
 
   const shared = mode === "same" ? new Oracle(periodSeconds) : undefined;
   const clock = new Clock();
-  const states: PState[] = policies.map((policy) => {
-    const oracle = shared ?? new Oracle(periodSeconds);
-    return {
-      policy,
-      pool: undefined as unknown as Pool,
-      oracle,
-      ctx: new OracleContext(oracle, periodSeconds, future, policy.foresight === true),
-      ledger: new Ledger({ name: policy.name, valuation, clock }),
-      fee: -1,
-      lvrTheory: 0,
-      swaps: 0,
-      volHist: 0,
-      volKept: 0,
-    };
-  });
+  const states: PState[] = policyCores(policies, { periodSeconds, future, valuation, clock, sharedOracle: shared }).map((core) => ({
+    ...core,
+    pool: undefined as unknown as Pool, // set per segment (resize) or unused (same: one base pool)
+    swaps: 0,
+    kept: 1,
+    keptFee: -1,
+    keptHistFee: -1,
+    volHist: 0,
+    volKept: 0,
+  }));
 
   const out: SwapOut = { amount0: 0n, amount1: 0n, feeAmount: 0n, steps: 0 };
   let base: Pool | undefined;
   const stepIns: bigint[] = [];
   let period = -Infinity;
   let lastPeriodR = NaN;
+  const perBlock = policies.some((p) => p.everyBlock === true);
+  let lastBlock = NaN;
+  let lastBlockPeriod = NaN;
   let calibrated = 0n;
   let lastMoveIn0 = 0;
   let lastMoveIn1 = 0;
@@ -565,8 +568,8 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
   let segEnd = 0;
 
   const calibrate = (pool: Pool, target: bigint, applyAll: boolean): void => {
+    if (target === pool.liquidity) return;
     const diff = target - pool.liquidity;
-    if (diff === 0n) return;
     const c = bucketOf(pool.tick, spacing);
     pool.adjustBook(c * spacing, (c + 1) * spacing, diff);
     if (applyAll) for (const st of states) if (st.pool !== pool) st.pool.adjustBook(c * spacing, (c + 1) * spacing, diff);
@@ -586,6 +589,7 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
       stats.solvedBuckets += solvedBuckets;
       base = new Pool({ sqrtPriceX96: ev.sqrtAfter[i]!, tickSpacing: spacing, lpFee: ev.fee[i]! });
       base.clampLiquidity = true;
+      base.trackFeeGrowth = false; // book only, no positions: fees are counted from the swaps' fee amounts
       // Book as it was before the segment's first event; a first MINT/BURN is then applied below.
       for (const [c0, c1, L] of runs) if (L > 0n) base.adjustBook(c0 * spacing, (c1 + 1) * spacing, L);
       base.setPrice(ev.sqrtAfter[i]!, ev.tickAfter[i]!);
@@ -606,6 +610,14 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
       lastPeriodR = r;
       period = p;
       enterPeriod(states, p, periodSeconds, mode === "resize" ? (st, fee) => st.pool.setFee(fee) : undefined);
+    }
+    if (perBlock && (k === EV_SWAP || k === EV_VOLUME) && ev.block[i] !== lastBlock) {
+      // A new block's first trade: per-block policies are asked again (pool state before the block),
+      // unless this trade also opened the period (they were just asked).
+      const opened = lastBlockPeriod !== p;
+      lastBlock = ev.block[i]!;
+      lastBlockPeriod = p;
+      if (!opened) enterBlock(states, lastBlock, t, mode === "same" ? () => base!.tick : (st) => st.pool.tick, mode === "resize" ? (st, fee) => st.pool.setFee(fee) : undefined);
     }
     if (k === EV_MINT || k === EV_BURN) {
       const d = k === EV_MINT ? ev.posL[i]! : -ev.posL[i]!;
@@ -723,6 +735,7 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
         const post = (Number(target) / TWO96) ** 2;
         rArb = zeroForOne ? post * g : post / g;
       }
+      const sqrtRArb = Math.sqrt(rArb);
       // The trader's net (fee-excluded) input: from the row where it is known, else the replayed move.
       const grossHist = ev.amountsKnown ? Number(zeroForOne ? ev.amount0[i]! : ev.amount1[i]!) : 0;
       const netHist = ev.amountsKnown ? Math.floor((grossHist * (1e6 - histFee)) / 1e6) : zeroForOne ? baseDx : baseDy;
@@ -731,31 +744,21 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
         if (f >= 1_000_000) continue;
         const pool = st.pool;
         if (cls === ARB) {
-          const g = 1 - f / 1e6;
-          const sp = Number(pool.sqrtPriceX96) / TWO96;
-          const sR = Math.sqrt(rArb);
-          const hiEdge = sR / Math.sqrt(g);
-          const loEdge = sR * Math.sqrt(g);
-          let dir: boolean;
-          let limit: bigint;
-          if (sp > hiEdge * (1 + 1e-12)) {
-            dir = true;
-            limit = sqrtX96FromPrice(hiEdge * hiEdge);
-            if (limit >= pool.sqrtPriceX96) continue;
-          } else if (sp < loEdge * (1 - 1e-12)) {
-            dir = false;
-            limit = sqrtX96FromPrice(loEdge * loEdge);
-            if (limit <= pool.sqrtPriceX96) continue;
-          } else continue;
-          execute(st, pool, ARB, t, dir, 0n, limit, rNow);
+          // Re-sized: to the edge of the policy's no-arbitrage band, not at all inside it.
+          if (arbitrageMove(pool.sqrtPriceX96, sqrtRArb, f)) execute(st, pool, ARB, t, arbMove.zeroForOne, 0n, arbMove.limit, rNow);
         } else {
-          const m = Math.exp((-elasticity * (f - histFee)) / 100);
+          if (f !== st.keptFee || histFee !== st.keptHistFee) {
+            st.keptFee = f;
+            st.keptHistFee = histFee;
+            st.kept = Math.exp((-elasticity * (f - histFee)) / 100);
+          }
+          const m = st.kept;
           st.volHist += st.ledger.value(zeroForOne ? netHist : 0, zeroForOne ? 0 : netHist, rNow);
           const net = netHist * m;
           if (!(net >= 1)) continue;
           st.volKept += st.ledger.value(zeroForOne ? net : 0, zeroForOne ? 0 : net, rNow);
-          const gross = BigInt(Math.ceil((net * 1e6) / (1e6 - f)));
-          execute(st, pool, NOISE, t, zeroForOne, -gross, zeroForOne ? MIN_SQRT_PRICE + 1n : MAX_SQRT_PRICE - 1n, rNow);
+          const minusGross = BigInt(-Math.ceil((net * 1e6) / (1e6 - f))); // exact input
+          execute(st, pool, NOISE, t, zeroForOne, minusGross, zeroForOne ? MIN_SQRT_PRICE_PLUS_1 : MAX_SQRT_PRICE_MINUS_1, rNow);
         }
       }
     }

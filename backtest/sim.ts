@@ -6,9 +6,8 @@
 //
 // Token conventions: token0 is the risky asset, token1 the numeraire (quote); the price is token1
 // per token0. The arbitrageur trades at the top of each block, noise traders after it.
-import { Clock, Ledger, ARB, NOISE, type Valuation } from "./ledger.ts";
-import { Oracle } from "./oracle.ts";
-import { OracleContext, enterPeriod, type FeePolicy } from "./policy.ts";
+import { Clock, ARB, NOISE, type Ledger, type Valuation } from "./ledger.ts";
+import { enterBlock, enterPeriod, policyCores, type FeePolicy, type PolicyCore } from "./policy.ts";
 import { Pool, fullRangeTicks, type SwapOut } from "./pool.ts";
 import { Rng } from "./rng.ts";
 import { MAX_SQRT_PRICE, MIN_SQRT_PRICE, sqrtPriceAtTick } from "./v4math.ts";
@@ -98,16 +97,37 @@ export function sqrtX96FromPrice(R: number): bigint {
   return v;
 }
 
-interface PolicyState {
-  policy: FeePolicy;
+/** Where `arbitrageMove` says to trade (a module-level slot: the hot loops allocate nothing). */
+export const arbMove = { zeroForOne: false, limit: 0n };
+
+/**
+ * The arbitrageur's move against reference sqrt price `sqrtR` at fee `feePips`: to the edge of the
+ * no-arbitrage band [sqrtR sqrt(1 - f), sqrtR / sqrt(1 - f)] when the pool is outside it (result in
+ * `arbMove`), else false. A 100% fee has no band edge to trade to.
+ */
+export function arbitrageMove(sqrtPriceX96: bigint, sqrtR: number, feePips: number): boolean {
+  const g = 1 - feePips / 1e6;
+  if (g <= 0) return false;
+  const sp = Number(sqrtPriceX96) / TWO96;
+  const hiEdge = sqrtR / Math.sqrt(g);
+  const loEdge = sqrtR * Math.sqrt(g);
+  if (sp > hiEdge * (1 + 1e-12)) {
+    arbMove.zeroForOne = true;
+    arbMove.limit = sqrtX96FromPrice(hiEdge * hiEdge);
+    return arbMove.limit < sqrtPriceX96;
+  }
+  if (sp < loEdge * (1 - 1e-12)) {
+    arbMove.zeroForOne = false;
+    arbMove.limit = sqrtX96FromPrice(loEdge * loEdge);
+    return arbMove.limit > sqrtPriceX96;
+  }
+  return false;
+}
+
+interface PolicyState extends PolicyCore {
   pool: Pool;
-  oracle: Oracle;
-  ctx: OracleContext;
-  ledger: Ledger;
-  fee: number;
   arbNorm: number;
   arbBlocks: number;
-  lvrTheory: number;
 }
 
 /** Runs every policy through the same simulated market. `onProgress(fraction)` is called now and then. */
@@ -212,20 +232,7 @@ export function simulate(config: SimConfig, policies: FeePolicy[], onProgress?: 
   };
 
   const clock = new Clock();
-  const states: PolicyState[] = policies.map((policy) => {
-    const oracle = new Oracle(periodSeconds);
-    return {
-      policy,
-      pool: base.clone(),
-      oracle,
-      ctx: new OracleContext(oracle, periodSeconds, future, policy.foresight === true),
-      ledger: new Ledger({ name: policy.name, valuation, clock }),
-      fee: -1,
-      arbNorm: 0,
-      arbBlocks: 0,
-      lvrTheory: 0,
-    };
-  });
+  const states: PolicyState[] = policyCores(policies, { periodSeconds, future, valuation, clock }).map((core) => ({ ...core, pool: base.clone(), arbNorm: 0, arbBlocks: 0 }));
 
   const arbOn = config.arbitrage?.enabled ?? true;
   const gasRaw = (config.arbitrage?.gas ?? 0) * 10 ** d1;
@@ -264,6 +271,7 @@ export function simulate(config: SimConfig, policies: FeePolicy[], onProgress?: 
   };
 
   const progressEvery = Math.max(1, Math.floor(nBlocks / 100));
+  const perBlock = policies.some((p) => p.everyBlock === true);
   for (let i = 0; i < nBlocks; i++) {
     const time = times[i]!;
     const R = Math.exp(logR[i]!);
@@ -277,31 +285,18 @@ export function simulate(config: SimConfig, policies: FeePolicy[], onProgress?: 
     if (p !== period) {
       period = p;
       enterPeriod(states, p, periodSeconds, (st, fee) => st.pool.setFee(fee));
-    }
+    } else if (perBlock) enterBlock(states, i, time, (st) => st.pool.tick, (st, fee) => st.pool.setFee(fee));
     if (arbOn) {
       const sqrtR = Math.sqrt(R);
       for (const st of states) {
-        const g = 1 - st.fee / 1e6;
-        const sp = Number(st.pool.sqrtPriceX96) / TWO96;
-        // Arbitrage only pays beyond the band; at a 100% fee there is no band edge to trade to.
-        if (g <= 0) continue;
-        const hiEdge = sqrtR / Math.sqrt(g);
-        const loEdge = sqrtR * Math.sqrt(g);
-        let zeroForOne: boolean;
-        let limit: bigint;
-        if (sp > hiEdge * (1 + 1e-12)) {
-          zeroForOne = true;
-          limit = sqrtX96FromPrice(hiEdge * hiEdge);
-          if (limit >= st.pool.sqrtPriceX96) continue;
-        } else if (sp < loEdge * (1 - 1e-12)) {
-          zeroForOne = false;
-          limit = sqrtX96FromPrice(loEdge * loEdge);
-          if (limit <= st.pool.sqrtPriceX96) continue;
-        } else continue;
+        // Arbitrage only pays beyond the band.
+        if (!arbitrageMove(st.pool.sqrtPriceX96, sqrtR, st.fee)) continue;
+        const { zeroForOne, limit } = arbMove;
         if (gasRaw > 0) {
           // Profit if the active liquidity holds all the way: L (sqrt P - sqrt Q)^2 / sqrt P scaled by the fee side.
+          const sp = Number(st.pool.sqrtPriceX96) / TWO96;
           const q = Number(limit) / TWO96;
-          const est = (Number(st.pool.liquidity) * (sp - q) ** 2) / sp / (zeroForOne ? 1 : g);
+          const est = (Number(st.pool.liquidity) * (sp - q) ** 2) / sp / (zeroForOne ? 1 : 1 - st.fee / 1e6);
           if (est <= gasRaw) continue;
         }
         doSwap(st, ARB, time, zeroForOne, 0n, limit, R);

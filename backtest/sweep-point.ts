@@ -1,12 +1,15 @@
-// A --sweep worker's body: runs the sweep points it is sent and posts their JSON summaries back.
-// (Loaded by sweep-worker.mjs, which registers tsx inside the worker thread first.)
+// A worker thread's body (--sweep points, --tune-policy candidate batches): runs the tasks it is
+// sent and posts their results back. (Loaded by sweep-worker.mjs, which registers tsx inside the
+// worker thread first.)
 import { parentPort, workerData } from "node:worker_threads";
-import { runPoint } from "./sweep.ts";
+import { runPoint, type WorkerJob } from "./sweep.ts";
+import { evaluateCandidates, type PolicyParams } from "./tune.ts";
 
-const { base, name, models } = workerData as { base: Parameters<typeof runPoint>[0]; name: string; models: Parameters<typeof runPoint>[3] };
-parentPort!.on("message", async (m: { i: number; value: string }) => {
+const job = workerData as WorkerJob;
+parentPort!.on("message", async (m: { i: number; task: unknown }) => {
   try {
-    parentPort!.postMessage({ i: m.i, point: await runPoint(base, name, m.value, models) });
+    const result = job.kind === "tune" ? await evaluateCandidates(job.base, job.model, m.task as PolicyParams[]) : await runPoint(job.base, job.name, m.task as string, job.models);
+    parentPort!.postMessage({ i: m.i, result });
   } catch (e) {
     parentPort!.postMessage({ i: m.i, error: (e as Error).message.split("\n")[0] });
   }

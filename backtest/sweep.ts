@@ -67,38 +67,74 @@ export async function runSweep(base: BacktestOptions, name: string, values: stri
     const { loadModel } = await import("../model/modelFile.ts");
     for (const f of base.models) models.set(f, await loadModel(f));
   }
-  const n = Math.max(1, Math.min(values.length, workers ?? availableParallelism()));
-  const results: SweepPoint[] = new Array(values.length);
-  let next = 0;
-  let done = 0;
-  const url = new URL("./sweep-worker.mjs", import.meta.url);
-  await Promise.all(
-    Array.from({ length: n }, () =>
-      new Promise<void>((resolve, reject) => {
-        const w = new Worker(url, { workerData: { base, name, models }, execArgv: [] });
-        const feed = () => {
-          if (next >= values.length) {
-            void w.terminate();
-            resolve();
-            return;
-          }
-          const i = next++;
-          w.postMessage({ i, value: values[i] });
-        };
-        w.on("message", (m: { i: number; point?: SweepPoint; error?: string }) => {
-          if (m.error) {
-            void w.terminate();
-            reject(new Error(m.error));
-            return;
-          }
-          results[m.i] = m.point!;
-          onProgress?.(++done / values.length);
-          feed();
-        });
-        w.on("error", reject);
-        feed();
-      }),
-    ),
-  );
-  return results;
+  return onWorkers<string, SweepPoint>({ kind: "sweep", base, name, models }, values, workers, onProgress);
+}
+
+/** What a worker is started with: a sweep's base options, or a --tune-policy evaluation's. */
+export type WorkerJob =
+  | { kind: "sweep"; base: BacktestOptions; name: string; models: Map<string, Model> }
+  | { kind: "tune"; base: BacktestOptions; model: Model };
+
+/** Runs `tasks` on up to `workers` worker threads (default: one per core); results in the tasks' order. */
+export async function onWorkers<T, R>(job: WorkerJob, tasks: T[], workers?: number, onProgress?: (f: number) => void): Promise<R[]> {
+  const pool = new WorkerPool(job, Math.min(tasks.length, workers ?? availableParallelism()));
+  try {
+    return await pool.run<T, R>(tasks, onProgress);
+  } finally {
+    await pool.close();
+  }
+}
+
+/**
+ * Worker threads started once with `job` and kept for batch after batch of tasks (--tune-policy's
+ * stages), each fed one task at a time. The first error rejects the batch.
+ */
+export class WorkerPool {
+  private readonly workers: Worker[];
+  constructor(job: WorkerJob, n: number) {
+    const url = new URL("./sweep-worker.mjs", import.meta.url);
+    this.workers = Array.from({ length: Math.max(1, n) }, () => new Worker(url, { workerData: job, execArgv: [] }));
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  async run<T, R>(tasks: T[], onProgress?: (f: number) => void): Promise<R[]> {
+    const results: R[] = new Array(tasks.length);
+    let next = 0;
+    let done = 0;
+    await Promise.all(
+      this.workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            const stop = (e?: Error) => {
+              w.off("message", onMessage);
+              w.off("error", stop);
+              if (e) reject(e);
+              else resolve();
+            };
+            const feed = () => {
+              if (next >= tasks.length) return stop();
+              const i = next++;
+              w.postMessage({ i, task: tasks[i] });
+            };
+            const onMessage = (m: { i: number; result?: R; error?: string }) => {
+              if (m.error !== undefined) return stop(new Error(m.error));
+              results[m.i] = m.result!;
+              onProgress?.(++done / tasks.length);
+              feed();
+            };
+            w.on("message", onMessage);
+            w.on("error", stop);
+            feed();
+          }),
+      ),
+    );
+    return results;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
 }

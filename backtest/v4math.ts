@@ -44,7 +44,8 @@ export function mulDivRoundingUp(a: bigint, b: bigint, d: bigint): bigint {
   const p = a * b;
   const r = p / d;
   if (r > MAX_U256) throw new V4MathError("FullMath", "result overflows uint256");
-  if (p % d !== 0n) {
+  // r * d !== p is p % d !== 0 (r = floor(p / d)); a multiplication costs less than a second division.
+  if (r * d !== p) {
     if (r === MAX_U256) throw new V4MathError("FullMath", "result overflows uint256");
     return r + 1n;
   }
@@ -110,6 +111,22 @@ export function tickAtSqrtPrice(sqrtPriceX96: bigint): number {
   while (t > MIN_TICK && sqrtPriceAtTick(t) > sqrtPriceX96) t--;
   while (t < MAX_TICK && sqrtPriceAtTick(t + 1) <= sqrtPriceX96) t++;
   return t;
+}
+
+/**
+ * tickAtSqrtPrice walking from `near` (a swap's previous tick: a small step moves it by a few ticks),
+ * falling back to the float estimate after 8 ticks. The same exact comparisons decide, so the same
+ * result from any starting tick.
+ */
+export function tickAtSqrtPriceNear(sqrtPriceX96: bigint, near: number): number {
+  let t = near < MIN_TICK ? MIN_TICK : near > MAX_TICK ? MAX_TICK : near;
+  for (let k = 0; k < 8; k++) {
+    if (t > MIN_TICK && sqrtPriceAtTick(t) > sqrtPriceX96) t--;
+    else if (t < MAX_TICK && sqrtPriceAtTick(t + 1) <= sqrtPriceX96) t++;
+    else if (sqrtPriceX96 < MIN_SQRT_PRICE || sqrtPriceX96 >= MAX_SQRT_PRICE) break; // the full version throws
+    else return t;
+  }
+  return tickAtSqrtPrice(sqrtPriceX96);
 }
 
 /** TickMath.getTickAtSqrtPrice, the Solidity algorithm itself (slow; tests compare both). */
@@ -180,8 +197,24 @@ export function getNextSqrtPriceFromOutput(sqrtPX96: bigint, liquidity: bigint, 
     : getNextSqrtPriceFromAmount0RoundingUp(sqrtPX96, liquidity, amountOut, false);
 }
 
-/** SqrtPriceMath.getAmount0Delta(uint160, uint160, uint128, bool). */
+/**
+ * SqrtPriceMath.getAmount0Delta(uint160, uint160, uint128, bool). Solidity divides twice, by B then
+ * by A, rounding the same way both times; for positive integers floor(floor(x / b) / a) =
+ * floor(x / (a b)) and ceil(ceil(x / b) / a) = ceil(x / (a b)), so one division by a x b gives the
+ * same result (its quotient is short, and a bigint division costs by the quotient's length: 2.5x
+ * faster). `getAmount0DeltaReference` is the two-division form; the tests compare both.
+ */
 export function getAmount0Delta(a: bigint, b: bigint, liquidity: bigint, roundUp: boolean): bigint {
+  if (a > b) return getAmount0Delta(b, a, liquidity, roundUp);
+  if (a === 0n) throw new V4MathError("InvalidPrice");
+  const p = (liquidity << 96n) * (b - a);
+  const d = a * b;
+  const q = p / d;
+  return roundUp && q * d !== p ? q + 1n : q;
+}
+
+/** SqrtPriceMath.getAmount0Delta as written in Solidity (mulDiv by B, then divide by A). */
+export function getAmount0DeltaReference(a: bigint, b: bigint, liquidity: bigint, roundUp: boolean): bigint {
   if (a > b) {
     const t = a;
     a = b;
@@ -190,12 +223,10 @@ export function getAmount0Delta(a: bigint, b: bigint, liquidity: bigint, roundUp
   if (a === 0n) throw new V4MathError("InvalidPrice");
   const p = (liquidity << 96n) * (b - a);
   const q = p / b;
-  if (roundUp) {
-    const x = p % b !== 0n ? q + 1n : q;
-    const r = x / a;
-    return x % a !== 0n ? r + 1n : r;
-  }
-  return q / a;
+  if (!roundUp) return q / a;
+  const x = p % b !== 0n ? q + 1n : q;
+  const r = x / a;
+  return x % a !== 0n ? r + 1n : r;
 }
 
 /** SqrtPriceMath.getAmount1Delta(uint160, uint160, uint128, bool). */
@@ -217,13 +248,31 @@ export function getAmount1DeltaSigned(a: bigint, b: bigint, liquidity: bigint): 
 // ---------------------------------------------------------------- SwapMath
 
 /** Result of computeSwapStep, in module-level slots so the hot loop allocates nothing. */
-export const step = { sqrtPriceNextX96: 0n, amountIn: 0n, amountOut: 0n, feeAmount: 0n };
+export const step = { sqrtPriceNextX96: 0n, amountIn: 0n, amountOut: 0n, feeAmount: 0n, exhausted: false };
+
+// The last fee's bigint forms (a swap's steps, and consecutive swaps of one policy, share a fee).
+let feeCachePips = 0;
+let feeCacheN = 0n;
+let feeCacheDenN = MAX_SWAP_FEE_N;
 
 const TWO96 = 2 ** 96;
 // A float estimate decides the step's branch only when it is unambiguous by a wide margin (see
 // computeSwapStep); these bound the float error it must beat.
 const SAFE_GAP = 1e-9;
 const SAFE_MARGIN = 1 - 1e-6;
+
+/**
+ * True only where `amount` is certainly below the token0 amount between the two prices,
+ * L x 2^96 x |a - b| / (a b), by the float estimate's margins (see computeSwapStep).
+ */
+function surelyBelowToken0Delta(amount: bigint, a: bigint, b: bigint, liquidity: bigint): boolean {
+  const x = Number(a);
+  const y = Number(b);
+  const gap = x > y ? x - y : y - x;
+  if (gap < (x > y ? x : y) * SAFE_GAP) return false;
+  const delta = (Number(liquidity) * TWO96 * gap) / (x * y);
+  return Number(amount) + 2 < delta * SAFE_MARGIN;
+}
 
 /**
  * SwapMath.computeSwapStep; writes its four results into `step`.
@@ -233,28 +282,31 @@ const SAFE_MARGIN = 1 - 1e-6;
  * edge), the exact amount needed to reach the target is never used by the library (it takes the
  * "exhaust the remaining amount" branch and overwrites it), so it is not computed. The float
  * estimate is trusted only when the branch is certain: price gap >= 1e-9 relative (float error
- * of the estimate < 3e-7) and remaining amount < (1 - 1e-6) x estimate - 2 wei.
+ * of the estimate < 3e-7) and remaining amount < (1 - 1e-6) x estimate - 2 wei. It is tried only
+ * where the skipped amount is a token0 amount (getAmount0Delta, a division); a token1 amount costs
+ * less to compute exactly than the float test.
  */
 export function computeSwapStep(sqrtPriceCurrentX96: bigint, sqrtPriceTargetX96: bigint, liquidity: bigint, amountRemaining: bigint, feePips: number): void {
   const zeroForOne = sqrtPriceCurrentX96 >= sqrtPriceTargetX96;
-  const fee = BigInt(feePips);
+  if (feePips !== feeCachePips) {
+    feeCachePips = feePips;
+    feeCacheN = BigInt(feePips);
+    feeCacheDenN = MAX_SWAP_FEE_N - feeCacheN;
+  }
+  const fee = feeCacheN;
+  const feeDen = feeCacheDenN;
+  let exhausted = false;
   let next: bigint;
   let amountIn: bigint;
   let amountOut: bigint;
   let feeAmount: bigint;
-  const cur = Number(sqrtPriceCurrentX96);
-  const tgt = Number(sqrtPriceTargetX96);
-  const gapOk = zeroForOne ? tgt < cur * (1 - SAFE_GAP) : tgt > cur * (1 + SAFE_GAP);
+  // The float test is worth its four conversions only where it saves a getAmount0Delta (a bigint
+  // division); getAmount1Delta (a multiplication and a shift) is cheaper than the test.
   if (amountRemaining < 0n) {
     const remaining = -amountRemaining;
-    const amountRemainingLessFee = feePips === 0 ? remaining : (remaining * (MAX_SWAP_FEE_N - fee)) / MAX_SWAP_FEE_N;
-    let reaches = true;
-    if (gapOk) {
-      // amount in to reach the target: token0 L*2^96*(cur-tgt)/(cur*tgt), token1 L*(tgt-cur)/2^96
-      const L = Number(liquidity);
-      const need = zeroForOne ? ((L * TWO96) * (cur - tgt)) / (cur * tgt) : (L * (tgt - cur)) / TWO96;
-      if (Number(amountRemainingLessFee) + 2 < need * SAFE_MARGIN) reaches = false;
-    }
+    const amountRemainingLessFee = feePips === 0 ? remaining : (remaining * feeDen) / MAX_SWAP_FEE_N;
+    // token0 in: the amount in to reach the target is a token0 amount
+    let reaches = !zeroForOne || !surelyBelowToken0Delta(amountRemainingLessFee, sqrtPriceCurrentX96, sqrtPriceTargetX96, liquidity);
     if (reaches) {
       amountIn = zeroForOne
         ? getAmount0Delta(sqrtPriceTargetX96, sqrtPriceCurrentX96, liquidity, true)
@@ -263,22 +315,19 @@ export function computeSwapStep(sqrtPriceCurrentX96: bigint, sqrtPriceTargetX96:
     } else amountIn = 0n;
     if (reaches) {
       next = sqrtPriceTargetX96;
-      feeAmount = feePips === MAX_SWAP_FEE ? amountIn : feePips === 0 ? 0n : mulDivRoundingUp(amountIn, fee, MAX_SWAP_FEE_N - fee);
+      feeAmount = feePips === MAX_SWAP_FEE ? amountIn : feePips === 0 ? 0n : mulDivRoundingUp(amountIn, fee, feeDen);
     } else {
       amountIn = amountRemainingLessFee;
       next = getNextSqrtPriceFromInput(sqrtPriceCurrentX96, liquidity, amountRemainingLessFee, zeroForOne);
       feeAmount = remaining - amountIn;
+      exhausted = true; // amountIn + feeAmount = the whole remaining amount
     }
     amountOut = zeroForOne
       ? getAmount1Delta(next, sqrtPriceCurrentX96, liquidity, false)
       : getAmount0Delta(sqrtPriceCurrentX96, next, liquidity, false);
   } else {
-    let reaches = true;
-    if (gapOk) {
-      const L = Number(liquidity);
-      const can = zeroForOne ? (L * (cur - tgt)) / TWO96 : ((L * TWO96) * (tgt - cur)) / (cur * tgt);
-      if (Number(amountRemaining) + 2 < can * SAFE_MARGIN) reaches = false;
-    }
+    // token0 out: the amount out up to the target is a token0 amount
+    let reaches = zeroForOne || !surelyBelowToken0Delta(amountRemaining, sqrtPriceCurrentX96, sqrtPriceTargetX96, liquidity);
     if (reaches) {
       amountOut = zeroForOne
         ? getAmount1Delta(sqrtPriceTargetX96, sqrtPriceCurrentX96, liquidity, false)
@@ -290,16 +339,18 @@ export function computeSwapStep(sqrtPriceCurrentX96: bigint, sqrtPriceTargetX96:
     } else {
       amountOut = amountRemaining;
       next = getNextSqrtPriceFromOutput(sqrtPriceCurrentX96, liquidity, amountOut, zeroForOne);
+      exhausted = true;
     }
     amountIn = zeroForOne
       ? getAmount0Delta(next, sqrtPriceCurrentX96, liquidity, true)
       : getAmount1Delta(sqrtPriceCurrentX96, next, liquidity, true);
-    feeAmount = feePips === 0 ? 0n : mulDivRoundingUp(amountIn, fee, MAX_SWAP_FEE_N - fee);
+    feeAmount = feePips === 0 ? 0n : mulDivRoundingUp(amountIn, fee, feeDen);
   }
   step.sqrtPriceNextX96 = next;
   step.amountIn = amountIn;
   step.amountOut = amountOut;
   step.feeAmount = feeAmount;
+  step.exhausted = exhausted;
 }
 
 /** SwapMath.computeSwapStep exactly as written (no shortcut): the reference the tests compare against. */
@@ -314,7 +365,7 @@ export function computeSwapStepReference(sqrtPriceCurrentX96: bigint, sqrtPriceT
     const remaining = -amountRemaining;
     const amountRemainingLessFee = mulDiv(remaining, MAX_SWAP_FEE_N - fee, MAX_SWAP_FEE_N);
     amountIn = zeroForOne
-      ? getAmount0Delta(sqrtPriceTargetX96, sqrtPriceCurrentX96, liquidity, true)
+      ? getAmount0DeltaReference(sqrtPriceTargetX96, sqrtPriceCurrentX96, liquidity, true)
       : getAmount1Delta(sqrtPriceCurrentX96, sqrtPriceTargetX96, liquidity, true);
     if (amountRemainingLessFee >= amountIn) {
       next = sqrtPriceTargetX96;
@@ -326,11 +377,11 @@ export function computeSwapStepReference(sqrtPriceCurrentX96: bigint, sqrtPriceT
     }
     amountOut = zeroForOne
       ? getAmount1Delta(next, sqrtPriceCurrentX96, liquidity, false)
-      : getAmount0Delta(sqrtPriceCurrentX96, next, liquidity, false);
+      : getAmount0DeltaReference(sqrtPriceCurrentX96, next, liquidity, false);
   } else {
     amountOut = zeroForOne
       ? getAmount1Delta(sqrtPriceTargetX96, sqrtPriceCurrentX96, liquidity, false)
-      : getAmount0Delta(sqrtPriceCurrentX96, sqrtPriceTargetX96, liquidity, false);
+      : getAmount0DeltaReference(sqrtPriceCurrentX96, sqrtPriceTargetX96, liquidity, false);
     if (amountRemaining >= amountOut) {
       next = sqrtPriceTargetX96;
     } else {
@@ -338,7 +389,7 @@ export function computeSwapStepReference(sqrtPriceCurrentX96: bigint, sqrtPriceT
       next = getNextSqrtPriceFromOutput(sqrtPriceCurrentX96, liquidity, amountOut, zeroForOne);
     }
     amountIn = zeroForOne
-      ? getAmount0Delta(next, sqrtPriceCurrentX96, liquidity, true)
+      ? getAmount0DeltaReference(next, sqrtPriceCurrentX96, liquidity, true)
       : getAmount1Delta(sqrtPriceCurrentX96, next, liquidity, true);
     feeAmount = mulDivRoundingUp(amountIn, fee, MAX_SWAP_FEE_N - fee);
   }

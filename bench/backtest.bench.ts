@@ -1,10 +1,14 @@
 // Backtest replay throughput on the shipped data: swaps replayed per second, for one policy and
 // for a 5-policy run, under both counterfactuals, single-threaded and with the policies split over
 // worker threads.
-//   npx tsx bench/backtest.bench.ts [swaps=1000000] [workers=2]
+//   npx tsx bench/backtest.bench.ts [swaps=1000000] [workers=2] [modes=same,resize] [sources=swaps,bars]
 // The per-swap mainnet day (6,045 swaps) is replayed back to back until `swaps` swaps have been
 // processed (each pass is a full replay: book reconstruction, oracle, policies, ledgers); the
 // Polygon minute bars (59,418 price moves, 35 contiguous days plus sample days) are replayed once.
+// Each line gives the wall time and the process's CPU time (user + sys, all its threads: V8's GC
+// and compiler threads included) of the timed part, and the 1-minute load average after it, so a
+// figure taken while other work shares the cores can be told apart.
+import { loadavg } from "node:os";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { loadMinuteBarsFull, loadPoolEvents } from "../backtest/data.ts";
 import { eventsFromMinuteBars, eventsFromSwaps, replay, type Counterfactual, type ReplayEvents } from "../backtest/replay.ts";
@@ -21,14 +25,22 @@ function policies(set: Set, model: Model, pick?: number[]): FeePolicy[] {
   return pick ? pick.map((i) => all[i]!) : all;
 }
 
-function run(ev: ReplayEvents, set: Set, mode: Counterfactual, target: number, model: Model, pick?: number[]): { swaps: number; seconds: number } {
+interface Timing {
+  swaps: number;
+  seconds: number;
+  cpu?: number;
+}
+
+function run(ev: ReplayEvents, set: Set, mode: Counterfactual, target: number, model: Model, pick?: number[]): Timing {
   let swaps = 0;
   const t = performance.now();
+  const c = process.cpuUsage();
   do {
     const r = replay(ev, policies(set, model, pick), { counterfactual: mode, valuation, elasticity: 0.02 });
     swaps += r.stats.swaps;
   } while (swaps < target);
-  return { swaps, seconds: (performance.now() - t) / 1000 };
+  const used = process.cpuUsage(c);
+  return { swaps, seconds: (performance.now() - t) / 1000, cpu: (used.user + used.system) / 1e6 };
 }
 
 function events(source: string): ReplayEvents {
@@ -44,13 +56,16 @@ if (!isMainThread) {
 } else {
   const target = Number(process.argv[2] ?? 1_000_000);
   const workers = Number(process.argv[3] ?? 2);
-  const rate = (r: { swaps: number; seconds: number }) => `${Math.round(r.swaps / r.seconds).toLocaleString("en-US").padStart(9)} swaps/s  (${r.swaps.toLocaleString("en-US")} swaps in ${r.seconds.toFixed(2)} s)`;
+  const modes = (process.argv[4] ?? "same,resize").split(",") as Counterfactual[];
+  const sources = (process.argv[5] ?? "swaps,bars").split(",") as ("swaps" | "bars")[];
+  const rate = (r: Timing) =>
+    `${Math.round(r.swaps / r.seconds).toLocaleString("en-US").padStart(9)} swaps/s  (${r.swaps.toLocaleString("en-US")} swaps in ${r.seconds.toFixed(2)} s${r.cpu === undefined ? "" : `, cpu ${r.cpu.toFixed(2)} s`}; load ${loadavg()[0]!.toFixed(2)})`;
   const lines: string[] = [];
   const model = await (await import("../model/modelFile.ts")).loadModel("model/default-model.json");
-  for (const source of ["swaps", "bars"] as const) {
+  for (const source of sources) {
     const ev = events(source);
     const swapTarget = source === "swaps" ? target : 1; // bars: one full pass
-    for (const mode of ["same", "resize"] as const) {
+    for (const mode of modes) {
       for (const set of ["one", "five"] as const) {
         run(ev, set, mode, Math.min(swapTarget, 20_000), model); // warm-up
         const r = run(ev, set, mode, swapTarget, model);
@@ -58,14 +73,24 @@ if (!isMainThread) {
         lines.push(`${label} ${rate(r)}`);
         console.log(lines[lines.length - 1]);
         if (set === "five" && workers > 1) {
-          // The five policies split over worker threads, each replaying every swap.
+          // The five policies split over worker threads, each replaying every swap: longest first
+          // onto the least loaded thread. Measured costs per 1M swaps (1 thread, idle machine):
+          // the replay itself ~0.9 s, a static or EWMA policy ~1.7 s, the model ~2.5 s (it also
+          // evaluates the network every period), so the model counts 1.5.
+          const weight = [1, 1, 1, 1, 1.5];
           const groups: number[][] = Array.from({ length: workers }, () => []);
-          for (let i = 0; i < 5; i++) groups[i % workers]!.push(i);
+          const load = new Array<number>(workers).fill(0);
+          for (const i of [4, 0, 1, 2, 3]) {
+            const w = load.indexOf(Math.min(...load));
+            groups[w]!.push(i);
+            load[w]! += weight[i]!;
+          }
           const t = performance.now();
+          const c = process.cpuUsage();
           const results = await Promise.all(
             groups.map(
               (pick) =>
-                new Promise<{ swaps: number; seconds: number }>((resolve, reject) => {
+                new Promise<Timing>((resolve, reject) => {
                   // Node 20 does not carry `--import tsx` into worker threads: register it in the worker.
                   const boot = `import("tsx/esm/api").then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); })`;
                   const w = new Worker(boot, { eval: true, workerData: { source, set, mode, target: swapTarget, pick, model }, execArgv: [] });
@@ -79,7 +104,12 @@ if (!isMainThread) {
           );
           const wall = Math.max(...results.map((x) => x.seconds));
           const swaps = Math.min(...results.map((x) => x.swaps));
-          lines.push(`${label.replace("1 thread ", `${workers} threads`)} ${rate({ swaps, seconds: wall })}  [wall incl. start-up ${((performance.now() - t) / 1000).toFixed(2)} s]`);
+          const used = process.cpuUsage(c);
+          // The threads' own timed parts: the slowest thread's wall time; CPU of the whole process
+          // over the whole step (worker start-up, data loading and warm-up included).
+          lines.push(
+            `${label.replace("1 thread ", `${workers} threads`)} ${rate({ swaps, seconds: wall })}  [incl. start-up: wall ${((performance.now() - t) / 1000).toFixed(2)} s, cpu ${((used.user + used.system) / 1e6).toFixed(2)} s]`,
+          );
           console.log(lines[lines.length - 1]);
         }
       }

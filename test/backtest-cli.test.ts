@@ -137,22 +137,55 @@ describe("provenfee backtest (CLI)", () => {
     expect(j.stats.skipped["MINT/BURN rows with zero liquidity (fee pokes)"]).toBe(25 + 14);
   });
 
-  it("--tune-policy fits the fee mapping on a validation range, writes a new model file, reports on a test range", async () => {
+  it("--tune-policy fits the whole fee policy on a validation range, writes a committed model file, reports on a later test range", async () => {
     const tuned = path.join(dir, "tuned-model.json");
     const refuse = cli(["--swaps", MAINNET, "--tune-policy", "model/default-model.json", "--validation", "2024-01-05T00:00..2024-01-05T12:00", "--test", "2024-01-05T12:00..2024-01-06", "--tuned-out", "model/default-model.json"]);
     expect(refuse.code).toBe(2);
     expect(refuse.stderr).toMatch(/refusing to overwrite/);
-    const r = cli(["--swaps", MAINNET, "--tune-policy", "model/default-model.json", "--validation", "2024-01-05T00:00..2024-01-05T06:00", "--test", "2024-01-05T06:00..2024-01-05T10:00", "--tuned-out", tuned, "--json"]);
+    const early = cli(["--swaps", MAINNET, "--tune-policy", "model/default-model.json", "--validation", "2024-01-05T06:00..2024-01-05T10:00", "--test", "2024-01-05T00:00..2024-01-05T06:00", "--tuned-out", path.join(dir, "never.json")]);
+    expect(early.code).toBe(2);
+    expect(early.stderr).toMatch(/must come after the validation range/);
+    const VALID = ["2024-01-05T00:00", "2024-01-05T06:00"];
+    const r = cli(["--swaps", MAINNET, "--tune-policy", "model/default-model.json", "--validation", VALID.join(".."), "--test", "2024-01-05T06:00..2024-01-05T10:00", "--tuned-out", tuned, "--json", "--workers", "2"]);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j.tuning.validation.candidates).toBeGreaterThan(10);
+    const evaluated: { base: number; slope: number; modelFeeMin: number; modelFeeMax: number; netPnl: number; stage: string }[] = j.tuning.validation.evaluated;
+    expect(j.tuning.validation.candidates).toBe(evaluated.length);
+    expect(evaluated.length).toBeGreaterThan(40);
+    // The search covers the whole policy: intercept, slope and both bounds each take several values.
+    for (const k of ["base", "slope", "modelFeeMin", "modelFeeMax"] as const) expect(new Set(evaluated.map((e) => e[k])).size, k).toBeGreaterThan(3);
+    expect(new Set(evaluated.map((e) => e.stage))).toEqual(new Set(["grid: base x slope", "grid: bounds", "pattern search"]));
+    // Every candidate is distinct and within SPEC §5's ranges.
+    expect(new Set(evaluated.map((e) => `${e.base},${e.slope},${e.modelFeeMin},${e.modelFeeMax}`)).size).toBe(evaluated.length);
+    for (const e of evaluated) {
+      expect(Number.isInteger(e.base) && e.base >= -(2 ** 23) && e.base < 2 ** 23).toBe(true);
+      expect(Number.isInteger(e.slope) && e.slope >= 0 && e.slope < 2 ** 24).toBe(true);
+      expect(0 <= e.modelFeeMin && e.modelFeeMin <= e.modelFeeMax && e.modelFeeMax <= 1_000_000).toBe(true);
+    }
+    // The chosen policy is the best on validation among those evaluated, and beats the original there.
+    const bestPnl = Math.max(...evaluated.map((e) => e.netPnl));
+    expect(j.tuning.tuned.validationNetPnl).toBe(bestPnl);
+    const chosen = evaluated.find((e) => e.netPnl === bestPnl)!;
+    expect(j.tuning.tuned.policy).toEqual({ base: chosen.base, slope: chosen.slope, modelFeeMin: chosen.modelFeeMin, modelFeeMax: chosen.modelFeeMax });
+    const o = j.tuning.original.policy;
+    expect(o).toEqual((await loadModel("model/default-model.json")).file.policy);
+    expect(j.tuning.original.validationNetPnl).toBe(evaluated.find((e) => e.base === o.base && e.slope === o.slope && e.modelFeeMin === o.modelFeeMin && e.modelFeeMax === o.modelFeeMax)!.netPnl);
+    expect(bestPnl).toBeGreaterThanOrEqual(j.tuning.original.validationNetPnl);
+    // Reported on the later test range.
     expect(j.from >= "2024-01-05T06:00").toBe(true);
-    const m = await loadModel(tuned); // commitment re-checked on load
+    expect(j.policies.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(["model:tuned-model", "model:default-model", "static-30bp"]));
+    // The written file loads (its commitment is re-checked on load) and carries the new policy.
+    const m = await loadModel(tuned);
     const original = await loadModel("model/default-model.json");
     expect(m.file.policy).toEqual(j.tuning.tuned.policy);
     expect(m.file.quantized).toEqual(original.file.quantized);
+    expect(m.commitment).toBe(BigInt(j.tuning.tuned.commitment));
     if (JSON.stringify(m.file.policy) !== JSON.stringify(original.file.policy)) expect(m.commitment).not.toBe(original.commitment);
-    expect(j.policies.map((p: { name: string }) => p.name)).toContain("model:tuned-model");
+    // The file, backtested on its own over the validation range, earns what the search measured.
+    const again = cli(["--swaps", MAINNET, "--model", tuned, "--counterfactual", "resize", "--from", VALID[0]!, "--to", VALID[1]!, "--no-foresight", "--json", "--no-html", "--no-png", "--out", path.join(dir, "tuned-again")]);
+    expect(again.code, again.stderr).toBe(0);
+    const replayed = JSON.parse(again.stdout).policies.find((p: { name: string }) => p.name === "model").netPnl;
+    expect(replayed).toBeCloseTo(bestPnl, 6);
   });
 
   it("--sweep runs one backtest per value on worker threads", () => {

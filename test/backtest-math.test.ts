@@ -6,10 +6,13 @@ import {
   MIN_TICK,
   computeSwapStep,
   computeSwapStepReference,
+  getAmount0Delta,
+  getAmount0DeltaReference,
   sqrtPriceAtTick,
   sqrtPriceAtTickUncached,
   step,
   tickAtSqrtPrice,
+  tickAtSqrtPriceNear,
   tickAtSqrtPriceReference,
 } from "../backtest/v4math.ts";
 import { Pool, fullRangeTicks } from "../backtest/pool.ts";
@@ -36,6 +39,35 @@ describe("v4 maths: the fast paths equal the library", () => {
       cases.push(s + ((next - s) * BigInt(rng.int(0, 1 << 30))) / (1n << 30n));
     }
     for (const s of cases) expect(tickAtSqrtPrice(s)).toBe(tickAtSqrtPriceReference(s));
+  });
+
+  it("getAmount0Delta with one division by A x B equals the Solidity form (mulDiv by B, then divide by A) on 300k inputs", () => {
+    const rng = new Rng("amount0-delta");
+    for (let i = 0; i < 300_000; i++) {
+      const near = rng.next() < 0.3;
+      const a = near ? sqrtPriceAtTick(rng.int(MIN_TICK, MAX_TICK - 1)) + rng.bits(rng.int(0, 40)) : rng.bits(rng.int(33, 160)) + 1n;
+      const b = near ? a + rng.bits(rng.int(0, 80)) : rng.bits(rng.int(33, 160)) + 1n;
+      const liquidity = rng.next() < 0.02 ? 0n : rng.bits(rng.int(1, 128));
+      for (const roundUp of [false, true]) {
+        const fast = getAmount0Delta(a, b, liquidity, roundUp);
+        const ref = getAmount0DeltaReference(a, b, liquidity, roundUp);
+        if (fast !== ref) expect({ a, b, liquidity, roundUp, fast }).toEqual({ a, b, liquidity, roundUp, fast: ref });
+      }
+    }
+    expect(() => getAmount0Delta(0n, 5n, 1n, true)).toThrow(/InvalidPrice/);
+  });
+
+  it("tickAtSqrtPriceNear equals the Solidity algorithm from any starting tick", () => {
+    const rng = new Rng("tick-near");
+    for (let i = 0; i < 20_000; i++) {
+      const t = rng.int(MIN_TICK, MAX_TICK - 1);
+      const s = sqrtPriceAtTickUncached(t) + (rng.next() < 0.5 ? 0n : rng.bits(rng.int(0, 40)));
+      if (s >= MAX_SQRT_PRICE) continue;
+      const guess = rng.next() < 0.7 ? t + rng.int(-10, 10) : rng.int(MIN_TICK - 5, MAX_TICK + 5);
+      expect(tickAtSqrtPriceNear(s, guess)).toBe(tickAtSqrtPriceReference(s));
+    }
+    expect(() => tickAtSqrtPriceNear(MAX_SQRT_PRICE, MAX_TICK)).toThrow(/InvalidSqrtPrice/);
+    expect(() => tickAtSqrtPriceNear(MIN_SQRT_PRICE - 1n, MIN_TICK)).toThrow(/InvalidSqrtPrice/);
   });
 
   it("computeSwapStep with its float shortcut equals SwapMath.computeSwapStep on 200k random steps", () => {
@@ -96,6 +128,40 @@ describe("v4 maths: the fast paths equal the library", () => {
 });
 
 describe("replay helpers of the pool", () => {
+  it("a pool without fee growth (trackFeeGrowth = false) swaps exactly as one with it, and refuses positions", () => {
+    const rng = new Rng("no-fee-growth");
+    const spacing = 10;
+    const withGrowth = new Pool({ sqrtPriceX96: sqrtPriceAtTick(200_000) + 12345n, tickSpacing: spacing, lpFee: 500 });
+    withGrowth.modifyLiquidity({ ...fullRangeTicks(spacing), liquidityDelta: 10n ** 18n });
+    for (let k = 0; k < 60; k++) {
+      const lo = 200_000 + rng.int(-300, 300) * spacing;
+      withGrowth.modifyLiquidity({ tickLower: lo, tickUpper: lo + rng.int(1, 40) * spacing, liquidityDelta: 10n ** 17n * BigInt(rng.int(1, 50)), salt: String(k) });
+    }
+    const without = withGrowth.clone();
+    without.trackFeeGrowth = false;
+    for (let s = 0; s < 3000; s++) {
+      const zeroForOne = rng.next() < 0.5;
+      const fee = [0, 100, 500, 3000, 999_999][rng.int(0, 4)]!;
+      const amount = rng.next() < 0.8 ? -(rng.bits(rng.int(1, 75)) + 1n) : rng.bits(rng.int(1, 60)) + 1n;
+      const limit = zeroForOne ? MIN_SQRT_PRICE + 1n : MAX_SQRT_PRICE - 1n;
+      const toPrice = s % 7 === 0; // an arbitrageur's swap to a price, else an amount
+      const target = sqrtPriceAtTick(Math.max(MIN_TICK + 1, Math.min(MAX_TICK - 1, withGrowth.tick + (zeroForOne ? -rng.int(1, 2000) : rng.int(1, 2000)))));
+      const results = [withGrowth, without].map((p) => {
+        try {
+          const o = { amount0: 0n, amount1: 0n, feeAmount: 0n, steps: 0 };
+          if (toPrice) p.swapToPrice(o, zeroForOne, target, fee);
+          else p.swapInto(o, zeroForOne, amount, limit, fee);
+          return [o.amount0, o.amount1, o.feeAmount, o.steps, p.sqrtPriceX96, p.tick, p.liquidity];
+        } catch (e) {
+          return (e as Error).message;
+        }
+      });
+      expect(results[1]).toEqual(results[0]);
+    }
+    expect(without.feeGrowthGlobal0X128 + without.feeGrowthGlobal1X128).toBe(0n);
+    expect(() => without.modifyLiquidity({ ...fullRangeTicks(spacing), liquidityDelta: 1n })).toThrow(/trackFeeGrowth/);
+  });
+
   it("swapToPrice equals an unbounded price-limited swap (amounts, fees, fee growth, step inputs)", () => {
     const rng = new Rng("swap-to-price");
     for (let trial = 0; trial < 5; trial++) {

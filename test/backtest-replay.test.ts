@@ -169,3 +169,45 @@ describe("minute bars, as demeter replays them", () => {
     expect(five!.ledger.volume[1]!).toBeGreaterThan(five!.ledger.volume[0]!);
   });
 });
+
+describe("per-block fees (policies with everyBlock)", () => {
+  it("are asked at each new block within a period, see the pool's tick before it, and reprice what follows", () => {
+    const day = sliceEvents(events, Date.parse("2024-01-05T00:00:00Z") / 1000, Date.parse("2024-01-05T03:00:00Z") / 1000);
+    for (const counterfactual of ["same", "resize"] as const) {
+      const asks: { block: number | undefined; period: number; poolTick: number | undefined }[] = [];
+      // 30 bp at period starts, 5 bp at every later block of the period.
+      const blocky: FeePolicy = {
+        name: "blocky",
+        everyBlock: true,
+        feeFor: (ctx) => {
+          asks.push({ block: ctx.block, period: ctx.period, poolTick: ctx.poolTick });
+          return ctx.block === undefined ? 3000 : 500;
+        },
+      };
+      const flat: FeePolicy = { name: "flat", everyBlock: true, feeFor: () => 500 };
+      const r = replay(day, [staticPolicy(5), staticPolicy(30), blocky, flat], { counterfactual, valuation });
+      const [five, thirty, b, f] = r.policies;
+      // One ask per period with a trade, one per further block with a trade in it.
+      const blocksByPeriod = new Map<number, Set<number>>();
+      for (let i = 0; i < day.n; i++) {
+        if (day.kind[i] !== EV_SWAP) continue;
+        const p = Math.floor(day.time[i]! / 60);
+        if (!blocksByPeriod.has(p)) blocksByPeriod.set(p, new Set());
+        blocksByPeriod.get(p)!.add(day.block[i]!);
+      }
+      const periodAsks = asks.filter((a) => a.block === undefined).length;
+      const blockAsks = asks.filter((a) => a.block !== undefined);
+      expect(blockAsks.length).toBe([...blocksByPeriod.values()].reduce((s, v) => s + v.size - 1, 0) + (periodAsks - blocksByPeriod.size));
+      expect(blockAsks.length).toBeGreaterThan(100);
+      for (const a of blockAsks) expect(blocksByPeriod.get(a.period)!.has(a.block!)).toBe(true);
+      for (const a of blockAsks) expect(Number.isInteger(a.poolTick)).toBe(true);
+      // A per-block policy with a constant fee is the static policy: never an update, the same revenue.
+      expect(f!.ledger.feeUpdates).toBe(0);
+      expect(f!.ledger.feeRevenue).toBeCloseTo(five!.ledger.feeRevenue, 6);
+      // 30 bp on each period's first block, 5 bp after: in between the two static tiers, changing often.
+      expect(b!.ledger.feeRevenue).toBeGreaterThan(counterfactual === "same" ? five!.ledger.feeRevenue : 0);
+      if (counterfactual === "same") expect(b!.ledger.feeRevenue).toBeLessThan(thirty!.ledger.feeRevenue);
+      expect(b!.ledger.feeUpdates).toBeGreaterThan(100);
+    }
+  });
+});

@@ -86,4 +86,14 @@ describe("simulation vs theory", () => {
     // A wider band means fewer arbitrage trades.
     expect(high!.arbBlocks).toBeLessThan(low!.arbBlocks);
   });
+
+  it("asks everyBlock policies at every block (fee per block)", () => {
+    const config: SimConfig = { seed: 5, days: 0.05, blockSeconds: 12, price: { initial: 2000, sigma: 0.8 } };
+    let blockAsks = 0;
+    const blocky = { name: "blocky", everyBlock: true, feeFor: (ctx: { block: number | undefined }) => (ctx.block === undefined ? 3000 : (blockAsks++, 500)) };
+    const r = simulate(config, [staticPolicy(5), blocky]);
+    // 60 s periods of 12 s blocks: the first block of a period is the period's ask, the other 4 are block asks.
+    expect(blockAsks).toBeGreaterThan(0.75 * r.blocks);
+    expect(r.policies[1]!.ledger.feeUpdates).toBeGreaterThan(0);
+  });
 });
