@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { encodeAbiParameters, keccak256, type Address, type Hex } from "viem";
 import { fastExp2, loadModel, type Model } from "../model/index.ts";
 import { Prover } from "../prover/prover.ts";
 import { startAnvil, type Anvil } from "../keeper/anvil.ts";
@@ -18,10 +19,20 @@ import { selectBackend } from "../keeper/inference.ts";
 import { createLogger } from "../keeper/log.ts";
 import { Registry } from "../keeper/metrics.ts";
 import { loadSwaps } from "../training/data.ts";
-import { renderDemoReport, type LandedUpdate } from "./demoReport.ts";
+import { v4Artifact } from "../keeper/artifacts.ts";
+import { hookArtifact } from "../keeper/deploy.ts";
+import { Pool, fullRangeTicks, type SwapOut } from "../backtest/pool.ts";
+import { STATIC_TIERS_BPS } from "../backtest/policy.ts";
+import { Q128 } from "../backtest/v4math.ts";
+import { renderDemoReport, type LandedUpdate, type LpFeeComparison } from "./demoReport.ts";
 
 /** Anvil's second default account: the keeper signs with its own key, apart from the trader. */
 const KEEPER_DEV_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d" as const;
+
+/** The demo's one LP position: full range, this much liquidity. */
+const LP_LIQUIDITY = 10n ** 24n;
+/** The shipped histories are USDC/WETH: raw token0 units stand for USDC (6 decimals), token1 for WETH (18). */
+const DECIMALS0 = 6;
 
 const USAGE = `usage: provenfee demo [options]   (npm start runs it with the defaults)
 
@@ -38,7 +49,11 @@ options:
   --model FILE        model file (default model/default-model.json)
   --rpc URL           use this node instead of an embedded anvil (it must allow anvil_/evm_ methods)
   --report FILE       HTML report path (default reports/demo.html)
-  --json              print the summary as one JSON object`;
+  --json              print the summary as one JSON object
+
+The summary compares the LP fees the pool earned on-chain under the proven fee with what the same
+swaps (same price path, same net amounts) pay under static tiers of 1, 5, 30 and 100 bps, replayed
+tick-exactly off-chain with backtest/pool.ts.`;
 
 export async function demoCommand(argv: string[]): Promise<number> {
   let v;
@@ -103,7 +118,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const config: PoolConfig = { commitment: model.commitment, poolFeeMin: 100, poolFeeMax: 100_000, fallbackFee: 3000, period: model.file.period, maxStalenessPeriods: 15, livenessPeriods: 60, admin: trader.account.address };
     const firstTick = (warmup[0] ?? live[0]!).ticks[0]!;
     await createPool(trader, hook, key, sqrtPriceNearTick(firstTick), config);
-    await addLiquidity(trader, v4, key, 10n ** 24n);
+    await addLiquidity(trader, v4, key, LP_LIQUIDITY);
     say(`PoolManager ${v4.manager}\nverifier    ${verifier}\nhook        ${hook}  (CREATE2-mined: beforeInitialize|beforeSwap)\npool        ${poolIdOf(key)}  model ${model.file.commitment}`);
 
     say(`warm-up: replaying ${warmup.length} real blocks (${warmupMinutes} min of history) to fill the oracle's windows...`);
@@ -130,6 +145,11 @@ export async function demoCommand(argv: string[]): Promise<number> {
 
     say(`keeper (${backend} inference, account ${keeperClients.account.address}) runs on each of ${live.length} real blocks; an update lands in the block after its period closes\n`);
     say(` block  UTC    RV30 bps  fcst bps  fee bps  proof ms       gas`);
+    // getBlock, not getBlockNumber: viem caches the latter for seconds, and a stale head would put
+    // warm-up swaps into the comparison's window.
+    const headBeforeLive = (await trader.public.getBlock({ blockTag: "latest" })).number!;
+    const stateBeforeLive = await readPoolState(trader, v4.manager, key, headBeforeLive);
+    const liveFromBlock = headBeforeLive + 1n;
     await rpc(trader, "evm_setAutomine", [false]);
     for (const block of live) {
       await replayBlock(trader, v4, key, block, true);
@@ -141,6 +161,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     await rpc(trader, "evm_setAutomine", [true]);
 
     const finalFee = await hookClient.lpFee(key);
+    const lpFees = await compareLpFees(trader, v4.manager, hook, key, liveFromBlock, stateBeforeLive);
     const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
     const summary = {
       blocksReplayed: live.length + warmup.length,
@@ -154,13 +175,15 @@ export async function demoCommand(argv: string[]): Promise<number> {
       finalFeePips: finalFee,
       backend,
       seconds: (performance.now() - t0) / 1000,
+      lpFees,
     };
     mkdirSync(path.dirname(v.report), { recursive: true });
-    writeFileSync(v.report, renderDemoReport({ summary, updates: landed, hook, manager: v4.manager, verifier, commitment: model.file.commitment, data: v.data }));
-    if (v.json) console.log(JSON.stringify({ ...summary, report: v.report }));
+    writeFileSync(v.report, renderDemoReport({ summary, updates: landed, hook, manager: v4.manager, verifier, commitment: model.file.commitment, data: v.data, lpFees }));
+    if (v.json) console.log(JSON.stringify({ ...summary, updates: landed, report: v.report }));
     else {
       say(`\n${summary.updatesLanded} fee updates landed with valid proofs over ${summary.keeperBlocks} real blocks (${summary.from.slice(11, 16)}-${summary.to.slice(11, 16)} UTC)`);
       say(`mean proof time ${summary.meanProofMs.toFixed(0)} ms, mean gas per update ${summary.meanGasPerUpdate.toFixed(0)}, mean proven fee ${(summary.meanFeePips / 100).toFixed(2)} bps (historical pool: 5.00 bps static)`);
+      say(lpFeesText(lpFees));
       say(`report: ${v.report}   (${summary.seconds.toFixed(0)} s)`);
     }
     return landed.length > 0 ? 0 : 1;
@@ -179,3 +202,162 @@ function usageError(msg: string): number {
 }
 
 export type { Clients };
+
+// ------------------------------------------------------------------ LP fees: proven dynamic vs static tiers
+
+interface PoolStateWords {
+  sqrtPriceX96: bigint;
+  tick: number;
+  feeGrowthGlobal0X128: bigint;
+  feeGrowthGlobal1X128: bigint;
+  liquidity: bigint;
+}
+
+/** The PoolManager's Pool.State of one pool (StateLibrary's layout: keccak256(id, 6) + 0..3). */
+async function readPoolState(clients: Clients, manager: Address, key: Parameters<typeof poolIdOf>[0], blockNumber?: bigint): Promise<PoolStateWords> {
+  const base = BigInt(keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "uint256" }], [poolIdOf(key), 6n])));
+  const word = async (i: bigint) => BigInt((await clients.public.getStorageAt({ address: manager, slot: `0x${(base + i).toString(16).padStart(64, "0")}` as Hex, blockNumber })) ?? "0x0");
+  const [slot0, g0, g1, liq] = await Promise.all([word(0n), word(1n), word(2n), word(3n)]);
+  const rawTick = Number((slot0 >> 160n) & 0xffffffn);
+  return { sqrtPriceX96: slot0 & ((1n << 160n) - 1n), tick: rawTick >= 0x800000 ? rawTick - 0x1000000 : rawTick, feeGrowthGlobal0X128: g0, feeGrowthGlobal1X128: g1, liquidity: liq & ((1n << 128n) - 1n) };
+}
+
+/** USDC per raw unit of each token at a pool price (raw token1 per raw token0 = (sqrtP / 2^96)^2). */
+function usdcPerRaw(sqrtPriceX96: bigint): [number, number] {
+  const sqrtP = Number(sqrtPriceX96) / 2 ** 96;
+  return [10 ** -DECIMALS0, 10 ** -DECIMALS0 / (sqrtP * sqrtP)];
+}
+
+const wrap256 = (x: bigint) => ((x % (1n << 256n)) + (1n << 256n)) % (1n << 256n);
+
+/**
+ * What the demo's LP earned on-chain over the keeper's blocks under the proven fee, against the same
+ * swaps under each static tier. The dynamic side comes from the chain: the PoolManager's Swap events
+ * (amounts, price after, the fee charged) and its fee growth. The static side re-runs exactly those
+ * swaps on backtest/pool.ts (v4's swap math to the wei) from the same state: each swap moves the
+ * price to the same point, so the net amounts are the same and only the fee differs (the
+ * backtester's counterfactual (a), "same swaps"). The mirror run with each swap's on-chain fee must
+ * reproduce every swap's amounts and the pool's fee growth exactly, or the figures are flagged.
+ */
+async function compareLpFees(clients: Clients, manager: Address, hook: Address, key: Parameters<typeof poolIdOf>[0], fromBlock: bigint, before: PoolStateWords): Promise<LpFeeComparison> {
+  const toBlock = (await clients.public.getBlock({ blockTag: "latest" })).number!;
+  const after = await readPoolState(clients, manager, key, toBlock);
+  const id = poolIdOf(key);
+  const swaps = await clients.public.getContractEvents({ address: manager, abi: v4Artifact("PoolManager").abi, eventName: "Swap", args: { id }, fromBlock, toBlock });
+  const updates = await clients.public.getContractEvents({ address: hook, abi: hookArtifact().abi, eventName: "FeeUpdated", args: { id }, fromBlock, toBlock });
+  const order = (l: { blockNumber: bigint | null; logIndex: number | null }) => Number(l.blockNumber!) * 1e6 + l.logIndex!;
+  const firstProven = updates.length ? Math.min(...updates.map(order)) : Infinity;
+
+  const L = before.liquidity;
+  if (L !== LP_LIQUIDITY) throw new Error(`LP fee comparison: active liquidity ${L}, expected the demo's one full-range position of ${LP_LIQUIDITY}`);
+  const start = new Pool({ sqrtPriceX96: before.sqrtPriceX96, tickSpacing: key.tickSpacing, lpFee: 0 });
+  start.tick = before.tick;
+  const range = fullRangeTicks(key.tickSpacing);
+  const principal = start.modifyLiquidity({ ...range, liquidityDelta: L });
+  const [u0, u1] = usdcPerRaw(before.sqrtPriceX96);
+  const positionUsdc = Number(-principal.callerDelta0) * u0 + Number(-principal.callerDelta1) * u1;
+  const policies = [{ name: "proven dynamic", pips: null as number | null }, ...STATIC_TIERS_BPS.map((bps) => ({ name: `static ${bps} bp${bps === 1 ? "" : "s"}`, pips: bps * 100 }))];
+  const pools = policies.map(() => start.clone());
+  const proven = policies.map(() => 0);
+  const preProof = policies.map(() => 0);
+  let volumeProven = 0;
+  let volumePreProof = 0;
+  let swapsProven = 0;
+  let mismatched = 0;
+  let unreplayed = 0;
+  let swapsPreProof = 0;
+  const preProofFees = new Set<number>();
+  const out: SwapOut = { amount0: 0n, amount1: 0n, feeAmount: 0n, steps: 0 };
+  const dynPool = pools[0]!;
+  let prevSqrt = before.sqrtPriceX96;
+  for (const log of swaps) {
+    const { amount0, amount1, sqrtPriceX96, fee } = log.args as { amount0: bigint; amount1: bigint; sqrtPriceX96: bigint; fee: number };
+    const zeroForOne = amount0 < 0n;
+    const isProven = order(log) > firstProven;
+    const [v0, v1] = usdcPerRaw(sqrtPriceX96);
+    // Each swap starts where the previous one left the pool; if the mirror is elsewhere (a swap it did
+    // not see), flag the replay as inexact and put every mirror back on the chain's path.
+    const offPath = dynPool.sqrtPriceX96 !== prevSqrt;
+    const wrongWay = zeroForOne ? sqrtPriceX96 >= prevSqrt : sqrtPriceX96 <= prevSqrt;
+    if (offPath || wrongWay) {
+      mismatched++;
+      for (const pool of pools) pool.setPrice(wrongWay ? sqrtPriceX96 : prevSqrt);
+    }
+    if (wrongWay) {
+      unreplayed++;
+      prevSqrt = sqrtPriceX96;
+      continue;
+    }
+    prevSqrt = sqrtPriceX96;
+    let netIn = 0n;
+    pools.forEach((pool, i) => {
+      const g = zeroForOne ? pool.feeGrowthGlobal0X128 : pool.feeGrowthGlobal1X128;
+      pool.swapToPrice(out, zeroForOne, sqrtPriceX96, policies[i]!.pips ?? fee);
+      const earnedRaw = (wrap256((zeroForOne ? pool.feeGrowthGlobal0X128 : pool.feeGrowthGlobal1X128) - g) * L) / Q128;
+      const earned = Number(earnedRaw) * (zeroForOne ? v0 : v1);
+      if (i === 0) {
+        if (out.amount0 !== amount0 || out.amount1 !== amount1) mismatched++;
+        netIn = (zeroForOne ? -out.amount0 : -out.amount1) - out.feeAmount;
+      }
+      if (isProven) proven[i] = proven[i]! + earned;
+      else preProof[i] = preProof[i]! + earned;
+    });
+    const volume = Number(netIn) * (zeroForOne ? v0 : v1);
+    if (isProven) {
+      volumeProven += volume;
+      swapsProven++;
+    } else {
+      volumePreProof += volume;
+      swapsPreProof++;
+      preProofFees.add(fee);
+    }
+  }
+  const dyn = dynPool;
+  const onChain0 = (wrap256(after.feeGrowthGlobal0X128 - before.feeGrowthGlobal0X128) * L) / Q128;
+  const onChain1 = (wrap256(after.feeGrowthGlobal1X128 - before.feeGrowthGlobal1X128) * L) / Q128;
+  // The mirror started at zero fee growth: its growth must equal the chain's growth over the window.
+  const exact = mismatched === 0 && dyn.feeGrowthGlobal0X128 === wrap256(after.feeGrowthGlobal0X128 - before.feeGrowthGlobal0X128) && dyn.feeGrowthGlobal1X128 === wrap256(after.feeGrowthGlobal1X128 - before.feeGrowthGlobal1X128);
+  const perMillion = (usdc: number) => (positionUsdc > 0 ? (usdc / positionUsdc) * 1e6 : 0);
+  const row = (i: number) => ({ name: policies[i]!.name, feeBps: policies[i]!.pips === null ? null : policies[i]!.pips! / 100, feesUsdc: proven[i]!, feesPerMillionUsdc: perMillion(proven[i]!), effectiveFeeBps: volumeProven > 0 ? (proven[i]! / volumeProven) * 1e4 : 0 });
+  const tiers = policies.slice(1).map((_, k) => row(k + 1));
+  const best = tiers.reduce((a, b) => (b.feesUsdc > a.feesUsdc ? b : a));
+  const dynamic = row(0);
+  return {
+    method: "same swaps: every on-chain swap of the keeper's blocks re-run tick-exactly (backtest/pool.ts) from the same pool state to the same price under each static tier; same price path and net amounts, only the fee differs",
+    quote: "USDC",
+    fromBlock: Number(fromBlock),
+    toBlock: Number(toBlock),
+    swaps: swaps.length,
+    swapsUnderProvenFee: swapsProven,
+    volumeUsdc: volumeProven,
+    positionLiquidity: L.toString(),
+    positionUsdc,
+    exactReplay: exact,
+    onChainFeesRaw: [onChain0.toString(), onChain1.toString()],
+    dynamic,
+    static: tiers,
+    bestStatic: best,
+    dynamicOverBestStatic: best.feesUsdc > 0 ? dynamic.feesUsdc / best.feesUsdc : 0,
+    unreplayedSwaps: unreplayed,
+    beforeFirstUpdate: { swaps: swapsPreProof, feesUsdc: preProof[0]!, volumeUsdc: volumePreProof, feeBps: [...preProofFees].map((f) => f / 100) },
+  };
+}
+
+const usd = (x: number) => x.toLocaleString("en-US", { maximumFractionDigits: x >= 100 ? 0 : 2 });
+
+export function lpFeesText(c: LpFeeComparison): string {
+  const lines = [
+    `\nLP fees, proven dynamic fee vs static tiers on the same swaps: the ${c.swapsUnderProvenFee} swaps that ran under a proven fee`,
+    `(blocks ${c.fromBlock}-${c.toBlock}, ${usd(c.volumeUsdc)} USDC of volume), re-run tick-exactly under each tier (same price path and`,
+    `net amounts, only the fee differs). Dynamic = what the pool charged on-chain${c.exactReplay ? " (replay matches every swap and the pool's fee growth to the wei)" : " (WARNING: the replay does NOT match the chain)"}.`,
+    `The LP is one full-range position worth ${usd(c.positionUsdc)} USDC; fees per $1M of it:`,
+    `  policy              fees (USDC)   per $1M   effective fee`,
+  ];
+  const fmt = (r: LpFeeComparison["dynamic"], tag = "") => `  ${r.name.padEnd(16)} ${usd(r.feesUsdc).padStart(14)} ${r.feesPerMillionUsdc.toFixed(2).padStart(9)}   ${r.effectiveFeeBps.toFixed(2).padStart(6)} bps${tag}`;
+  lines.push(fmt(c.dynamic));
+  for (const t of c.static) lines.push(fmt(t, t === c.bestStatic || t.name === c.bestStatic.name ? "   <- best static tier" : t.feeBps === 5 ? "   (the historical pool's tier)" : ""));
+  lines.push(`  dynamic / best static tier (${c.bestStatic.feeBps} bps): ${c.dynamicOverBestStatic.toFixed(3)}. With the swaps held fixed fees are proportional to the fee, so the`);
+  lines.push(`  highest tier always earns the most; fees alone ignore LVR and lost volume: see 'provenfee backtest --counterfactual resize'.`);
+  if (c.beforeFirstUpdate.swaps > 0) lines.push(`  not counted: ${c.beforeFirstUpdate.swaps} swaps before the first proven update landed, at the pool's initial fee (${c.beforeFirstUpdate.feeBps.map((f) => f.toFixed(2)).join(", ")} bps): ${usd(c.beforeFirstUpdate.feesUsdc)} USDC`);
+  return lines.join("\n");
+}

@@ -28,9 +28,10 @@ export async function proveCommand(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const fail = (msg: string) => {
+  // 2 = the command line is wrong; 1 = it was right but the model could not be loaded or proved.
+  const fail = (msg: string, code = 2) => {
     console.error(`provenfee prove: ${msg}`);
-    return 2;
+    return code;
   };
   if (!values.model) return fail("--model: required");
   if (!values.features) return fail("--features: required (12 comma-separated integers)");
@@ -44,7 +45,7 @@ export async function proveCommand(argv: string[]): Promise<number> {
   try {
     model = await loadModel(values.model);
   } catch (e) {
-    return fail((e as Error).message);
+    return fail((e as Error).message, 1);
   }
   const terms = { poolFeeMin: Number(values["pool-fee-min"]), poolFeeMax: Number(values["pool-fee-max"]), period: Number(values.period ?? model.file.period) };
   const prover = await Prover.load();
@@ -61,7 +62,7 @@ export async function proveCommand(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
-    return fail((e as Error).message.split("\n")[0]!);
+    return fail((e as Error).message.split("\n")[0]!, 1);
   } finally {
     await Prover.shutdown();
   }

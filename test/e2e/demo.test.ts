@@ -17,15 +17,59 @@ describe("provenfee demo", () => {
     expect(summary.updatesLanded).toBeGreaterThanOrEqual(3);
     expect(summary.meanGasPerUpdate).toBeGreaterThan(150_000);
     expect(summary.finalFeePips).toBeGreaterThanOrEqual(100);
+    // The fee the PoolManager charges at the end is the last proven one the hook accepted.
+    expect(summary.updates).toHaveLength(summary.updatesLanded);
+    expect(summary.finalFeePips).toBe(summary.updates[summary.updates.length - 1].fee);
     expect(existsSync(report)).toBe(true);
     const html = readFileSync(report, "utf8");
     expect(html).toContain("<svg");
     expect((html.match(/<tr><td>/g) ?? []).length).toBe(summary.updatesLanded);
+
+    // LP fees under the proven fee vs the static tiers on the same swaps.
+    const lp = summary.lpFees;
+    expect(lp.exactReplay).toBe(true); // the off-chain replay reproduced every on-chain swap and the fee growth
+    expect(lp.swapsUnderProvenFee).toBeGreaterThan(0);
+    expect(lp.unreplayedSwaps).toBe(0);
+    expect(lp.swaps).toBe(lp.swapsUnderProvenFee + lp.beforeFirstUpdate.swaps);
+    expect(lp.volumeUsdc).toBeGreaterThan(0);
+    expect(lp.dynamic.feesUsdc).toBeGreaterThan(0);
+    expect(BigInt(lp.onChainFeesRaw[0]) + BigInt(lp.onChainFeesRaw[1])).toBeGreaterThan(0n);
+    expect(lp.static.map((t: { feeBps: number }) => t.feeBps)).toEqual([1, 5, 30, 100]);
+    const fees = lp.static.map((t: { feesUsdc: number }) => t.feesUsdc);
+    for (let i = 1; i < fees.length; i++) expect(fees[i]).toBeGreaterThan(fees[i - 1]); // same swaps: more fee, more fees
+    expect(lp.bestStatic.feesUsdc).toBe(Math.max(...fees));
+    expect(lp.dynamicOverBestStatic).toBeCloseTo(lp.dynamic.feesUsdc / lp.bestStatic.feesUsdc, 9);
+    // A tier's fee on v4's net input is f / (1 - f); the dynamic side paid only fees that were proven.
+    const onNet = (pips: number) => (pips / (1e6 - pips)) * 1e4;
+    for (const t of lp.static) expect(t.effectiveFeeBps).toBeCloseTo(onNet(t.feeBps * 100), 2);
+    const proven = summary.updates.map((u: { fee: number }) => u.fee);
+    expect(lp.dynamic.effectiveFeeBps).toBeGreaterThanOrEqual(onNet(Math.min(...proven)) - 1e-6);
+    expect(lp.dynamic.effectiveFeeBps).toBeLessThanOrEqual(onNet(Math.max(...proven)) + 1e-6);
+    expect(html).toContain("LP fees: proven dynamic fee vs static tiers, same swaps");
+    expect(html).toContain("best static tier");
   }, 300_000);
 
   it("refuses a bad option with a one-line error and exit code 2", () => {
     const run = spawnSync(process.execPath, ["--import", "tsx", "cli/provenfee.ts", "demo", "--blocks", "zero"], { encoding: "utf8" });
     expect(run.status).toBe(2);
     expect(run.stderr.trim()).toBe("provenfee demo: --blocks: expected a positive integer");
+  });
+});
+
+describe("provenfee prove exit codes", () => {
+  const prove = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "cli/provenfee.ts", "prove", ...args], { encoding: "utf8" });
+  const features = "1000,5000,40000,600000,900,3000,25000,300000,1,5,28,200";
+
+  it("exits 2 on a malformed command line, naming the option", () => {
+    const run = prove("--model", "model/default-model.json", "--features", "1,2,3", "--context", "1");
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim()).toBe("provenfee prove: --features: expected 12 comma-separated non-negative integers");
+  });
+
+  it("exits 1 when a well-formed command names a model file that cannot be loaded", () => {
+    const run = prove("--model", "no/such/model.json", "--features", features, "--context", "1");
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
+    expect(run.stderr).toContain("no/such/model.json");
   });
 });
