@@ -16,12 +16,13 @@ interface EvalRow {
   gas: number;
 }
 
-const cmd = ["forge", "test", "--match-path", "test/sol/crossover/*", "-vv"];
-const run = spawnSync("npx", cmd, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+// Its own foundry profile: solcjs cannot compile it in one job with every other test (foundry.toml).
+const cmd = ["forge", "test", "-vv"];
+const run = spawnSync("npx", cmd, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, env: { ...process.env, FOUNDRY_PROFILE: "crossover" } });
 const out = `${run.stdout ?? ""}`;
 if (run.status !== 0) {
   console.error(out + (run.stderr ?? ""));
-  console.error(`npx ${cmd.join(" ")} failed (exit ${run.status})`);
+  console.error(`FOUNDRY_PROFILE=crossover npx ${cmd.join(" ")} failed (exit ${run.status})`);
   process.exit(1);
 }
 const kv = (line: string): Record<string, string> => Object.fromEntries([...line.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]));
