@@ -3,7 +3,7 @@
 // machines are noisy); none of them is a timed test.
 import { spawnSync } from "node:child_process";
 import { readdirSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 
 const only = process.argv.slice(2);
 const benches = readdirSync("bench").filter((f) => f.endsWith(".bench.ts")).filter((f) => only.length === 0 || only.some((o) => f.includes(o))).sort();
@@ -12,11 +12,13 @@ let failed = 0;
 for (const file of benches) {
   const command = `npx tsx bench/${file}`;
   console.error(`running ${command} ...`);
+  // These machines are shared: the load average says how far to trust a wall-clock figure.
+  const loadBefore = loadavg()[0]!.toFixed(1);
   const t0 = Date.now();
   const r = spawnSync(process.execPath, ["--import", "tsx", `bench/${file}`], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   const seconds = ((Date.now() - t0) / 1000).toFixed(0);
   if (r.status !== 0) failed++;
-  sections.push(`## ${file.replace(".bench.ts", "")}\n\n\`${command}\` (exit ${r.status}, ${seconds} s)\n\n\`\`\`\n${(r.stdout + (r.status !== 0 ? r.stderr : "")).trim()}\n\`\`\`\n`);
+  sections.push(`## ${file.replace(".bench.ts", "")}\n\n\`${command}\` (exit ${r.status}, ${seconds} s, 1-min load average ${loadBefore} before, ${loadavg()[0]!.toFixed(1)} after)\n\n\`\`\`\n${(r.stdout + (r.status !== 0 ? r.stderr : "")).trim()}\n\`\`\`\n`);
 }
 const gas = spawnSync("npx", ["forge", "test", "--match-contract", "Gas", "-vv"], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
 const snapshotLines = gas.stdout.split("\n").filter((l) => /PASS|gas|Gas/.test(l)).join("\n");
