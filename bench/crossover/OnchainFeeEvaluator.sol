@@ -38,23 +38,14 @@ contract OnchainFeeEvaluator {
 
     error BadInputs();
 
-    /// @notice The fee (pips) of the model whose chunk 0 is `model`, weights read from bytecode.
-    function fee(address model, uint256[] calldata raw, uint256 poolFeeMin, uint256 poolFeeMax)
+    /// @notice The fee (pips) of the model whose chunk 0 is `model`, its weights read from that bytecode, or with
+    /// `fromStorage` from this contract's storage (see `store`).
+    function fee(address model, uint256[] calldata raw, uint256 poolFeeMin, uint256 poolFeeMax, bool fromStorage)
         external
         view
         returns (uint256)
     {
-        (int256 y, uint256 meta) = _forecast(model, raw, false);
-        return _fee(y, meta, poolFeeMin, poolFeeMax);
-    }
-
-    /// @notice The same, with the model's bytes read from this contract's storage (see `store`).
-    function feeFromStorage(address model, uint256[] calldata raw, uint256 poolFeeMin, uint256 poolFeeMax)
-        external
-        view
-        returns (uint256)
-    {
-        (int256 y, uint256 meta) = _forecast(model, raw, true);
+        (int256 y, uint256 meta) = _forecast(model, raw, fromStorage);
         return _fee(y, meta, poolFeeMin, poolFeeMax);
     }
 
@@ -64,7 +55,7 @@ contract OnchainFeeEvaluator {
     }
 
     /// @notice Copies the model's data contracts (chunk 0 and every extra chunk) into this contract's storage, so
-    /// that `feeFromStorage` reads it with SLOAD: chunk `a`'s length at slot a << 64 | 1 << 63, word k at a << 64 | k.
+    /// that `fee(.., true)` reads it with SLOAD: chunk `a`'s length at slot a << 64 | 1 << 63, word k at a << 64 | k.
     function store(address model) external {
         _storeChunk(model);
         bytes memory head = model.code;

@@ -105,8 +105,8 @@ contract CrossoverTest is Test {
             for (uint256 k; k < 2; ++k) {
                 assertEq(evaluator.forecast(models[k], raw, false), y, string.concat(at, " Y, kernel ", vm.toString(k)));
                 assertEq(evaluator.forecast(models[k], raw, true), y, string.concat(at, " Y from storage"));
-                assertEq(evaluator.fee(models[k], raw, lo, hi), fee, string.concat(at, " fee, kernel ", vm.toString(k)));
-                assertEq(evaluator.feeFromStorage(models[k], raw, lo, hi), fee, string.concat(at, " fee from storage"));
+                assertEq(evaluator.fee(models[k], raw, lo, hi, false), fee, string.concat(at, " fee, kernel ", vm.toString(k)));
+                assertEq(evaluator.fee(models[k], raw, lo, hi, true), fee, string.concat(at, " fee from storage"));
             }
             ++count;
         }
@@ -138,7 +138,7 @@ contract CrossoverTest is Test {
         uint256[] memory raw = vm.parseJsonUintArray(fixture, ".defaultModel.cases[0].raw");
         // the zk path and the on-chain path agree on the fee (the current model/default-model.json)
         address model = deployer.deploy(_defaultNet(vm.readFile(DEFAULT_MODEL), ""), 0);
-        assertEq(fee, evaluator.fee(model, raw, POOL_FEE_MIN, POOL_FEE_MAX), "proven fee vs on-chain fee");
+        assertEq(fee, evaluator.fee(model, raw, POOL_FEE_MIN, POOL_FEE_MAX, false), "proven fee vs on-chain fee");
 
         (uint256[2] memory a, uint256[2][2] memory b, uint256[2] memory c) =
             abi.decode(proof, (uint256[2], uint256[2][2], uint256[2]));
@@ -271,9 +271,7 @@ contract CrossoverTest is Test {
         address model =
             row.isDefault ? deployer.deploy(_defaultNet(vm.readFile(DEFAULT_MODEL), ""), kernel) : deployer.deployRandom(n, j, 1000 + j, kernel);
         if (fromStorage) evaluator.store(model);
-        bytes memory call = fromStorage
-            ? abi.encodeCall(OnchainFeeEvaluator.feeFromStorage, (model, raw, POOL_FEE_MIN, POOL_FEE_MAX))
-            : abi.encodeCall(OnchainFeeEvaluator.fee, (model, raw, POOL_FEE_MIN, POOL_FEE_MAX));
+        bytes memory call = abi.encodeCall(OnchainFeeEvaluator.fee, (model, raw, POOL_FEE_MIN, POOL_FEE_MAX, fromStorage));
         address[] memory chunks = _chunks(model);
         bytes memory ret;
         (row.gas, ret) = _measure(address(evaluator), chunks, call);
@@ -310,7 +308,7 @@ contract CrossoverTest is Test {
     function _evalGasQuiet(uint256 n, uint256 j, uint256 kernel, uint256[] memory raw) internal returns (uint256 g) {
         address model = deployer.deployRandom(n, j, 1000 + j, kernel);
         (g,) = _measure(
-            address(evaluator), _chunks(model), abi.encodeCall(OnchainFeeEvaluator.fee, (model, raw, POOL_FEE_MIN, POOL_FEE_MAX))
+            address(evaluator), _chunks(model), abi.encodeCall(OnchainFeeEvaluator.fee, (model, raw, POOL_FEE_MIN, POOL_FEE_MAX, false))
         );
     }
 
