@@ -31,7 +31,15 @@
 //
 // Minute bars (as demeter replays them): each traded minute is one price move from the previous close
 // to this close (the middle of the close tick: bars carry ticks, not prices), and the bar's gross
-// inflows beyond that move are two-way volume that pays fees but moves no price.
+// inflows beyond that move are two-way volume that pays fees but moves no price. The fee base is the
+// volume the bar records, as demeter charges it: per token, a minute pays f x its gross inflow
+// (floor, raw units) and never more, whatever the replayed move needs. Ticks are rounded and the
+// bar's liquidity is the end-of-minute one, so the exact move can need more input than was recorded;
+// the price path is kept exact, the move's fee is capped at what the inflow pays and its input beyond
+// the inflow is fee-free repositioning (such minutes are counted in the stats and the assumptions).
+// Under (b) uninformed flow pays f x inflow x the volume kept; a re-sized arbitrage pays the policy's
+// fee on its own trade, except on the share of the historical move the inflow did not cover, and the
+// inflow beyond the historical move pays f x the volume kept as two-way flow.
 import { EV_BURN, EV_MINT, EV_SWAP, InputError, describeFile, type MinuteBarsFull, type PoolEvents, type ReferenceSeries, priceAt } from "./data.ts";
 import { ARB, Clock, NOISE, type Ledger, type Valuation } from "./ledger.ts";
 import { Oracle } from "./oracle.ts";
@@ -66,7 +74,7 @@ export interface ReplayEvents {
   tickLower: Int32Array;
   tickUpper: Int32Array;
   posL: bigint[];
-  /** EV_VOLUME: gross inflows of the minute (raw). */
+  /** Minute bars: gross inflows of the minute (raw), on both of a bar's events (the move and EV_VOLUME). */
   vol0: Float64Array;
   vol1: Float64Array;
   /** Historical fee of each swap, pips. */
@@ -174,8 +182,8 @@ export function eventsFromMinuteBars(bars: MinuteBarsFull, options: HistoryOptio
     sqrtAfter.push(midOfTick(tick));
     tickAfter.push(tick);
     liqAfter.push(L);
-    vol0.push(0);
-    vol1.push(0);
+    vol0.push(bars.in0[i]!); // the inflow that pays the move's fee
+    vol1.push(bars.in1[i]!);
     seg.push(newSegment ? 1 : 0);
     src.push(i);
     // The rest of the minute's gross flow.
@@ -376,6 +384,8 @@ export interface ReplayOptions {
   /** Quote tokens per ETH for the gas cost; NaN reports gas in units only. */
   gasTokenPrice?: number;
   onProgress?: (fraction: number) => void;
+  /** Keep each policy's fees per minute in raw token units, exactly (`minuteFeesRaw`). */
+  minuteFeesRaw?: boolean;
 }
 
 export interface ReplayPolicyResult {
@@ -386,6 +396,8 @@ export interface ReplayPolicyResult {
   /** Of the fee-paying flow, the share of historical non-arbitrage volume kept (resize), 1 under same. */
   volumeRetained: number;
   clamped: number;
+  /** With `minuteFeesRaw`: the LP fees paid in each minute of `clock.minuteStarts`, raw token0 and token1. */
+  minuteFeesRaw?: { fee0: bigint[]; fee1: bigint[] };
 }
 
 export interface ReplayStats {
@@ -403,6 +415,13 @@ export interface ReplayStats {
   arbitrageSwaps: number;
   skipped: Record<string, number>;
   gaps: number;
+  /**
+   * Minute bars only: traded minutes whose replayed price move needs more input (at the historical
+   * fee, v4's amounts) than the bar's recorded gross inflow of that token, and the value of that
+   * excess input (quote): fee-free repositioning, the fee base being capped at the inflow.
+   */
+  minutesMoveBeyondInflow?: number;
+  moveInputBeyondInflow?: number;
 }
 
 export interface ReplayResult {
@@ -425,7 +444,7 @@ export function tickSpacingForFee(fee: number): number {
   return table[fee] ?? 60;
 }
 
-export function assumptionsText(options: ReplayOptions, ev: ReplayEvents): string[] {
+export function assumptionsText(options: ReplayOptions, ev: ReplayEvents, stats?: ReplayStats): string[] {
   const a: string[] = [];
   if (options.counterfactual === "same") {
     a.push("counterfactual (a) same swaps: every historical swap moves the pool along its historical price path; traders pay the policy's fee on the same net amounts; volume is unchanged");
@@ -440,7 +459,14 @@ export function assumptionsText(options: ReplayOptions, ev: ReplayEvents): strin
       ? "liquidity: reconstructed per data segment from the active liquidity after each event and the MINT/BURN rows; checked against history before every swap"
       : "liquidity: built causally per data segment (the first event's active liquidity everywhere, corrected as history reaches each tick-spacing bucket) plus the MINT/BURN rows; shared by all policies' pools",
   );
-  if (ev.format === "minute-bars") a.push("minute bars: one price move per traded minute to the middle of its close tick; gross inflows beyond it are two-way volume that pays fees and moves no price");
+  if (ev.format === "minute-bars") {
+    a.push("minute bars: one price move per traded minute to the middle of its close tick; gross inflows beyond it are two-way volume that pays fees and moves no price");
+    const beyond = stats?.minutesMoveBeyondInflow ?? 0;
+    a.push(
+      `minute-bar fees: per token, a minute pays f x its recorded gross inflow (demeter's rule)${options.counterfactual === "resize" ? " x the uninformed volume kept; a re-sized arbitrage pays the policy's fee on its own trade but not on the share of the historical move the inflow did not cover" : ""}, never more; ` +
+        `in ${beyond.toLocaleString("en-US")} of ${(stats?.swaps ?? 0).toLocaleString("en-US")} replayed minutes the exact move to the close needed more input than recorded (rounded ticks, end-of-minute liquidity): the price path is kept, the input beyond the inflow (${Math.round(stats?.moveInputBeyondInflow ?? 0).toLocaleString("en-US")} in token${options.valuation.quote}) is fee-free repositioning`,
+    );
+  }
   a.push(`values in token${options.valuation.quote}; LVR = loss against rebalancing at the reference price; net LP PnL = fees - LVR`);
   return a;
 }
@@ -454,6 +480,27 @@ interface PState extends PolicyCore {
   keptHistFee: number;
   volHist: number;
   volKept: number;
+  /** Minute bars: the fee the bar's move charged toward the bar's fee budget, raw token0 and token1. */
+  barCharged0: bigint;
+  barCharged1: bigint;
+  /** With `minuteFeesRaw`: fees per compact minute of the clock, raw. */
+  rawFee0: bigint[];
+  rawFee1: bigint[];
+}
+
+/**
+ * A minute bar's fee budget: floor(inflow x fee x kept / 1e6) raw units (never more than f x the
+ * recorded inflow). Exact in integers when all of the volume is kept.
+ */
+function barFeeBudget(inflow: bigint, fee: number, kept: number): bigint {
+  if (fee >= 1_000_000 || inflow <= 0n) return 0n; // a 100% fee stops all trading
+  if (kept === 1) return (inflow * BigInt(fee)) / 1_000_000n;
+  return BigInt(Math.floor((Number(inflow) * kept * fee) / 1e6));
+}
+
+/** A raw inflow read as a float (whole units; > 2^53 the float is an integer already). */
+function rawUnits(x: number): bigint {
+  return x > 0 ? BigInt(Math.floor(x)) : 0n;
 }
 
 export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayOptions): ReplayResult {
@@ -528,6 +575,11 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
     skipped: ev.skipped,
     gaps: ev.gaps,
   };
+  const bars = ev.format === "minute-bars";
+  if (bars) {
+    stats.minutesMoveBeyondInflow = 0;
+    stats.moveInputBeyondInflow = 0;
+  }
   const relErrors: number[] = [];
 
   const shared = mode === "same" ? new Oracle(periodSeconds) : undefined;
@@ -541,7 +593,21 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
     keptHistFee: -1,
     volHist: 0,
     volKept: 0,
+    barCharged0: 0n,
+    barCharged1: 0n,
+    rawFee0: [],
+    rawFee1: [],
   }));
+  const keepRaw = options.minuteFeesRaw === true;
+  const noteRaw = (st: PState, fee0: bigint, fee1: bigint): void => {
+    const m = clock.minute;
+    while (st.rawFee0.length <= m) {
+      st.rawFee0.push(0n);
+      st.rawFee1.push(0n);
+    }
+    st.rawFee0[m]! += fee0;
+    st.rawFee1[m]! += fee1;
+  };
 
   const out: SwapOut = { amount0: 0n, amount1: 0n, feeAmount: 0n, steps: 0 };
   let base: Pool | undefined;
@@ -554,11 +620,28 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
   let calibrated = 0n;
   let lastMoveIn0 = 0;
   let lastMoveIn1 = 0;
+  // Minute bars: the bar's recorded gross inflows (raw), the inflow its two-way rest is charged on,
+  // and the share of the historical move's input the inflow covers (1 unless the move exceeds it).
+  let barIn0 = 0n;
+  let barIn1 = 0n;
+  let restBase0 = 0n;
+  let restBase1 = 0n;
+  let barCovered = 1;
   // Active liquidity history implies before the next swap (see reconstructBook on the rows' liquidity).
   let expectedL = 0n;
   let liquiditySeen = 0n;
   const scaleQ = 10 ** (valuation.quote === 1 ? valuation.decimals1 : valuation.decimals0);
   const toQuote = (token1Raw: number, r: number) => (valuation.quote === 1 ? token1Raw / scaleQ : token1Raw / r / scaleQ);
+  const quoteValue = (x: number, y: number, r: number) => (valuation.quote === 1 ? (x * r + y) / scaleQ : (x + y / r) / scaleQ);
+  const rawMinutes = (st: PState) => {
+    const fee0 = st.rawFee0.slice();
+    const fee1 = st.rawFee1.slice();
+    while (fee0.length < clock.minuteStarts.length) {
+      fee0.push(0n);
+      fee1.push(0n);
+    }
+    return { fee0, fee1 };
+  };
   const progressEvery = Math.max(1, Math.floor(ev.n / 200));
 
   // Segment bounds
@@ -632,18 +715,29 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
       expectedL = ev.liqAfter[i]!;
       if (shared) shared.onSwap(t, ev.tickAfter[i]!);
       else for (const st of states) st.oracle.onSwap(t, st.pool.tick);
+      // A bar anchoring a segment moves nothing: its whole inflow is two-way volume.
+      if (bars) {
+        startBar(i);
+        lastMoveIn0 = 0;
+        lastMoveIn1 = 0;
+      }
       continue;
     }
     const rNow = R(t);
     if (k === EV_VOLUME) {
-      // Two-way minute volume beyond the bar's price move (recorded by the move just before).
+      // Two-way minute volume beyond the bar's price move (recorded by the move just before). Its
+      // fee is what the bar's inflow pays at the policy's fee less what the move already charged.
       const f0 = ev.fee[i]!;
       const g0 = Math.max(0, (ev.vol0[i]! * (1e6 - f0)) / 1e6 - lastMoveIn0);
       const g1 = Math.max(0, (ev.vol1[i]! * (1e6 - f0)) / 1e6 - lastMoveIn1);
       for (const st of states) {
         const m = mode === "resize" ? Math.exp((-elasticity * (st.fee - f0)) / 100) : 1;
-        const f = st.fee / (1e6 - st.fee);
-        st.ledger.recordVolume(NOISE, g0 * m, g1 * m, g0 * m * f, g1 * m * f, rNow);
+        const rest0 = barFeeBudget(restBase0, st.fee, m) - st.barCharged0;
+        const rest1 = barFeeBudget(restBase1, st.fee, m) - st.barCharged1;
+        const fee0 = rest0 > 0n ? rest0 : 0n;
+        const fee1 = rest1 > 0n ? rest1 : 0n;
+        st.ledger.recordVolume(NOISE, g0 * m, g1 * m, Number(fee0), Number(fee1), rNow);
+        if (keepRaw) noteRaw(st, fee0, fee1);
         st.volHist += st.ledger.value(g0, g1, rNow);
         st.volKept += st.ledger.value(g0 * m, g1 * m, rNow);
       }
@@ -707,6 +801,35 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
         stats.arbitrageSwaps++;
       }
     }
+    if (bars) {
+      startBar(i);
+      if (stepIns.length > 0 && histFee < 1_000_000) {
+        // The move's gross input at the historical fee (v4's per-step fee included) against the
+        // bar's recorded inflow of that token.
+        const fb = BigInt(histFee);
+        const den = 1_000_000n - fb;
+        let moveGross = 0n;
+        for (const a of stepIns) {
+          const prod = a * fb;
+          const q = prod / den;
+          moveGross += a + (prod % den !== 0n ? q + 1n : q);
+        }
+        const inflow = zeroForOne ? barIn0 : barIn1;
+        if (moveGross > inflow) {
+          stats.minutesMoveBeyondInflow!++;
+          const excess = Number(moveGross - inflow);
+          stats.moveInputBeyondInflow! += zeroForOne ? quoteValue(excess, 0, rNow) : quoteValue(0, excess, rNow);
+          barCovered = Number(inflow) / Number(moveGross);
+        }
+        if (mode === "resize" && cls === ARB) {
+          // A re-sized arbitrage is not the bar's recorded flow: the two-way rest is the inflow
+          // beyond the historical move.
+          const used = moveGross < inflow ? moveGross : inflow;
+          if (zeroForOne) restBase0 = barIn0 - used;
+          else restBase1 = barIn1 - used;
+        }
+      }
+    }
 
     if (mode === "same") {
       for (const st of states) {
@@ -722,8 +845,17 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
             fee += prod % den !== 0n ? q + 1n : q;
           }
         }
+        if (bars) {
+          // Never more than the bar's inflow pays at this fee; the rest of it is charged with the
+          // two-way volume, and a move beyond the inflow repositions fee-free.
+          const budget = barFeeBudget(zeroForOne ? barIn0 : barIn1, f, 1);
+          if (fee > budget) fee = budget;
+          if (zeroForOne) st.barCharged0 = fee;
+          else st.barCharged1 = fee;
+        }
         const feeN = Number(fee);
         st.ledger.record(cls, baseDx, baseDy, zeroForOne ? feeN : 0, zeroForOne ? 0 : feeN, rNow);
+        if (keepRaw) noteRaw(st, zeroForOne ? fee : 0n, zeroForOne ? 0n : fee);
         st.swaps++;
       }
       shared!.onSwap(t, ev.tickAfter[i]!);
@@ -745,7 +877,8 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
         const pool = st.pool;
         if (cls === ARB) {
           // Re-sized: to the edge of the policy's no-arbitrage band, not at all inside it.
-          if (arbitrageMove(pool.sqrtPriceX96, sqrtRArb, f)) execute(st, pool, ARB, t, arbMove.zeroForOne, 0n, arbMove.limit, rNow);
+          // On bars it pays no fee on the share of the historical move the inflow did not cover.
+          if (arbitrageMove(pool.sqrtPriceX96, sqrtRArb, f)) execute(st, pool, ARB, t, arbMove.zeroForOne, 0n, arbMove.limit, rNow, -1n, barCovered);
         } else {
           if (f !== st.keptFee || histFee !== st.keptHistFee) {
             st.keptFee = f;
@@ -758,7 +891,13 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
           if (!(net >= 1)) continue;
           st.volKept += st.ledger.value(zeroForOne ? net : 0, zeroForOne ? 0 : net, rNow);
           const minusGross = BigInt(-Math.ceil((net * 1e6) / (1e6 - f))); // exact input
-          execute(st, pool, NOISE, t, zeroForOne, minusGross, zeroForOne ? MIN_SQRT_PRICE_PLUS_1 : MAX_SQRT_PRICE_MINUS_1, rNow);
+          // On bars its fee counts toward the bar's budget, f x inflow x kept, and never exceeds it.
+          const cap = bars ? barFeeBudget(zeroForOne ? barIn0 : barIn1, f, m) : -1n;
+          const charged = execute(st, pool, NOISE, t, zeroForOne, minusGross, zeroForOne ? MIN_SQRT_PRICE_PLUS_1 : MAX_SQRT_PRICE_MINUS_1, rNow, cap);
+          if (bars) {
+            if (zeroForOne) st.barCharged0 = charged;
+            else st.barCharged1 = charged;
+          }
         }
       }
     }
@@ -778,6 +917,7 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
       swaps: st.swaps,
       volumeRetained: st.volHist > 0 ? st.volKept / st.volHist : 1,
       clamped: mode === "same" ? base?.clamped ?? 0 : st.pool?.clamped ?? 0,
+      ...(keepRaw ? { minuteFeesRaw: rawMinutes(st) } : {}),
     })),
     stats,
     t0,
@@ -787,19 +927,42 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
     realizedSigma,
     firstPeriod,
     periodSeconds,
-    assumptions: assumptionsText(options, ev),
+    assumptions: assumptionsText(options, ev, stats),
   };
 
-  /** `amount` 0n: to the price limit, whatever it takes (an arbitrageur's swap). */
-  function execute(st: PState, pool: Pool, cls: number, time: number, dir: boolean, amount: bigint, limit: bigint, r: number): void {
+  /**
+   * `amount` 0n: to the price limit, whatever it takes (an arbitrageur's swap). Minute bars: the LPs
+   * earn `feeShare` of v4's fee, at most `feeCap` (>= 0n); the reserves move by the whole trade.
+   * Returns the fee the LPs earn.
+   */
+  function execute(st: PState, pool: Pool, cls: number, time: number, dir: boolean, amount: bigint, limit: bigint, r: number, feeCap = -1n, feeShare = 1): bigint {
     if (amount === 0n) pool.swapToPrice(out, dir, limit, st.fee);
     else pool.swapInto(out, dir, amount, limit, st.fee);
-    const fee = Number(out.feeAmount);
+    const feeV4 = Number(out.feeAmount);
+    let earned = out.feeAmount;
+    if (feeShare < 1) earned = BigInt(Math.floor(feeV4 * feeShare));
+    if (feeCap >= 0n && earned > feeCap) earned = feeCap;
+    const fee = earned === out.feeAmount ? feeV4 : Number(earned);
     const a0 = Number(out.amount0);
     const a1 = Number(out.amount1);
-    st.ledger.record(cls, dir ? -a0 - fee : -a0, dir ? -a1 : -a1 - fee, dir ? fee : 0, dir ? 0 : fee, r);
+    st.ledger.record(cls, dir ? -a0 - feeV4 : -a0, dir ? -a1 : -a1 - feeV4, dir ? fee : 0, dir ? 0 : fee, r);
+    if (keepRaw) noteRaw(st, dir ? earned : 0n, dir ? 0n : earned);
     st.oracle.onSwap(time, pool.tick);
     st.swaps++;
+    return earned;
+  }
+
+  /** A bar's state before its move: its inflows, the base of its two-way rest, nothing charged yet. */
+  function startBar(i: number): void {
+    barIn0 = rawUnits(ev.vol0[i]!);
+    barIn1 = rawUnits(ev.vol1[i]!);
+    restBase0 = barIn0;
+    restBase1 = barIn1;
+    barCovered = 1;
+    for (const st of states) {
+      st.barCharged0 = 0n;
+      st.barCharged1 = 0n;
+    }
   }
 }
 
