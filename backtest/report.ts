@@ -253,24 +253,24 @@ export function htmlReport(report: Report, quote: string, plots: { name: string;
   const imgs = plots.map((p) => `<figure><img id="plot-${esc(p.name)}" alt="${esc(p.title)}" src="data:image/png;base64,${p.png.toString("base64")}"><figcaption>${esc(p.title)}</figcaption></figure>`).join("\n");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>provenfee backtest</title>
-<style>body{font-family:DejaVu Sans,Arial,sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}th{background:#f3f3f3}img{max-width:100%;border:1px solid #ddd}code{background:#f5f5f5;padding:1px 4px}</style>
+<style>body{font-family:DejaVu Sans,Arial,sans-serif;margin:24px;color:#222}.wide{overflow-x:auto;max-width:100%;margin:8px 0 20px}pre{overflow-x:auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}th{background:#f3f3f3}img{max-width:100%;border:1px solid #ddd}code{background:#f5f5f5;padding:1px 4px;overflow-wrap:anywhere}</style>
 </head><body>
 <h1>Fee policy backtest</h1>
 <p>${esc(report.mode)}; ${report.swaps.toLocaleString("en-US")} swaps from ${esc(report.from)} to ${esc(report.to)}. Values in ${esc(quote)}.</p>
 <p><code>${esc(command)}</code></p>
 <h2>Results per policy</h2>
-<table id="policies"><tr><th>policy</th><th>fees</th><th>LVR (realized)</th><th>LVR (theory)</th><th>net LP PnL</th><th>recapture</th><th>PnL vs hold</th><th>volume kept</th><th>mean fee bp</th><th>p50 bp</th><th>p95 bp</th><th>fee updates</th><th>gas</th><th>daily Sharpe</th><th>max drawdown</th></tr>
-${rows}</table>
+<div class="wide"><table id="policies"><tr><th>policy</th><th>fees</th><th>LVR (realized)</th><th>LVR (theory)</th><th>net LP PnL</th><th>recapture</th><th>PnL vs hold</th><th>volume kept</th><th>mean fee bp</th><th>p50 bp</th><th>p95 bp</th><th>fee updates</th><th>gas</th><th>daily Sharpe</th><th>max drawdown</th></tr>
+${rows}</table></div>
 ${report.policies.some((p) => p.foresight) ? "<p>* perfect foresight reads the realized future: an upper bound, not a strategy.</p>" : ""}
 <h2>Markouts by flow class (LP side, fees excluded)</h2>
-<table id="markouts"><tr><th>policy</th>${hs.map((h) => `<th>arbitrage ${h}</th>`).join("")}${hs.map((h) => `<th>uninformed ${h}</th>`).join("")}</tr>
-${markoutRows}</table>
+<div class="wide"><table id="markouts"><tr><th>policy</th>${hs.map((h) => `<th>arbitrage ${h}</th>`).join("")}${hs.map((h) => `<th>uninformed ${h}</th>`).join("")}</tr>
+${markoutRows}</table></div>
 <h2>Edge over the best static tier (${esc(report.bestStatic ?? "-")}), 95% block-bootstrap interval</h2>
-<table id="edges"><tr><th>policy</th><th>edge</th><th>2.5%</th><th>97.5%</th><th>P(edge &gt; 0)</th></tr>
-${edgeRows}</table>
+<div class="wide"><table id="edges"><tr><th>policy</th><th>edge</th><th>2.5%</th><th>97.5%</th><th>P(edge &gt; 0)</th></tr>
+${edgeRows}</table></div>
 <h2>Net LP PnL by volatility regime</h2>
-<table id="regimes"><tr><th>regime</th><th>hours</th><th>sigma/yr</th>${report.policies.map((p) => `<th>${esc(p.name)}</th>`).join("")}</tr>
-${regimeRows}</table>
+<div class="wide"><table id="regimes"><tr><th>regime</th><th>hours</th><th>sigma/yr</th>${report.policies.map((p) => `<th>${esc(p.name)}</th>`).join("")}</tr>
+${regimeRows}</table></div>
 <h2>Plots</h2>
 ${imgs}
 <h2>Assumptions</h2>

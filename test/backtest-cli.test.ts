@@ -69,16 +69,35 @@ describe("provenfee backtest (CLI)", () => {
     expect(csv).toHaveLength(8);
   });
 
-  it.skipIf(spawnSync("chromium", ["--version"]).status !== 0)("the HTML report renders in headless Chromium with its three plots", () => {
+  it.skipIf(spawnSync("chromium", ["--version"]).status !== 0)("the HTML report renders in headless Chromium with its three plots, and fits a 1300-pixel window", () => {
     const out = path.join(dir, "out-html");
-    const r = cli(["--swaps", MAINNET, "--from", "2024-01-05T00:00", "--to", "2024-01-05T06:00", "--quiet", "--out", out]);
+    const r = cli(["--swaps", MAINNET, "--model", "model/default-model.json", "--from", "2024-01-05T00:00", "--to", "2024-01-05T06:00", "--quiet", "--out", out]);
     expect(r.code, r.stderr).toBe(0);
     const html = path.join(out, "report.html");
-    const dom = spawnSync("chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000", "--dump-dom", `file://${path.resolve(html)}`], { encoding: "utf8", timeout: 60_000 });
-    expect(dom.stdout).toContain('data-plots-loaded="3"');
-    for (const id of ["plot-fee", "plot-cumulative-net-pnl", "plot-forecast-vs-realized"]) expect(dom.stdout).toContain(`id="${id}"`);
+    const render = (file: string) =>
+      spawnSync("chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1300,900", "--virtual-time-budget=5000", "--dump-dom", `file://${path.resolve(file)}`], { encoding: "utf8", timeout: 60_000 }).stdout;
+    const dom = render(html);
+    expect(dom).toContain('data-plots-loaded="3"');
+    for (const id of ["plot-fee", "plot-cumulative-net-pnl", "plot-forecast-vs-realized"]) expect(dom).toContain(`id="${id}"`);
     // Self-contained: nothing to fetch.
-    expect(readFileSync(html, "utf8")).not.toMatch(/(src|href)="(https?:)?\/\//);
+    const text = readFileSync(html, "utf8");
+    expect(text).not.toMatch(/(src|href)="(https?:)?\/\//);
+    // Laid out at 1300 px: the page never scrolls sideways; a table wider than the window scrolls
+    // inside its own box. Measured by a probe added to a copy of the report.
+    const probe = path.join(out, "probe.html");
+    const measure = `<script>addEventListener("load", () => { document.body.dataset.layout = JSON.stringify({ width: innerWidth, page: document.documentElement.scrollWidth, tables: [...document.querySelectorAll("table")].map((t) => { const box = t.parentElement; return { id: t.id, table: t.scrollWidth, right: box.getBoundingClientRect().right, inner: box.clientWidth, scrolls: box.scrollWidth > box.clientWidth && getComputedStyle(box).overflowX === "auto" }; }) }); });</script></body>`;
+    writeFileSync(probe, text.replace("</body>", measure));
+    const json = /data-layout="([^"]*)"/.exec(render(probe))?.[1];
+    expect(json, "the probe ran").toBeDefined();
+    const layout: { width: number; page: number; tables: { id: string; table: number; right: number; inner: number; scrolls: boolean }[] } = JSON.parse(json!.replace(/&quot;/g, '"').replace(/&amp;/g, "&"));
+    console.log(`report at ${layout.width} px: page ${layout.page} px wide; tables ${layout.tables.map((t) => `${t.id} ${t.table} px in a ${t.inner} px box`).join(", ")}`);
+    expect(layout.width).toBe(1300);
+    expect(layout.page).toBeLessThanOrEqual(layout.width);
+    expect(layout.tables.map((t) => t.id)).toEqual(["policies", "markouts", "edges", "regimes"]);
+    for (const t of layout.tables) {
+      expect(t.right, t.id).toBeLessThanOrEqual(layout.width);
+      if (t.table > t.inner) expect(t.scrolls, `${t.id} scrolls in its box`).toBe(true);
+    }
   });
 
   it("bad input: a one-line error naming file, row and field, exit 1", () => {
