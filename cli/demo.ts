@@ -3,7 +3,6 @@
 // while an in-process keeper proves and lands every period's fee update.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { encodeAbiParameters, keccak256, type Address, type Hex } from "viem";
 import { fastExp2, loadModel, type Model } from "../model/index.ts";
 import { Prover } from "../prover/prover.ts";
@@ -25,6 +24,9 @@ import { Pool, fullRangeTicks, type SwapOut } from "../backtest/pool.ts";
 import { STATIC_TIERS_BPS } from "../backtest/policy.ts";
 import { Q128 } from "../backtest/v4math.ts";
 import { renderDemoReport, type LandedUpdate, type LpFeeComparison } from "./demoReport.ts";
+import { explainChainError, hookAndV4ErrorAbis } from "./chainErrors.ts";
+import { failure, integerOption, parseOptions, UsageError } from "./options.ts";
+import { shipped } from "./shipped.ts";
 
 /** Anvil's second default account: the keeper signs with its own key, apart from the trader. */
 const KEEPER_DEV_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d" as const;
@@ -45,8 +47,8 @@ options:
   --blocks N          historical blocks to replay with the keeper running (default 300, ~1 hour)
   --warmup-minutes N  history replayed first, without the keeper, to fill the 240-period window (default 240)
   --start HH:MM       UTC time of day where the keeper starts (default 12:00)
-  --data FILE         per-swap history (default the shipped mainnet day)
-  --model FILE        model file (default model/default-model.json)
+  --data FILE         per-swap history (default: the shipped mainnet day)
+  --model FILE        model file (default: the shipped model/default-model.json)
   --rpc URL           use this node instead of an embedded anvil (it must allow anvil_/evm_ methods)
   --report FILE       HTML report path (default reports/demo.html)
   --json              print the summary as one JSON object
@@ -55,32 +57,34 @@ The summary compares the LP fees the pool earned on-chain under the proven fee w
 swaps (same price path, same net amounts) pay under static tiers of 1, 5, 30 and 100 bps, replayed
 tick-exactly off-chain with backtest/pool.ts.`;
 
+const DEFAULT_DATA = "data/swaps-usdc-weth/ethereum-0x88e6-usdc-weth-005-2024-01-05.tick.csv.gz";
+const DEFAULT_MODEL = "model/default-model.json";
+
 export async function demoCommand(argv: string[]): Promise<number> {
   let v;
+  let blocksWanted: number;
+  let warmupMinutes: number;
+  let startMatch: RegExpExecArray;
   try {
-    ({ values: v } = parseArgs({
-      args: argv,
-      options: {
-        help: { type: "boolean", short: "h" }, json: { type: "boolean" }, blocks: { type: "string", default: "300" },
-        "warmup-minutes": { type: "string", default: "240" }, start: { type: "string", default: "12:00" },
-        data: { type: "string", default: "data/swaps-usdc-weth/ethereum-0x88e6-usdc-weth-005-2024-01-05.tick.csv.gz" },
-        model: { type: "string", default: "model/default-model.json" }, rpc: { type: "string" }, report: { type: "string", default: "reports/demo.html" },
-      },
-    }));
+    const parsed = parseOptions("demo", argv, {
+      json: { type: "boolean" }, blocks: { type: "string", default: "300" }, "warmup-minutes": { type: "string", default: "240" },
+      start: { type: "string", default: "12:00" }, data: { type: "string" }, model: { type: "string" }, rpc: { type: "string" },
+      report: { type: "string", default: "reports/demo.html" },
+    });
+    if (parsed === "help") {
+      console.log(USAGE);
+      return 0;
+    }
+    // The shipped history and model by default, found in the package; the report goes where the user is.
+    v = { ...parsed.values, data: parsed.values.data ?? shipped(DEFAULT_DATA), model: parsed.values.model ?? shipped(DEFAULT_MODEL) };
+    blocksWanted = integerOption("--blocks", v.blocks, 1, Infinity, "a positive integer");
+    warmupMinutes = integerOption("--warmup-minutes", v["warmup-minutes"], 0, Infinity, "a non-negative integer");
+    const m = /^(\d\d):(\d\d)$/.exec(v.start);
+    if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) throw new UsageError(`--start: expected HH:MM (UTC, 00:00 to 23:59), got '${v.start}'`);
+    startMatch = m;
   } catch (e) {
-    console.error(`provenfee demo: ${(e as Error).message}`);
-    return 2;
+    return failure("demo", e);
   }
-  if (v.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const blocksWanted = Number(v.blocks);
-  const warmupMinutes = Number(v["warmup-minutes"]);
-  const startMatch = /^(\d\d):(\d\d)$/.exec(v.start);
-  if (!Number.isInteger(blocksWanted) || blocksWanted <= 0) return usageError("--blocks: expected a positive integer");
-  if (!Number.isInteger(warmupMinutes) || warmupMinutes < 0) return usageError("--warmup-minutes: expected a non-negative integer");
-  if (!startMatch) return usageError("--start: expected HH:MM");
 
   const say = v.json ? () => {} : (line: string) => console.log(line);
   const t0 = performance.now();
@@ -90,8 +94,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     model = await loadModel(v.model);
     swaps = loadSwaps(v.data);
   } catch (e) {
-    console.error(`provenfee demo: ${(e as Error).message}`);
-    return 1;
+    return failure("demo", e);
   }
   const day = swaps.timestamps[0]! - (swaps.timestamps[0]! % 86400);
   const keeperStart = day + Number(startMatch[1]) * 3600 + Number(startMatch[2]) * 60;
@@ -99,7 +102,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const all = groupByBlock(swaps.blockNumber, swaps.timestamps, swaps.tick);
   const warmup = all.filter((b) => b.timestamp >= warmupStart && b.timestamp < keeperStart);
   const live = all.filter((b) => b.timestamp >= keeperStart).slice(0, blocksWanted);
-  if (live.length === 0) return usageError(`--start ${v.start}: no swaps after it in ${v.data}`);
+  if (live.length === 0) return failure("demo", new UsageError(`--start ${v.start}: no swaps after it in ${v.data}`));
 
   let anvil: Anvil | undefined;
   let prover: Prover | undefined;
@@ -188,17 +191,12 @@ export async function demoCommand(argv: string[]): Promise<number> {
     }
     return landed.length > 0 ? 0 : 1;
   } catch (e) {
-    console.error(`provenfee demo: ${(e as Error).message.split("\n")[0]}`);
+    console.error(`provenfee demo: ${explainChainError(e, v.rpc ?? anvil?.rpcUrl ?? "the embedded anvil", hookAndV4ErrorAbis())}`);
     return 1;
   } finally {
     await Prover.shutdown();
     await anvil?.stop();
   }
-}
-
-function usageError(msg: string): number {
-  console.error(`provenfee demo: ${msg}`);
-  return 2;
 }
 
 export type { Clients };

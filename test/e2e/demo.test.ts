@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { N_FEATURES } from "../../model/index.ts";
 
 // `provenfee demo` end to end, as a user runs it: its own anvil, real swaps, the in-process keeper.
 describe("provenfee demo", () => {
@@ -52,7 +53,7 @@ describe("provenfee demo", () => {
   it("refuses a bad option with a one-line error and exit code 2", () => {
     const run = spawnSync(process.execPath, ["--import", "tsx", "cli/provenfee.ts", "demo", "--blocks", "zero"], { encoding: "utf8" });
     expect(run.status).toBe(2);
-    expect(run.stderr.trim()).toBe("provenfee demo: --blocks: expected a positive integer");
+    expect(run.stderr.trim()).toBe("provenfee demo: --blocks: expected a positive integer, got 'zero'");
   });
 });
 
@@ -63,7 +64,7 @@ describe("provenfee prove exit codes", () => {
   it("exits 2 on a malformed command line, naming the option", () => {
     const run = prove("--model", "model/default-model.json", "--features", "1,2,3", "--context", "1");
     expect(run.status).toBe(2);
-    expect(run.stderr.trim()).toBe("provenfee prove: --features: expected 12 comma-separated non-negative integers");
+    expect(run.stderr.trim()).toBe(`provenfee prove: --features: got 3 values, expected ${N_FEATURES} (comma-separated, SPEC §2 order)`);
   });
 
   it("exits 1 when a well-formed command names a model file that cannot be loaded", () => {
