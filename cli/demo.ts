@@ -184,7 +184,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
 
     const finalFee = await hookClient.lpFee(key);
     const lpFees = await compareLpFees(trader, v4.manager, hook, key, liveFromBlock, stateBeforeLive, lp.liquidity);
-    lpFees.positionLiquiditySource = `the pool's active liquidity (total_liquidity) at ${new Date(lp.at * 1000).toISOString().slice(11, 19)} UTC in ${path.basename(v.data)}`;
+    lpFees.positionLiquiditySource = `the pool's active liquidity at ${new Date(lp.at * 1000).toISOString().slice(11, 19)} UTC (the data's total_liquidity)`;
     const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
     const summary = {
       blocksReplayed: live.length + warmup.length,

@@ -60,7 +60,7 @@ describe("provenfee demo", () => {
     let i = 0;
     while (i + 1 < events.n && events.time[i + 1]! < Date.parse("2024-01-05T12:00:00Z") / 1000) i++;
     expect(lp.positionLiquidity).toBe(events.liquidity[i]!.toString());
-    expect(lp.positionLiquiditySource).toMatch(/^the pool's active liquidity \(total_liquidity\) at 11:\d\d:\d\d UTC in /);
+    expect(lp.positionLiquiditySource).toMatch(/^the pool's active liquidity at 11:\d\d:\d\d UTC \(the data's total_liquidity\)$/);
     const perSwap = lp.volumeUsdc / lp.swapsUnderProvenFee;
     expect(perSwap).toBeGreaterThan(100);
     expect(perSwap).toBeLessThan(1e6);
