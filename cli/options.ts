@@ -64,8 +64,9 @@ export function unknownOption(raw: string, job: string, candidates: readonly str
 
 /**
  * Parses `argv` against `spec` (plus -h/--help). Returns "help" when help was asked for; throws a
- * UsageError for an unknown option (with the closest known one), a missing or unexpected value, an
- * option given twice that is not repeatable, or a stray argument.
+ * UsageError for an unknown option (with the closest known one), a missing or unexpected value, or a
+ * stray argument. A single-valued option given twice takes its last value, as with most tools (so a
+ * wrapper can put defaults first and a caller override them).
  */
 export function parseOptions<S extends Spec>(job: string, argv: string[], spec: S): Parsed<S> | "help" {
   const all: Spec = { help: { type: "boolean", short: "h" }, ...spec };
@@ -96,7 +97,6 @@ export function parseOptions<S extends Spec>(job: string, argv: string[], spec: 
     }
     if (!option) throw unknownOption(t.rawName, job, spellings(all));
     const flag = negated ? `--no-${name}` : t.rawName.startsWith("--") ? t.rawName : `-${option.short} (--${name})`;
-    if (!option.multiple && given.includes(name)) throw new UsageError(`${flag}: given more than once`);
     given.push(name);
     if (option.type === "boolean") {
       if (t.value !== undefined) throw new UsageError(`${flag}: takes no value (got '${t.value}')`);
