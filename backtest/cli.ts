@@ -8,6 +8,8 @@ import { formatTable, writeOutputs } from "./report.ts";
 import { defaultOptions, loadHistory, parseBound, runBacktest, type BacktestOptions } from "./run.ts";
 import { runSweep, type SweepPoint } from "./sweep.ts";
 import { tunePolicy } from "./tune.ts";
+import { choiceOption, failure, numberOption, parseOptions, UsageError } from "../cli/options.ts";
+import { shipped } from "../cli/shipped.ts";
 
 export const HELP = `usage: provenfee backtest (--swaps FILES | --bars FILES | --simulate) [options]
 
@@ -57,8 +59,6 @@ output:
 
 exit status: 0 done, 1 bad data or a failed run (a one-line error naming file, row and field), 2 usage.`;
 
-class UsageError extends Error {}
-
 interface CliOptions {
   bt: BacktestOptions;
   json: boolean;
@@ -76,190 +76,84 @@ interface CliOptions {
 }
 
 function num(flag: string, v: string | undefined, check: (x: number) => boolean = Number.isFinite, what = "a number"): number {
-  const x = v === undefined ? NaN : Number(v);
-  if (!check(x)) throw new UsageError(`${flag}: expected ${what}, got ${JSON.stringify(v ?? "")}`);
-  return x;
+  return numberOption(flag, v ?? "", check, what);
 }
 
+const str = { type: "string" } as const;
+const bool = { type: "boolean" } as const;
+const SPEC = {
+  swaps: str, bars: str, simulate: bool, static: str, model: { type: "string", multiple: true }, "ewma-half-life": str, ewma: { type: "boolean", negatable: true },
+  foresight: { type: "boolean", negatable: true }, counterfactual: str, elasticity: str, "classify-horizon": str, reference: str, "reference-column": str,
+  from: str, to: str, "historical-fee": str, "tick-spacing": str, quote: str, decimals: str, period: str, "gas-per-update": str, "gas-price-gwei": str,
+  "gas-token-price": str, days: str, sigma: str, "block-seconds": str, blocks: str, seed: str, "initial-price": str, jumps: str, regimes: str,
+  "noise-trades-per-day": str, "noise-size": str, "tune-policy": str, validation: str, test: str, "tuned-out": str, sweep: str, workers: str, out: str,
+  html: { type: "boolean", negatable: true }, png: { type: "boolean", negatable: true }, json: bool, quiet: bool, progress: { type: "boolean", negatable: true },
+} as const;
+
 export function parseArgs(argv: string[]): CliOptions | "help" {
-  const o: CliOptions = { bt: defaultOptions(), json: false, quiet: false, progress: undefined, out: "reports/backtest", html: true, png: true };
-  const sources: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined || (v.startsWith("--") && !/^--?\d/.test(v))) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    const bt = o.bt;
-    switch (flag) {
-      case "-h":
-      case "--help":
-        return "help";
-      case "--swaps":
-      case "--bars":
-        bt.source = flag === "--swaps" ? "swaps" : "bars";
-        bt.input = value();
-        sources.push(flag);
-        break;
-      case "--simulate":
-        bt.source = "simulate";
-        sources.push(flag);
-        break;
-      case "--static":
-        bt.statics = value() === "none" ? [] : argv[i]!.split(",").map((s) => num("--static", s, (x) => x >= 0 && x <= 10000, "bp values"));
-        break;
-      case "--model":
-        bt.models.push(value());
-        break;
-      case "--ewma-half-life":
-        bt.ewmaHalfLife = num(flag, value(), (x) => x > 0);
-        break;
-      case "--no-ewma":
-        bt.ewma = false;
-        break;
-      case "--no-foresight":
-        bt.foresight = false;
-        break;
-      case "--counterfactual": {
-        const v = value();
-        if (v !== "same" && v !== "resize") throw new UsageError(`--counterfactual: expected same or resize, got ${JSON.stringify(v)}`);
-        bt.counterfactual = v;
-        break;
-      }
-      case "--elasticity":
-        bt.elasticity = num(flag, value(), (x) => x >= 0);
-        break;
-      case "--classify-horizon":
-        bt.classifyHorizon = num(flag, value(), (x) => x >= 0);
-        break;
-      case "--reference":
-        bt.reference = value();
-        break;
-      case "--reference-column":
-        bt.referenceColumn = value();
-        break;
-      case "--from":
-        bt.from = value();
-        break;
-      case "--to":
-        bt.to = value();
-        break;
-      case "--historical-fee":
-        bt.historicalFee = num(flag, value(), (x) => Number.isInteger(x) && x >= 0 && x < 1e6, "pips in [0, 1000000)");
-        break;
-      case "--tick-spacing":
-        bt.tickSpacing = num(flag, value(), (x) => Number.isInteger(x) && x >= 1 && x <= 32767, "an integer in [1, 32767]");
-        break;
-      case "--quote":
-        bt.quote = num(flag, value(), (x) => x === 0 || x === 1, "0 or 1") as 0 | 1;
-        break;
-      case "--decimals": {
-        const [a, b] = value().split(",");
-        bt.decimals0 = num(flag, a, (x) => Number.isInteger(x) && x >= 0 && x <= 36, "D0,D1");
-        bt.decimals1 = num(flag, b, (x) => Number.isInteger(x) && x >= 0 && x <= 36, "D0,D1");
-        break;
-      }
-      case "--period":
-        bt.period = num(flag, value(), (x) => Number.isInteger(x) && x > 0);
-        break;
-      case "--gas-per-update":
-        bt.gasPerUpdate = num(flag, value(), (x) => x >= 0);
-        break;
-      case "--gas-price-gwei":
-        bt.gasPriceGwei = num(flag, value(), (x) => x >= 0);
-        break;
-      case "--gas-token-price":
-        bt.gasTokenPrice = num(flag, value(), (x) => x >= 0);
-        break;
-      case "--days":
-        bt.sim.days = num(flag, value(), (x) => x > 0);
-        break;
-      case "--sigma":
-        bt.sim.price.sigma = num(flag, value(), (x) => x >= 0);
-        break;
-      case "--block-seconds":
-        bt.sim.blockSeconds = num(flag, value(), (x) => x > 0);
-        break;
-      case "--blocks": {
-        const v = value();
-        if (v !== "fixed" && v !== "poisson") throw new UsageError(`--blocks: expected fixed or poisson, got ${JSON.stringify(v)}`);
-        bt.sim.blockTiming = v;
-        break;
-      }
-      case "--seed":
-        bt.sim.seed = value();
-        break;
-      case "--initial-price":
-        bt.sim.price.initial = num(flag, value(), (x) => x > 0);
-        break;
-      case "--jumps": {
-        const [a, b, c] = value().split(",");
-        bt.sim.price.jumps = { perDay: num(flag, a, (x) => x >= 0), meanLog: num(flag, b), sdLog: num(flag, c, (x) => x >= 0) };
-        break;
-      }
-      case "--regimes": {
-        const parts = value().split(",").map((p) => p.split(":"));
-        bt.sim.price.regimes = { sigmas: parts.map(([s]) => num(flag, s, (x) => x >= 0, "SIGMA:DAYS,...")), meanDays: parts.map(([, d]) => num(flag, d, (x) => x > 0, "SIGMA:DAYS,...")) };
-        break;
-      }
-      case "--noise-trades-per-day":
-        bt.sim.noise = { ...bt.sim.noise!, tradesPerDay: num(flag, value(), (x) => x >= 0) };
-        break;
-      case "--noise-size":
-        bt.sim.noise = { ...bt.sim.noise!, meanSize: num(flag, value(), (x) => x > 0) };
-        break;
-      case "--tune-policy":
-        o.tune = value();
-        break;
-      case "--validation":
-        o.validation = value();
-        break;
-      case "--test":
-        o.test = value();
-        break;
-      case "--tuned-out":
-        o.tunedOut = value();
-        break;
-      case "--sweep": {
-        const v = value();
-        const m = /^([a-z-]+)=(.+)$/.exec(v);
-        if (!m) throw new UsageError(`--sweep: expected NAME=V1,V2,..., got ${JSON.stringify(v)}`);
-        o.sweep = { name: m[1]!, values: m[2]!.split(",") };
-        break;
-      }
-      case "--workers":
-        o.workers = num(flag, value(), (x) => Number.isInteger(x) && x >= 1);
-        break;
-      case "--out":
-        o.out = value();
-        break;
-      case "--no-html":
-        o.html = false;
-        break;
-      case "--no-png":
-        o.png = false;
-        break;
-      case "--json":
-        o.json = true;
-        break;
-      case "--quiet":
-        o.quiet = true;
-        break;
-      case "--progress":
-        o.progress = true;
-        break;
-      case "--no-progress":
-        o.progress = false;
-        break;
-      default:
-        throw new UsageError(`unknown option ${JSON.stringify(flag)}`);
-    }
+  const parsed = parseOptions("backtest", argv, SPEC);
+  if (parsed === "help") return "help";
+  const f = parsed.values;
+  const o: CliOptions = { bt: defaultOptions(), json: f.json === true, quiet: f.quiet === true, progress: f.progress, out: f.out ?? "reports/backtest", html: f.html !== false, png: f.png !== false };
+  const bt = o.bt;
+  const sources = parsed.given.filter((n) => n === "swaps" || n === "bars" || n === "simulate").map((n) => `--${n}`);
+  if (f.swaps !== undefined) [bt.source, bt.input] = ["swaps", f.swaps];
+  if (f.bars !== undefined) [bt.source, bt.input] = ["bars", f.bars];
+  if (f.simulate) bt.source = "simulate";
+  if (f.static !== undefined) bt.statics = f.static === "none" ? [] : f.static.split(",").map((s) => num("--static", s, (x) => x >= 0 && x <= 10000, "bp values in [0, 10000] (or none)"));
+  if (f.model) bt.models.push(...f.model);
+  if (f["ewma-half-life"] !== undefined) bt.ewmaHalfLife = num("--ewma-half-life", f["ewma-half-life"], (x) => x > 0, "a positive number of periods");
+  if (f.ewma === false) bt.ewma = false;
+  if (f.foresight === false) bt.foresight = false;
+  if (f.counterfactual !== undefined) bt.counterfactual = choiceOption("--counterfactual", f.counterfactual, ["same", "resize"] as const);
+  if (f.elasticity !== undefined) bt.elasticity = num("--elasticity", f.elasticity, (x) => x >= 0, "a number >= 0");
+  if (f["classify-horizon"] !== undefined) bt.classifyHorizon = num("--classify-horizon", f["classify-horizon"], (x) => x >= 0, "seconds >= 0");
+  if (f.reference !== undefined) bt.reference = f.reference;
+  if (f["reference-column"] !== undefined) bt.referenceColumn = f["reference-column"];
+  if (f.from !== undefined) bt.from = f.from;
+  if (f.to !== undefined) bt.to = f.to;
+  if (f["historical-fee"] !== undefined) bt.historicalFee = num("--historical-fee", f["historical-fee"], (x) => Number.isInteger(x) && x >= 0 && x < 1e6, "pips in [0, 1000000)");
+  if (f["tick-spacing"] !== undefined) bt.tickSpacing = num("--tick-spacing", f["tick-spacing"], (x) => Number.isInteger(x) && x >= 1 && x <= 32767, "an integer in [1, 32767]");
+  if (f.quote !== undefined) bt.quote = num("--quote", f.quote, (x) => x === 0 || x === 1, "0 or 1") as 0 | 1;
+  if (f.decimals !== undefined) {
+    const [a, b] = f.decimals.split(",");
+    bt.decimals0 = num("--decimals", a, (x) => Number.isInteger(x) && x >= 0 && x <= 36, "D0,D1 (integers in [0, 36])");
+    bt.decimals1 = num("--decimals", b, (x) => Number.isInteger(x) && x >= 0 && x <= 36, "D0,D1 (integers in [0, 36])");
   }
+  if (f.period !== undefined) bt.period = num("--period", f.period, (x) => Number.isInteger(x) && x > 0, "a positive integer (seconds)");
+  if (f["gas-per-update"] !== undefined) bt.gasPerUpdate = num("--gas-per-update", f["gas-per-update"], (x) => x >= 0, "gas >= 0");
+  if (f["gas-price-gwei"] !== undefined) bt.gasPriceGwei = num("--gas-price-gwei", f["gas-price-gwei"], (x) => x >= 0, "gwei >= 0");
+  if (f["gas-token-price"] !== undefined) bt.gasTokenPrice = num("--gas-token-price", f["gas-token-price"], (x) => x >= 0, "a price >= 0");
+  if (f.days !== undefined) bt.sim.days = num("--days", f.days, (x) => x > 0, "a positive number of days");
+  if (f.sigma !== undefined) bt.sim.price.sigma = num("--sigma", f.sigma, (x) => x >= 0, "a volatility >= 0");
+  if (f["block-seconds"] !== undefined) bt.sim.blockSeconds = num("--block-seconds", f["block-seconds"], (x) => x > 0, "positive seconds");
+  if (f.blocks !== undefined) bt.sim.blockTiming = choiceOption("--blocks", f.blocks, ["fixed", "poisson"] as const);
+  if (f.seed !== undefined) bt.sim.seed = f.seed;
+  if (f["initial-price"] !== undefined) bt.sim.price.initial = num("--initial-price", f["initial-price"], (x) => x > 0, "a positive price");
+  if (f.jumps !== undefined) {
+    const [a, b, c] = f.jumps.split(",");
+    bt.sim.price.jumps = { perDay: num("--jumps", a, (x) => x >= 0, "PER_DAY,MEAN_LOG,SD_LOG"), meanLog: num("--jumps", b, Number.isFinite, "PER_DAY,MEAN_LOG,SD_LOG"), sdLog: num("--jumps", c, (x) => x >= 0, "PER_DAY,MEAN_LOG,SD_LOG") };
+  }
+  if (f.regimes !== undefined) {
+    const parts = f.regimes.split(",").map((p) => p.split(":"));
+    bt.sim.price.regimes = { sigmas: parts.map(([s]) => num("--regimes", s, (x) => x >= 0, "SIGMA:DAYS,...")), meanDays: parts.map(([, d]) => num("--regimes", d, (x) => x > 0, "SIGMA:DAYS,...")) };
+  }
+  if (f["noise-trades-per-day"] !== undefined) bt.sim.noise = { ...bt.sim.noise!, tradesPerDay: num("--noise-trades-per-day", f["noise-trades-per-day"], (x) => x >= 0, "a number >= 0") };
+  if (f["noise-size"] !== undefined) bt.sim.noise = { ...bt.sim.noise!, meanSize: num("--noise-size", f["noise-size"], (x) => x > 0, "a positive size") };
+  o.tune = f["tune-policy"];
+  o.validation = f.validation;
+  o.test = f.test;
+  o.tunedOut = f["tuned-out"];
+  if (f.sweep !== undefined) {
+    const m = /^([a-z-]+)=(.+)$/.exec(f.sweep);
+    if (!m) throw new UsageError(`--sweep: expected NAME=V1,V2,..., got '${f.sweep}'`);
+    o.sweep = { name: m[1]!, values: m[2]!.split(",") };
+  }
+  if (f.workers !== undefined) o.workers = num("--workers", f.workers, (x) => Number.isInteger(x) && x >= 1, "a positive integer");
   if (sources.length === 0 && !o.tune) throw new UsageError("give the data: --swaps FILES, --bars FILES or --simulate");
   if (sources.length > 1) throw new UsageError(`give one data source, not ${sources.join(" and ")}`);
-  if (o.bt.source === "simulate" && o.bt.counterfactual !== "same") throw new UsageError("--counterfactual applies to history, not --simulate");
-  if (o.tune && (!o.validation || !o.test || !o.tunedOut)) throw new UsageError("--tune-policy needs --validation FROM..TO, --test FROM..TO and --tuned-out FILE");
+  if (o.bt.source === "simulate" && o.bt.counterfactual !== "same") throw new UsageError("--counterfactual: applies to history, not --simulate");
+  if (o.tune && (!o.validation || !o.test || !o.tunedOut)) throw new UsageError("--tune-policy: needs --validation FROM..TO, --test FROM..TO and --tuned-out FILE");
   return o;
 }
 
@@ -296,7 +190,7 @@ async function tune(o: CliOptions, bar: ReturnType<typeof progressBar>): Promise
   const file = o.tune!;
   const out = o.tunedOut!;
   if (sameFile(file, out)) throw new UsageError(`--tuned-out ${out}: refusing to overwrite the input model; choose a new file`);
-  if (sameFile(out, "model/default-model.json")) throw new UsageError("--tuned-out: refusing to overwrite model/default-model.json; choose a new file");
+  if (sameFile(out, shipped("model/default-model.json"))) throw new UsageError("--tuned-out: refusing to overwrite the shipped model/default-model.json; choose a new file");
   if (existsSync(out)) throw new UsageError(`--tuned-out ${out}: already exists; choose a new file`);
   if (o.bt.source === "simulate") throw new UsageError("--tune-policy tunes on history: give --swaps or --bars");
   const { loadModel, saveModel, withPolicy } = await import("../model/modelFile.ts");
@@ -346,11 +240,7 @@ export async function backtestCommand(argv: string[]): Promise<number> {
     }
     o = parsed;
   } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`provenfee backtest: ${e.message} (see --help)`);
-      return 2;
-    }
-    throw e;
+    return failure("backtest", e);
   }
   const bar = progressBar(o.progress ?? (process.stderr.isTTY === true && !o.json));
   try {
@@ -390,13 +280,7 @@ export async function backtestCommand(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     bar.done();
-    if (e instanceof UsageError) {
-      console.error(`provenfee backtest: ${e.message} (see --help)`);
-      return 2;
-    }
-    const msg = (e as Error).message.split("\n")[0];
-    console.error(`provenfee backtest: ${msg}`);
-    return 1;
+    return failure("backtest", e);
   }
 }
 

@@ -6,7 +6,7 @@ import { loadavg } from "node:os";
 const load = () => loadavg().map((l) => l.toFixed(1)).join(" ");
 const loadBefore = load();
 const t0 = performance.now();
-const run = spawnSync(process.execPath, ["--import", "tsx", "cli/provenfee.ts", "demo", "--json", "--report", "reports/demo-bench.html"], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+const run = spawnSync(process.execPath, ["bin/provenfee.js", "demo", "--json", "--report", "reports/demo-bench.html"], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
 const wall = (performance.now() - t0) / 1000;
 if (run.status !== 0) {
   console.error(run.stderr);

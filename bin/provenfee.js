@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-// Lets `npx provenfee` run the TypeScript CLI without a build step.
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import path from "node:path";
+// `provenfee`: runs the TypeScript CLI in this very process, so the pid a shell, a supervisor or
+// systemd holds is the job itself and its signals (SIGTERM, SIGINT) reach the keeper's or the
+// demo's own handlers. tsx's loader is resolved from this package, not from the caller's folder.
+import { register } from "tsx/esm/api";
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const result = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "cli/provenfee.ts"), ...process.argv.slice(2)], { stdio: "inherit" });
-process.exit(result.status ?? 1);
+register();
+await import("../cli/provenfee.ts");

@@ -3,7 +3,6 @@
 // while an in-process keeper proves and lands every period's fee update.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { encodeAbiParameters, keccak256, type Address, type Hex } from "viem";
 import { fastExp2, loadModel, type Model } from "../model/index.ts";
 import { Prover } from "../prover/prover.ts";
@@ -22,15 +21,32 @@ import { loadSwaps } from "../training/data.ts";
 import { v4Artifact } from "../keeper/artifacts.ts";
 import { hookArtifact } from "../keeper/deploy.ts";
 import { Pool, fullRangeTicks, type SwapOut } from "../backtest/pool.ts";
+import { describeFile, loadPoolEvents } from "../backtest/data.ts";
 import { STATIC_TIERS_BPS } from "../backtest/policy.ts";
 import { Q128 } from "../backtest/v4math.ts";
 import { renderDemoReport, type LandedUpdate, type LpFeeComparison } from "./demoReport.ts";
+import { explainChainError, hookAndV4ErrorAbis } from "./chainErrors.ts";
+import { failure, integerOption, parseOptions, UsageError } from "./options.ts";
+import { shipped } from "./shipped.ts";
 
 /** Anvil's second default account: the keeper signs with its own key, apart from the trader. */
 const KEEPER_DEV_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d" as const;
 
-/** The demo's one LP position: full range, this much liquidity. */
-const LP_LIQUIDITY = 10n ** 24n;
+/**
+ * The demo's one LP position is full range with the mainnet pool's active liquidity L when the keeper
+ * starts (the per-swap rows' total_liquidity). The replay moves the price along the real tick path,
+ * so swap sizes, volume and fees scale with L: at the real pool's L they come out at the real pool's
+ * size, in USDC a reader can compare with the mainnet pool's own.
+ */
+function activeLiquidityAt(file: string, time: number): { liquidity: bigint; at: number } {
+  const events = loadPoolEvents(file);
+  let i = 0;
+  while (i + 1 < events.n && events.time[i + 1]! < time) i++;
+  // The last event before `time` says what was active then; a zero (an empty range) takes the next nonzero.
+  while (i < events.n && events.liquidity[i]! === 0n) i++;
+  if (i >= events.n) throw new Error(`${file}: total_liquidity is 0 in every row; the demo sizes its LP position from it`);
+  return { liquidity: events.liquidity[i]!, at: events.time[i]! };
+}
 /** The shipped histories are USDC/WETH: raw token0 units stand for USDC (6 decimals), token1 for WETH (18). */
 const DECIMALS0 = 6;
 
@@ -45,8 +61,8 @@ options:
   --blocks N          historical blocks to replay with the keeper running (default 300, ~1 hour)
   --warmup-minutes N  history replayed first, without the keeper, to fill the 240-period window (default 240)
   --start HH:MM       UTC time of day where the keeper starts (default 12:00)
-  --data FILE         per-swap history (default the shipped mainnet day)
-  --model FILE        model file (default model/default-model.json)
+  --data FILE         per-swap history (default: the shipped mainnet day)
+  --model FILE        model file (default: the shipped model/default-model.json)
   --rpc URL           use this node instead of an embedded anvil (it must allow anvil_/evm_ methods)
   --report FILE       HTML report path (default reports/demo.html)
   --json              print the summary as one JSON object
@@ -55,51 +71,56 @@ The summary compares the LP fees the pool earned on-chain under the proven fee w
 swaps (same price path, same net amounts) pay under static tiers of 1, 5, 30 and 100 bps, replayed
 tick-exactly off-chain with backtest/pool.ts.`;
 
+const DEFAULT_DATA = "data/swaps-usdc-weth/ethereum-0x88e6-usdc-weth-005-2024-01-05.tick.csv.gz";
+const DEFAULT_MODEL = "model/default-model.json";
+
 export async function demoCommand(argv: string[]): Promise<number> {
   let v;
+  let blocksWanted: number;
+  let warmupMinutes: number;
+  let startMatch: RegExpExecArray;
   try {
-    ({ values: v } = parseArgs({
-      args: argv,
-      options: {
-        help: { type: "boolean", short: "h" }, json: { type: "boolean" }, blocks: { type: "string", default: "300" },
-        "warmup-minutes": { type: "string", default: "240" }, start: { type: "string", default: "12:00" },
-        data: { type: "string", default: "data/swaps-usdc-weth/ethereum-0x88e6-usdc-weth-005-2024-01-05.tick.csv.gz" },
-        model: { type: "string", default: "model/default-model.json" }, rpc: { type: "string" }, report: { type: "string", default: "reports/demo.html" },
-      },
-    }));
+    const parsed = parseOptions("demo", argv, {
+      json: { type: "boolean" }, blocks: { type: "string", default: "300" }, "warmup-minutes": { type: "string", default: "240" },
+      start: { type: "string", default: "12:00" }, data: { type: "string" }, model: { type: "string" }, rpc: { type: "string" },
+      report: { type: "string", default: "reports/demo.html" },
+    });
+    if (parsed === "help") {
+      console.log(USAGE);
+      return 0;
+    }
+    // The shipped history and model by default, found in the package; the report goes where the user is.
+    v = { ...parsed.values, data: parsed.values.data ?? shipped(DEFAULT_DATA), model: parsed.values.model ?? shipped(DEFAULT_MODEL) };
+    blocksWanted = integerOption("--blocks", v.blocks, 1, Infinity, "a positive integer");
+    warmupMinutes = integerOption("--warmup-minutes", v["warmup-minutes"], 0, Infinity, "a non-negative integer");
+    const m = /^(\d\d):(\d\d)$/.exec(v.start);
+    if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) throw new UsageError(`--start: expected HH:MM (UTC, 00:00 to 23:59), got '${v.start}'`);
+    startMatch = m;
   } catch (e) {
-    console.error(`provenfee demo: ${(e as Error).message}`);
-    return 2;
+    return failure("demo", e);
   }
-  if (v.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const blocksWanted = Number(v.blocks);
-  const warmupMinutes = Number(v["warmup-minutes"]);
-  const startMatch = /^(\d\d):(\d\d)$/.exec(v.start);
-  if (!Number.isInteger(blocksWanted) || blocksWanted <= 0) return usageError("--blocks: expected a positive integer");
-  if (!Number.isInteger(warmupMinutes) || warmupMinutes < 0) return usageError("--warmup-minutes: expected a non-negative integer");
-  if (!startMatch) return usageError("--start: expected HH:MM");
 
   const say = v.json ? () => {} : (line: string) => console.log(line);
   const t0 = performance.now();
   let model: Model;
   let swaps;
+  let lp: { liquidity: bigint; at: number };
+  let keeperStart: number;
   try {
     model = await loadModel(v.model);
     swaps = loadSwaps(v.data);
+    const day = swaps.timestamps[0]! - (swaps.timestamps[0]! % 86400);
+    keeperStart = day + Number(startMatch[1]) * 3600 + Number(startMatch[2]) * 60;
+    lp = activeLiquidityAt(v.data, keeperStart);
   } catch (e) {
-    console.error(`provenfee demo: ${(e as Error).message}`);
-    return 1;
+    return failure("demo", e);
   }
-  const day = swaps.timestamps[0]! - (swaps.timestamps[0]! % 86400);
-  const keeperStart = day + Number(startMatch[1]) * 3600 + Number(startMatch[2]) * 60;
+  const historicalFeePips = describeFile(v.data).feePips;
   const warmupStart = keeperStart - warmupMinutes * 60;
   const all = groupByBlock(swaps.blockNumber, swaps.timestamps, swaps.tick);
   const warmup = all.filter((b) => b.timestamp >= warmupStart && b.timestamp < keeperStart);
   const live = all.filter((b) => b.timestamp >= keeperStart).slice(0, blocksWanted);
-  if (live.length === 0) return usageError(`--start ${v.start}: no swaps after it in ${v.data}`);
+  if (live.length === 0) return failure("demo", new UsageError(`--start ${v.start}: no swaps after it in ${v.data}`));
 
   let anvil: Anvil | undefined;
   let prover: Prover | undefined;
@@ -118,7 +139,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const config: PoolConfig = { commitment: model.commitment, poolFeeMin: 100, poolFeeMax: 100_000, fallbackFee: 3000, period: model.file.period, maxStalenessPeriods: 15, livenessPeriods: 60, admin: trader.account.address };
     const firstTick = (warmup[0] ?? live[0]!).ticks[0]!;
     await createPool(trader, hook, key, sqrtPriceNearTick(firstTick), config);
-    await addLiquidity(trader, v4, key, LP_LIQUIDITY);
+    await addLiquidity(trader, v4, key, lp.liquidity);
     say(`PoolManager ${v4.manager}\nverifier    ${verifier}\nhook        ${hook}  (CREATE2-mined: beforeInitialize|beforeSwap)\npool        ${poolIdOf(key)}  model ${model.file.commitment}`);
 
     say(`warm-up: replaying ${warmup.length} real blocks (${warmupMinutes} min of history) to fill the oracle's windows...`);
@@ -134,8 +155,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const landed: LandedUpdate[] = [];
     keeper.on("landed", (r: UpdateReport & { gasUsed: bigint; minedIn: bigint }) => {
       const rv30 = Number(r.features[2]! + r.features[6]!);
+      const periodEnd = (r.asOfPeriod + 1) * config.period;
       const update: LandedUpdate = {
-        block: Number(r.minedIn), asOfPeriod: r.asOfPeriod, time: new Date(r.asOfPeriod * 60_000 + 60_000).toISOString().slice(11, 16),
+        block: Number(r.minedIn), asOfPeriod: r.asOfPeriod, periodEnd, time: new Date(periodEnd * 1000).toISOString().slice(11, 16),
         realizedVolBps: Math.sqrt(rv30), forecastVolBps: Math.sqrt(fastExp2(r.forecastY)), fee: r.fee, previousFee: r.previousFee,
         proofMs: r.timings.witnessMs + r.timings.proofMs, gasUsed: Number(r.gasUsed),
       };
@@ -161,7 +183,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
     await rpc(trader, "evm_setAutomine", [true]);
 
     const finalFee = await hookClient.lpFee(key);
-    const lpFees = await compareLpFees(trader, v4.manager, hook, key, liveFromBlock, stateBeforeLive);
+    const lpFees = await compareLpFees(trader, v4.manager, hook, key, liveFromBlock, stateBeforeLive, lp.liquidity);
+    lpFees.positionLiquiditySource = `the pool's active liquidity at ${new Date(lp.at * 1000).toISOString().slice(11, 19)} UTC (the data's total_liquidity)`;
     const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
     const summary = {
       blocksReplayed: live.length + warmup.length,
@@ -178,27 +201,22 @@ export async function demoCommand(argv: string[]): Promise<number> {
       lpFees,
     };
     mkdirSync(path.dirname(v.report), { recursive: true });
-    writeFileSync(v.report, renderDemoReport({ summary, updates: landed, hook, manager: v4.manager, verifier, commitment: model.file.commitment, data: v.data, lpFees }));
+    writeFileSync(v.report, renderDemoReport({ summary, updates: landed, hook, manager: v4.manager, verifier, commitment: model.file.commitment, data: v.data, lpFees, historicalFeeBps: historicalFeePips === undefined ? undefined : historicalFeePips / 100 }));
     if (v.json) console.log(JSON.stringify({ ...summary, updates: landed, report: v.report }));
     else {
       say(`\n${summary.updatesLanded} fee updates landed with valid proofs over ${summary.keeperBlocks} real blocks (${summary.from.slice(11, 16)}-${summary.to.slice(11, 16)} UTC)`);
-      say(`mean proof time ${summary.meanProofMs.toFixed(0)} ms, mean gas per update ${summary.meanGasPerUpdate.toFixed(0)}, mean proven fee ${(summary.meanFeePips / 100).toFixed(2)} bps (historical pool: 5.00 bps static)`);
+      say(`mean proof time ${summary.meanProofMs.toFixed(0)} ms, mean gas per update ${summary.meanGasPerUpdate.toFixed(0)}, mean proven fee ${(summary.meanFeePips / 100).toFixed(2)} bps${historicalFeePips === undefined ? "" : ` (historical pool: ${(historicalFeePips / 100).toFixed(2)} bps static)`}`);
       say(lpFeesText(lpFees));
       say(`report: ${v.report}   (${summary.seconds.toFixed(0)} s)`);
     }
     return landed.length > 0 ? 0 : 1;
   } catch (e) {
-    console.error(`provenfee demo: ${(e as Error).message.split("\n")[0]}`);
+    console.error(`provenfee demo: ${explainChainError(e, v.rpc ?? anvil?.rpcUrl ?? "the embedded anvil", hookAndV4ErrorAbis())}`);
     return 1;
   } finally {
     await Prover.shutdown();
     await anvil?.stop();
   }
-}
-
-function usageError(msg: string): number {
-  console.error(`provenfee demo: ${msg}`);
-  return 2;
 }
 
 export type { Clients };
@@ -239,7 +257,7 @@ const wrap256 = (x: bigint) => ((x % (1n << 256n)) + (1n << 256n)) % (1n << 256n
  * backtester's counterfactual (a), "same swaps"). The mirror run with each swap's on-chain fee must
  * reproduce every swap's amounts and the pool's fee growth exactly, or the figures are flagged.
  */
-async function compareLpFees(clients: Clients, manager: Address, hook: Address, key: Parameters<typeof poolIdOf>[0], fromBlock: bigint, before: PoolStateWords): Promise<LpFeeComparison> {
+async function compareLpFees(clients: Clients, manager: Address, hook: Address, key: Parameters<typeof poolIdOf>[0], fromBlock: bigint, before: PoolStateWords, positionLiquidity: bigint): Promise<LpFeeComparison> {
   const toBlock = (await clients.public.getBlock({ blockTag: "latest" })).number!;
   const after = await readPoolState(clients, manager, key, toBlock);
   const id = poolIdOf(key);
@@ -249,7 +267,7 @@ async function compareLpFees(clients: Clients, manager: Address, hook: Address, 
   const firstProven = updates.length ? Math.min(...updates.map(order)) : Infinity;
 
   const L = before.liquidity;
-  if (L !== LP_LIQUIDITY) throw new Error(`LP fee comparison: active liquidity ${L}, expected the demo's one full-range position of ${LP_LIQUIDITY}`);
+  if (L !== positionLiquidity) throw new Error(`LP fee comparison: active liquidity ${L}, expected the demo's one full-range position of ${positionLiquidity}`);
   const start = new Pool({ sqrtPriceX96: before.sqrtPriceX96, tickSpacing: key.tickSpacing, lpFee: 0 });
   start.tick = before.tick;
   const range = fullRangeTicks(key.tickSpacing);
@@ -331,6 +349,7 @@ async function compareLpFees(clients: Clients, manager: Address, hook: Address, 
     swapsUnderProvenFee: swapsProven,
     volumeUsdc: volumeProven,
     positionLiquidity: L.toString(),
+    positionLiquiditySource: "",
     positionUsdc,
     exactReplay: exact,
     onChainFeesRaw: [onChain0.toString(), onChain1.toString()],
@@ -343,6 +362,8 @@ async function compareLpFees(clients: Clients, manager: Address, hook: Address, 
   };
 }
 
+/** A big integer as 1.120e19. */
+export const sci = (x: string | bigint) => Number(x).toExponential(3).replace("e+", "e");
 const usd = (x: number) => x.toLocaleString("en-US", { maximumFractionDigits: x >= 100 ? 0 : 2 });
 
 export function lpFeesText(c: LpFeeComparison): string {
@@ -350,7 +371,9 @@ export function lpFeesText(c: LpFeeComparison): string {
     `\nLP fees, proven dynamic fee vs static tiers on the same swaps: the ${c.swapsUnderProvenFee} swaps that ran under a proven fee`,
     `(blocks ${c.fromBlock}-${c.toBlock}, ${usd(c.volumeUsdc)} USDC of volume), re-run tick-exactly under each tier (same price path and`,
     `net amounts, only the fee differs). Dynamic = what the pool charged on-chain${c.exactReplay ? " (replay matches every swap and the pool's fee growth to the wei)" : " (WARNING: the replay does NOT match the chain)"}.`,
-    `The LP is one full-range position worth ${usd(c.positionUsdc)} USDC; fees per $1M of it:`,
+    `The LP is one full-range position with L = ${sci(c.positionLiquidity)}, ${c.positionLiquiditySource || "the pool's active liquidity"},`,
+    `so swaps and fees are the real pool's size. Full range needs ${usd(c.positionUsdc)} USDC for that depth (concentrated LPs need`,
+    `far less), so compare policies per $1M of it:`,
     `  policy              fees (USDC)   per $1M   effective fee`,
   ];
   const fmt = (r: LpFeeComparison["dynamic"], tag = "") => `  ${r.name.padEnd(16)} ${usd(r.feesUsdc).padStart(14)} ${r.feesPerMillionUsdc.toFixed(2).padStart(9)}   ${r.effectiveFeeBps.toFixed(2).padStart(6)} bps${tag}`;

@@ -1,8 +1,12 @@
 // The demo's self-contained HTML report: every fee change with its features' volatility, the
-// forecast, the proof time and the gas, and an inline SVG chart (opens offline).
+// forecast, the proof time and the gas, and inline SVG charts (opens offline).
+import { humanize, lineChartSvg } from "../backtest/chart.ts";
+
 export interface LandedUpdate {
   block: number;
   asOfPeriod: number;
+  /** Unix seconds at the end of the as-of period (when the fee's inputs were complete). */
+  periodEnd: number;
   time: string;
   realizedVolBps: number;
   forecastVolBps: number;
@@ -32,6 +36,8 @@ export interface LpFeeComparison {
   swapsUnderProvenFee: number;
   volumeUsdc: number;
   positionLiquidity: string;
+  /** Where the position's liquidity comes from (the mainnet pool's active liquidity at the keeper's start). */
+  positionLiquiditySource: string;
   positionUsdc: number;
   /** The off-chain replay with each swap's on-chain fee reproduced every swap's amounts and the pool's fee growth. */
   exactReplay: boolean;
@@ -48,29 +54,55 @@ export interface LpFeeComparison {
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 
-function chart(updates: LandedUpdate[]): string {
+/** The fee the pool charged, and the volatility behind it, one chart each (their scales differ). */
+function charts(updates: LandedUpdate[], historicalFeeBps: number | undefined): string {
   if (updates.length < 2) return "<p>Too few updates to chart.</p>";
-  const w = 900, h = 260, pad = 40;
-  const x = (i: number) => pad + (i / (updates.length - 1)) * (w - 2 * pad);
-  const maxVol = Math.max(...updates.flatMap((u) => [u.realizedVolBps, u.forecastVolBps]), 1);
-  const maxFee = Math.max(...updates.map((u) => u.fee / 100), 1);
-  const line = (vals: number[], max: number, color: string, label: string) =>
-    `<polyline fill="none" stroke="${color}" stroke-width="2" points="${vals.map((v, i) => `${x(i).toFixed(1)},${(h - pad - (v / max) * (h - 2 * pad)).toFixed(1)}`).join(" ")}"><title>${label}</title></polyline>`;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" role="img" aria-label="fee and volatility over time">
-<rect width="${w}" height="${h}" fill="#fff"/>
-<line x1="${pad}" y1="${h - pad}" x2="${w - pad}" y2="${h - pad}" stroke="#999"/>
-${line(updates.map((u) => u.realizedVolBps), maxVol, "#888", "realized volatility, last 30 periods (bps)")}
-${line(updates.map((u) => u.forecastVolBps), maxVol, "#1f77b4", "forecast volatility, next 30 periods (bps)")}
-${line(updates.map((u) => u.fee / 100), maxFee, "#d62728", "proven fee (bps)")}
-<text x="${pad}" y="16" font-size="12" fill="#d62728">proven fee (bps, max ${maxFee.toFixed(2)})</text>
-<text x="${pad + 260}" y="16" font-size="12" fill="#1f77b4">forecast vol (bps)</text>
-<text x="${pad + 420}" y="16" font-size="12" fill="#888">realized vol (bps, max ${maxVol.toFixed(1)})</text>
-<text x="${pad}" y="${h - 10}" font-size="11">${esc(updates[0]!.time)} UTC</text>
-<text x="${w - pad - 60}" y="${h - 10}" font-size="11">${esc(updates[updates.length - 1]!.time)} UTC</text>
-</svg>`;
+  const xs = updates.map((u) => u.periodEnd);
+  const fee = lineChartSvg({
+    id: "chart-fee",
+    title: "Proven LP fee, period by period",
+    yLabel: "LP fee (bps)",
+    series: [
+      { label: "proven dynamic fee", xs, ys: updates.map((u) => u.fee / 100), step: true, color: "#d62728" },
+      ...(historicalFeeBps === undefined ? [] : [{ label: `historical pool: static ${historicalFeeBps} bps`, xs: [xs[0]!, xs[xs.length - 1]!], ys: [historicalFeeBps, historicalFeeBps], dashed: true, color: "#7f7f7f" }]),
+    ],
+    height: 380,
+  });
+  const vol = lineChartSvg({
+    id: "chart-volatility",
+    title: "Volatility over 30 periods: realized before each update vs the model's forecast",
+    yLabel: "volatility over 30 periods (bps)",
+    series: [
+      { label: "realized, last 30 periods", xs, ys: updates.map((u) => u.realizedVolBps), color: "#7f7f7f" },
+      { label: "forecast, next 30 periods", xs, ys: updates.map((u) => u.forecastVolBps), color: "#1f77b4" },
+    ],
+    height: 380,
+  });
+  return `<figure>${fee}</figure>\n<figure>${vol}</figure>`;
 }
 
-const money = (x: number) => x.toLocaleString("en-US", { maximumFractionDigits: 2 });
+/** The summary's keys as a reader would name them (the --json summary keeps the keys). */
+const SUMMARY_LABELS: Record<string, string> = {
+  blocksReplayed: "historical blocks replayed (warm-up and keeper)",
+  keeperBlocks: "blocks with the keeper running",
+  from: "first keeper block (UTC)",
+  to: "last keeper block (UTC)",
+  updatesLanded: "fee updates landed on-chain",
+  meanProofMs: "mean proof time (ms)",
+  meanGasPerUpdate: "mean gas per fee update",
+  meanFeePips: "mean proven fee (pips; 100 pips = 1 bp)",
+  finalFeePips: "fee at the end (pips)",
+  backend: "inference backend",
+  seconds: "demo run time (s)",
+};
+
+function summaryValue(v: unknown): string {
+  if (typeof v !== "number") return String(v);
+  return v.toLocaleString("en-US", { maximumFractionDigits: Number.isInteger(v) || Math.abs(v) >= 100 ? 0 : 2 });
+}
+
+/** USDC as a person reads it: whole dollars from $1,000 up, cents below. */
+const money = (x: number) => x.toLocaleString("en-US", Math.abs(x) >= 1000 ? { maximumFractionDigits: 0 } : { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 function lpFeesSection(c: LpFeeComparison): string {
   const row = (r: LpFeeRow) =>
@@ -81,8 +113,10 @@ input volume). <b>Dynamic</b>: what the pool charged on-chain, swap by swap (the
 as the LP position's fee growth. <b>Static tiers</b>: the same swaps re-run tick-exactly with <code>backtest/pool.ts</code> (v4's swap
 math) from the same pool state, each to the same price, so the net amounts are the same and only the fee differs (the backtester's
 counterfactual (a), "same swaps"). ${c.exactReplay ? "The replay with the on-chain fees reproduces every swap's amounts and the pool's fee growth to the wei." : "<b>WARNING: the replay with the on-chain fees does not reproduce the chain; these figures are not reliable.</b>"}
-Values in USDC at the pool's price after each swap. The LP is one full-range position (liquidity ${esc(c.positionLiquidity)}) worth
-${money(c.positionUsdc)} USDC at the start, far deeper than the mainnet pool, so the per-$1M column is the one to read.</p>
+Values in USDC at the pool's price after each swap. The LP is one full-range position with liquidity L = ${esc(Number(c.positionLiquidity).toExponential(3).replace("e+", "e"))},
+${esc(c.positionLiquiditySource || "the pool's active liquidity")}: the replay moves the price along the real tick path, so at the real pool's L the swaps and
+the fees are the real pool's size. A full-range position needs ${money(c.positionUsdc)} USDC for that depth (the mainnet pool's concentrated
+positions provide it with far less), so compare policies on the per-$1M column.</p>
 <table><tr><th>policy</th><th>LP fees (USDC)</th><th>per $1M of liquidity (USDC)</th><th>effective fee (bps)</th></tr>
 ${[c.dynamic, ...c.static].map(row).join("\n")}
 </table>
@@ -92,14 +126,14 @@ the LPs' loss to arbitrage (LVR): <code>provenfee backtest --counterfactual resi
 ${c.beforeFirstUpdate.swaps > 0 ? `Not counted above: ${c.beforeFirstUpdate.swaps} swaps before the first proven update landed, at the pool's initial fee (${c.beforeFirstUpdate.feeBps.map((f) => f.toFixed(2)).join(", ")} bps), ${money(c.beforeFirstUpdate.feesUsdc)} USDC.` : ""}</p>`;
 }
 
-export function renderDemoReport(r: { summary: Record<string, unknown>; updates: LandedUpdate[]; hook: string; manager: string; verifier: string; commitment: string; data: string; lpFees?: LpFeeComparison }): string {
+export function renderDemoReport(r: { summary: Record<string, unknown>; updates: LandedUpdate[]; hook: string; manager: string; verifier: string; commitment: string; data: string; lpFees?: LpFeeComparison; historicalFeeBps?: number }): string {
   const rows = r.updates
     .map((u) => `<tr><td>${u.block}</td><td>${esc(u.time)}</td><td>${u.asOfPeriod}</td><td>${u.realizedVolBps.toFixed(1)}</td><td>${u.forecastVolBps.toFixed(1)}</td><td>${(u.previousFee / 100).toFixed(2)}</td><td>${(u.fee / 100).toFixed(2)}</td><td>${u.proofMs.toFixed(0)}</td><td>${u.gasUsed}</td></tr>`)
     .join("\n");
-  const summary = Object.entries(r.summary).filter(([, v]) => v === null || typeof v !== "object").map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : String(v))}</td></tr>`).join("\n");
+  const summary = Object.entries(r.summary).filter(([, v]) => v === null || typeof v !== "object").map(([k, v]) => `<tr><th>${esc(SUMMARY_LABELS[k] ?? humanize(k))}</th><td>${esc(summaryValue(v))}</td></tr>`).join("\n");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>provenfee demo report</title>
-<style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}th{text-align:left;background:#f6f6f6}code{font-size:12px}</style>
+<style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}th{text-align:left;background:#f6f6f6}code{font-size:12px}svg.chart{max-width:100%;height:auto;border:1px solid #ddd}figure{margin:1em 0}</style>
 </head><body>
 <h1>provenfee demo</h1>
 <p>Real swaps from <code>${esc(r.data)}</code> replayed block for block on the real Uniswap v4 PoolManager.
@@ -108,7 +142,7 @@ verified on-chain by the hook <code>${esc(r.hook)}</code> (verifier <code>${esc(
 PoolManager <code>${esc(r.manager)}</code>) before it took effect.</p>
 <h2>Summary</h2><table>${summary}</table>
 ${r.lpFees ? lpFeesSection(r.lpFees) : ""}
-<h2>Fee and volatility</h2>${chart(r.updates)}
+<h2>Fee and volatility</h2>${charts(r.updates, r.historicalFeeBps)}
 <h2>Every fee update</h2>
 <table><tr><th>block</th><th>UTC</th><th>as-of period</th><th>RV30 (bps)</th><th>forecast (bps)</th><th>old fee (bps)</th><th>proven fee (bps)</th><th>proof (ms)</th><th>gas</th></tr>
 ${rows}</table>

@@ -2,9 +2,8 @@
 // PoolManager for a bare local chain, a registered model and a pool; writes the deployment file
 // that `provenfee keeper` reads.
 import { writeFileSync, renameSync } from "node:fs";
-import { parseArgs } from "node:util";
-import type { Address } from "viem";
-import { loadModel } from "../model/index.ts";
+import { isAddress, type Address } from "viem";
+import { loadModel, MAX_LP_FEE } from "../model/index.ts";
 import { connect } from "../keeper/chain.ts";
 import { v4Artifact } from "../keeper/artifacts.ts";
 import { deploy } from "../keeper/chain.ts";
@@ -12,6 +11,13 @@ import { deployHook, deployVerifier, registerModel, createPool, prefillObservati
 import { resolvePrivateKey } from "../keeper/keys.ts";
 import { sqrtPriceNearTick } from "../keeper/localPool.ts";
 import type { Deployment } from "../keeper/config.ts";
+import { MAX_TICK, MIN_TICK } from "../keeper/localPool.ts";
+import { explainChainError, hookAndV4ErrorAbis } from "./chainErrors.ts";
+import { failure, integerOption, parseOptions, UsageError } from "./options.ts";
+import { shipped } from "./shipped.ts";
+
+/** ProvenFeeHook.MAX_STALENESS: an update may be at most this many periods old. */
+const MAX_STALENESS = 15;
 
 const USAGE = `usage: provenfee deploy --rpc URL --out FILE [options]
 
@@ -23,7 +29,7 @@ options:
   --rpc URL              RPC endpoint (or PROVENFEE_RPC_URL)
   --out FILE             deployment file to write (addresses and pools), read by 'provenfee keeper'
   --manager ADDRESS      the chain's v4 PoolManager; omitted: deploy a fresh one (local chains)
-  --model FILE           model file to register (default model/default-model.json)
+  --model FILE           model file to register (default: the shipped model/default-model.json)
   --token0 A --token1 B  create a pool of these currencies (sorted automatically)
   --tick N               initial tick of the pool (default 0)
   --tick-spacing N       (default 10)
@@ -33,60 +39,104 @@ options:
   --pool-name NAME       name of the pool in the deployment file (default "pool")
   --json                 print the deployment as JSON`;
 
+const SPEC = {
+  json: { type: "boolean" }, rpc: { type: "string" }, out: { type: "string" }, manager: { type: "string" }, model: { type: "string" },
+  token0: { type: "string" }, token1: { type: "string" }, tick: { type: "string", default: "0" }, "tick-spacing": { type: "string", default: "10" },
+  "fee-min": { type: "string", default: "100" }, "fee-max": { type: "string", default: "100000" }, "fallback-fee": { type: "string", default: "3000" },
+  "max-staleness": { type: "string", default: "15" }, liveness: { type: "string", default: "60" }, prefill: { type: "boolean" }, "pool-name": { type: "string", default: "pool" },
+} as const;
+
+function address(flag: string, text: string | undefined): Address | undefined {
+  if (text === undefined) return undefined;
+  if (!isAddress(text, { strict: false })) throw new UsageError(`${flag}: '${text}' is not an address (0x followed by 40 hex digits)`);
+  return text;
+}
+
+/** Everything the hook's createPool would refuse, refused here before a transaction is sent. */
+export function poolTerms(v: Record<string, string>) {
+  const terms = {
+    tick: integerOption("--tick", v.tick!, MIN_TICK, MAX_TICK),
+    tickSpacing: integerOption("--tick-spacing", v["tick-spacing"]!, 1, 32767),
+    poolFeeMin: integerOption("--fee-min", v["fee-min"]!, 0, MAX_LP_FEE),
+    poolFeeMax: integerOption("--fee-max", v["fee-max"]!, 0, MAX_LP_FEE),
+    fallbackFee: integerOption("--fallback-fee", v["fallback-fee"]!, 0, MAX_LP_FEE),
+    maxStalenessPeriods: integerOption("--max-staleness", v["max-staleness"]!, 1, MAX_STALENESS),
+    livenessPeriods: integerOption("--liveness", v.liveness!, 1, 2 ** 32 - 1),
+  };
+  if (terms.poolFeeMin > terms.poolFeeMax) throw new UsageError(`--fee-min ${terms.poolFeeMin} is above --fee-max ${terms.poolFeeMax} (pips)`);
+  if (terms.fallbackFee < terms.poolFeeMin || terms.fallbackFee > terms.poolFeeMax) {
+    throw new UsageError(`--fallback-fee ${terms.fallbackFee} is outside [--fee-min ${terms.poolFeeMin}, --fee-max ${terms.poolFeeMax}] (pips)`);
+  }
+  return terms;
+}
+
 export async function deployCommand(argv: string[]): Promise<number> {
   let v;
+  let rpc: string;
+  let out: string;
+  let manager: Address | undefined;
+  let tokens: [Address, Address] | undefined;
+  let terms: ReturnType<typeof poolTerms>;
   try {
-    ({ values: v } = parseArgs({
-      args: argv,
-      options: {
-        help: { type: "boolean", short: "h" }, json: { type: "boolean" }, rpc: { type: "string" }, out: { type: "string" }, manager: { type: "string" },
-        model: { type: "string", default: "model/default-model.json" }, token0: { type: "string" }, token1: { type: "string" }, tick: { type: "string", default: "0" },
-        "tick-spacing": { type: "string", default: "10" }, "fee-min": { type: "string", default: "100" }, "fee-max": { type: "string", default: "100000" },
-        "fallback-fee": { type: "string", default: "3000" }, "max-staleness": { type: "string", default: "15" }, liveness: { type: "string", default: "60" },
-        prefill: { type: "boolean" }, "pool-name": { type: "string", default: "pool" },
-      },
-    }));
+    const parsed = parseOptions("deploy", argv, SPEC);
+    if (parsed === "help") {
+      console.log(USAGE);
+      return 0;
+    }
+    v = parsed.values;
+    rpc = v.rpc ?? process.env.PROVENFEE_RPC_URL ?? "";
+    if (!rpc) throw new UsageError("--rpc: required (or PROVENFEE_RPC_URL)");
+    if (!/^(https?|wss?):\/\//i.test(rpc)) throw new UsageError(`--rpc: expected an http(s):// or ws(s):// URL, got '${rpc}'`);
+    if (!v.out) throw new UsageError("--out: required");
+    out = v.out;
+    manager = address("--manager", v.manager);
+    const t0 = address("--token0", v.token0);
+    const t1 = address("--token1", v.token1);
+    if ((t0 === undefined) !== (t1 === undefined)) throw new UsageError(`${t0 ? "--token1" : "--token0"}: required with ${t0 ? "--token0" : "--token1"} (a pool needs both currencies)`);
+    if (t0 && t1) {
+      if (BigInt(t0) === BigInt(t1)) throw new UsageError(`--token0 and --token1 are the same address ${t0}`);
+      tokens = BigInt(t0) < BigInt(t1) ? [t0, t1] : [t1, t0];
+    }
+    terms = poolTerms(v as unknown as Record<string, string>);
   } catch (e) {
-    console.error(`provenfee deploy: ${(e as Error).message}`);
-    return 2;
+    return failure("deploy", e);
   }
-  if (v.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const rpc = v.rpc ?? process.env.PROVENFEE_RPC_URL;
-  const fail = (msg: string, code = 1) => {
-    console.error(`provenfee deploy: ${msg}`);
-    return code;
-  };
-  if (!rpc) return fail("--rpc: required (or PROVENFEE_RPC_URL)", 2);
-  if (!v.out) return fail("--out: required", 2);
-  if ((v.token0 === undefined) !== (v.token1 === undefined)) return fail("--token0 and --token1 go together", 2);
+  const modelPath = v.model ?? shipped("model/default-model.json");
+  let model;
   try {
-    const model = await loadModel(v.model);
+    model = await loadModel(modelPath);
+  } catch (e) {
+    return failure("deploy", e);
+  }
+  const abis = hookAndV4ErrorAbis();
+  try {
     const clients = await connect(rpc, resolvePrivateKey(process.env));
-    const manager = (v.manager as Address | undefined) ?? (await deploy(clients, v4Artifact("PoolManager"), [clients.account.address]));
+    const managerAddress = manager ?? (await deploy(clients, v4Artifact("PoolManager"), [clients.account.address]));
     const verifier = await deployVerifier(clients);
-    const hook = await deployHook(clients, manager, verifier);
-    await registerModel(clients, hook, model, `file://${v.model}`);
-    const deployment: Deployment = { chainId: clients.chain.id, manager, verifier, hook, pools: [] };
-    if (v.token0 && v.token1) {
-      const [t0, t1] = BigInt(v.token0) < BigInt(v.token1) ? [v.token0, v.token1] : [v.token1, v.token0];
-      const key = hookedPoolKey(t0 as Address, t1 as Address, hook, Number(v["tick-spacing"]));
-      await createPool(clients, hook, key, sqrtPriceNearTick(Number(v.tick)), {
-        commitment: model.commitment, poolFeeMin: Number(v["fee-min"]), poolFeeMax: Number(v["fee-max"]), fallbackFee: Number(v["fallback-fee"]),
-        period: model.file.period, maxStalenessPeriods: Number(v["max-staleness"]), livenessPeriods: Number(v.liveness), admin: clients.account.address,
+    const hook = await deployHook(clients, managerAddress, verifier);
+    await registerModel(clients, hook, model, `file://${modelPath}`);
+    const deployment: Deployment = { chainId: clients.chain.id, manager: managerAddress, verifier, hook, pools: [] };
+    if (tokens) {
+      const key = hookedPoolKey(tokens[0], tokens[1], hook, terms.tickSpacing);
+      await createPool(clients, hook, key, sqrtPriceNearTick(terms.tick), {
+        commitment: model.commitment, poolFeeMin: terms.poolFeeMin, poolFeeMax: terms.poolFeeMax, fallbackFee: terms.fallbackFee,
+        period: model.file.period, maxStalenessPeriods: terms.maxStalenessPeriods, livenessPeriods: terms.livenessPeriods, admin: clients.account.address,
       });
       if (v.prefill) await prefillObservations(clients, hook, key);
-      deployment.pools.push({ name: v["pool-name"], key, model: v.model });
+      deployment.pools.push({ name: v["pool-name"], key, model: modelPath });
     }
-    const tmp = `${v.out}.tmp-${process.pid}`;
-    writeFileSync(tmp, `${JSON.stringify(deployment, null, 2)}\n`);
-    renameSync(tmp, v.out);
+    const tmp = `${out}.tmp-${process.pid}`;
+    try {
+      writeFileSync(tmp, `${JSON.stringify(deployment, null, 2)}\n`);
+      renameSync(tmp, out);
+    } catch (e) {
+      throw new Error(`--out ${out}: cannot write the deployment file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
     if (v.json) console.log(JSON.stringify(deployment));
-    else console.log(`deployed on chain ${deployment.chainId}: manager ${manager}, verifier ${verifier}, hook ${hook}${deployment.pools.length ? `, pool ${deployment.pools[0]!.name}` : ""}\nwrote ${v.out}`);
+    else console.log(`deployed on chain ${deployment.chainId}: manager ${managerAddress}, verifier ${verifier}, hook ${hook}${deployment.pools.length ? `, pool ${deployment.pools[0]!.name}` : ""}\nwrote ${out}`);
     return 0;
   } catch (e) {
-    return fail((e as Error).message.split("\n")[0]!);
+    console.error(`provenfee deploy: ${explainChainError(e, rpc, abis)}`);
+    return 1;
   }
 }

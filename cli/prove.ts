@@ -1,46 +1,60 @@
 // `provenfee prove`: one proof, from explicit features or from a pool's on-chain features.
-import { parseArgs } from "node:util";
-import { loadModel, FEATURE_MAX } from "../model/index.ts";
+import { loadModel, checkFeatures, N_FEATURES, MAX_LP_FEE } from "../model/index.ts";
 import { Prover } from "../prover/prover.ts";
+import { failure, integerOption, parseOptions, UsageError } from "./options.ts";
 
-const USAGE = `usage: provenfee prove --model FILE --features F0,...,F11 --context N
+const USAGE = `usage: provenfee prove --model FILE --features F0,...,F${N_FEATURES - 1} --context N
                       [--pool-fee-min PIPS] [--pool-fee-max PIPS] [--period S] [--json]
 
-Proves the fee that the model sets for 12 raw features (SPEC §2 order), pool bounds and period,
+Proves the fee that the model sets for ${N_FEATURES} raw features (SPEC §2 order), pool bounds and period,
 bound to a context (the hook's contextOf(key, asOfPeriod)). Prints the fee, the public signals and
 the proof; --json prints one JSON object with the Solidity calldata too.`;
 
+/** The --features list: exactly N_FEATURES integers, each within the range model/ gives it. */
+export function parseFeatures(text: string): bigint[] {
+  const parts = text.split(",").map((p) => p.trim());
+  if (parts.length !== N_FEATURES) throw new UsageError(`--features: got ${parts.length} value${parts.length === 1 ? "" : "s"}, expected ${N_FEATURES} (comma-separated, SPEC §2 order)`);
+  const bad = parts.findIndex((p) => !/^\d+$/.test(p));
+  if (bad >= 0) throw new UsageError(`--features: feature ${bad} is '${parts[bad]}', expected a non-negative integer`);
+  const features = parts.map((p) => BigInt(p));
+  try {
+    checkFeatures(features);
+  } catch (e) {
+    throw new UsageError(`--features: ${(e as Error).message}`);
+  }
+  return features;
+}
+
 export async function proveCommand(argv: string[]): Promise<number> {
   let values;
+  let features: bigint[];
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        help: { type: "boolean", short: "h" }, json: { type: "boolean" }, model: { type: "string" }, features: { type: "string" },
-        context: { type: "string" }, "pool-fee-min": { type: "string", default: "0" }, "pool-fee-max": { type: "string", default: "1000000" }, period: { type: "string" },
-      },
-    }));
+    const parsed = parseOptions("prove", argv, {
+      json: { type: "boolean" }, model: { type: "string" }, features: { type: "string" }, context: { type: "string" },
+      "pool-fee-min": { type: "string", default: "0" }, "pool-fee-max": { type: "string", default: String(MAX_LP_FEE) }, period: { type: "string" },
+    });
+    if (parsed === "help") {
+      console.log(USAGE);
+      return 0;
+    }
+    values = parsed.values;
+    if (!values.model) throw new UsageError("--model: required");
+    if (!values.features) throw new UsageError(`--features: required (${N_FEATURES} comma-separated integers)`);
+    if (!values.context) throw new UsageError("--context: required (the hook's contextOf(key, asOfPeriod))");
+    if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(values.context)) throw new UsageError(`--context: expected an integer (decimal or 0x hex), got '${values.context}'`);
+    features = parseFeatures(values.features);
+    const feeMin = integerOption("--pool-fee-min", values["pool-fee-min"], 0, MAX_LP_FEE);
+    const feeMax = integerOption("--pool-fee-max", values["pool-fee-max"], 0, MAX_LP_FEE);
+    if (feeMin > feeMax) throw new UsageError(`--pool-fee-min ${feeMin} is above --pool-fee-max ${feeMax}`);
+    if (values.period !== undefined) integerOption("--period", values.period, 1, 2 ** 32 - 1);
   } catch (e) {
-    console.error(`provenfee prove: ${(e as Error).message}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
+    return failure("prove", e);
   }
   // 2 = the command line is wrong; 1 = it was right but the model could not be loaded or proved.
-  const fail = (msg: string, code = 2) => {
+  const fail = (msg: string, code = 1) => {
     console.error(`provenfee prove: ${msg}`);
     return code;
   };
-  if (!values.model) return fail("--model: required");
-  if (!values.features) return fail("--features: required (12 comma-separated integers)");
-  if (!values.context || !/^(0x[0-9a-fA-F]+|\d+)$/.test(values.context)) return fail("--context: required, an integer");
-  const parts = values.features.split(",");
-  if (parts.length !== 12 || parts.some((p) => !/^\d+$/.test(p.trim()))) return fail("--features: expected 12 comma-separated non-negative integers");
-  const features = parts.map((p) => BigInt(p.trim()));
-  const bad = features.findIndex((f, i) => f > (i < 8 ? FEATURE_MAX : 240n));
-  if (bad >= 0) return fail(`--features: feature ${bad} = ${features[bad]} is out of range`);
   let model;
   try {
     model = await loadModel(values.model);

@@ -1,5 +1,8 @@
 // One CLI, a subcommand per job. Each job lives in its own stage folder; this file only dispatches,
 // loading a job's code only when it runs so `--help` stays fast.
+import { closest, failure } from "./options.ts";
+import { packageVersion } from "./shipped.ts";
+
 type Job = { summary: string; load: () => Promise<(argv: string[]) => Promise<number>> };
 
 const jobs: Record<string, Job> = {
@@ -15,31 +18,42 @@ const jobs: Record<string, Job> = {
 
 function usage(): string {
   const lines = Object.entries(jobs).map(([name, job]) => `  ${name.padEnd(10)} ${job.summary}`);
-  return `usage: provenfee <job> [options]\n\njobs:\n${lines.join("\n")}\n\nRun 'provenfee <job> --help' for a job's options.`;
+  return `usage: provenfee <job> [options]
+
+jobs:
+${lines.join("\n")}
+
+Run 'provenfee <job> --help' for a job's options; 'provenfee --version' for the version.
+Files you name are relative to the current folder; the shipped model, data and artifacts are found
+in the package. Exit status: 0 done, 1 failed (one line on stderr), 2 usage error.`;
 }
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === "--help" || name === "-h") {
+  if (name === "--help" || name === "-h") {
     console.log(usage());
-    return name ? 0 : 2;
+    return 0;
+  }
+  if (name === "--version" || name === "-V") {
+    console.log(packageVersion());
+    return 0;
+  }
+  if (!name) {
+    console.error(usage());
+    return 2;
   }
   const job = jobs[name];
   if (!job) {
-    console.error(`provenfee: unknown job '${name}'\n${usage()}`);
+    const near = closest(name, Object.keys(jobs));
+    console.error(`provenfee: ${name}: unknown job (${near ? `did you mean ${near}?` : `one of ${Object.keys(jobs).join(", ")}`})`);
     return 2;
   }
-  let run: (argv: string[]) => Promise<number>;
   try {
-    run = await job.load();
+    return await (await job.load())(rest);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" && /(training|backtest)\/cli\.ts/.test((e as Error).message)) {
-      console.error(`provenfee ${name}: not built yet; see README.md for what works today`);
-      return 1;
-    }
-    throw e;
+    // Jobs report their own errors; this catches what escaped them, in the same one-line style.
+    return failure(name, e);
   }
-  return run(rest);
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -9,16 +9,14 @@ const require = createRequire(import.meta.url);
 
 /** The native anvil binary from the npm package, so signals reach anvil itself, not a wrapper. */
 export function anvilBinary(): string {
-  for (const pkg of [`@foundry-rs/anvil-${process.platform}-${process.arch === "x64" ? "amd64" : process.arch}`]) {
-    try {
-      const dir = path.dirname(require.resolve(`${pkg}/package.json`));
-      const bin = path.join(dir, "bin", "anvil");
-      if (existsSync(bin)) return bin;
-    } catch {
-      // fall through to the wrapper
-    }
+  const pkg = `@foundry-rs/anvil-${process.platform}-${process.arch === "x64" ? "amd64" : process.arch}`;
+  try {
+    const bin = path.join(path.dirname(require.resolve(`${pkg}/package.json`)), "bin", "anvil");
+    if (existsSync(bin)) return bin;
+  } catch {
+    // reported below
   }
-  return path.join(process.cwd(), "node_modules", ".bin", "anvil");
+  throw new Error(`anvil: ${pkg} is not installed (npm installs it with @foundry-rs/anvil on this platform)`);
 }
 
 export function freePort(): Promise<number> {

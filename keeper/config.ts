@@ -3,7 +3,7 @@
 // OPTIONS). The signing key is deliberately none of them: see keys.ts.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
+import { closest, parseOptions, type Spec } from "../cli/options.ts";
 import type { Address } from "viem";
 import type { LogFormat, LogLevel } from "./log.ts";
 import type { BackendName } from "./inference.ts";
@@ -172,31 +172,25 @@ function convert(o: Option, raw: unknown, source: string): unknown {
 const SECRET_KEYS = /^(private_?key|privateKey|key|mnemonic|password|keystorePassword)$/i;
 
 export function loadKeeperConfig(argv: string[], env: NodeJS.ProcessEnv): KeeperConfig | "help" {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        help: { type: "boolean", short: "h" },
-        config: { type: "string" },
-        "private-key": { type: "string" },
-        ...Object.fromEntries(OPTIONS.map((o) => [o.flag, o.kind === "list" ? { type: "string" as const, multiple: true as const } : { type: "string" as const }])),
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-  } catch (e) {
-    throw new ConfigError((e as Error).message);
-  }
+  const spec: Spec = {
+    config: { type: "string" },
+    "private-key": { type: "string" },
+    ...Object.fromEntries(OPTIONS.map((o) => [o.flag, o.kind === "list" ? { type: "string" as const, multiple: true } : { type: "string" as const }])),
+  };
+  // A UsageError (unknown option, missing value) is reported like a ConfigError: one line, exit 2.
+  const parsed = parseOptions("keeper", argv, spec);
+  if (parsed === "help") return "help";
   const flags = parsed.values as Record<string, string | string[] | boolean | undefined>;
-  if (flags.help) return "help";
   if (flags["private-key"] !== undefined) throw new ConfigError("--private-key: refused, a key on the command line is visible in ps; use PROVENFEE_PRIVATE_KEY or --keystore");
   const configPath = (flags.config as string | undefined) ?? env.PROVENFEE_CONFIG;
   const file = configPath ? readJson(configPath, "config") : {};
   const known = new Set(OPTIONS.map((o) => o.key));
   for (const key of Object.keys(file)) {
     if (SECRET_KEYS.test(key)) throw new ConfigError(`${configPath}: ${key}: refused, keep the signing key out of the config file; use PROVENFEE_PRIVATE_KEY or a keystore`);
-    if (!known.has(key)) throw new ConfigError(`${configPath}: unknown key ${key} (known: ${[...known].join(", ")})`);
+    if (!known.has(key)) {
+      const near = closest(key, [...known]);
+      throw new ConfigError(`${configPath}: unknown key ${key} (${near ? `did you mean ${near}?` : `known: ${[...known].join(", ")}`})`);
+    }
   }
   const values: Record<string, unknown> = {};
   for (const o of OPTIONS) {

@@ -2,7 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { BUILD_DIR, CIRCUIT_NAME, CIRCUIT_SOURCE, REPO_ROOT } from "./paths.ts";
 
 export interface CompiledCircuit {
@@ -24,19 +24,24 @@ export function compileCircuit(outDir: string = BUILD_DIR): CompiledCircuit {
   mkdirSync(outDir, { recursive: true });
   const require = createRequire(import.meta.url);
   const cli = require.resolve("circom2/cli.js");
-  // circom2 runs in WASI with the working directory mapped; paths relative to the repo root.
+  // The folder holding circomlib: this package's node_modules in a checkout, the one above it when
+  // the package is installed (npm hoists circomlib next to it).
+  const libraries = dirname(dirname(require.resolve("circomlib/package.json")));
+  // circom2 runs in WASI with the working directory and its parents mapped; paths relative to the repo root.
   const args = [
     cli,
     relative(REPO_ROOT, CIRCUIT_SOURCE),
     "--r1cs", "--wasm", "--sym", "--O2", "--inspect",
-    "-l", "node_modules",
+    "-l", relative(REPO_ROOT, libraries) || ".",
     "-o", relative(REPO_ROOT, outDir),
   ];
   const run = spawnSync(process.execPath, args, { cwd: REPO_ROOT, encoding: "utf8" });
   // eslint-disable-next-line no-control-regex
   const log = `${run.stdout ?? ""}${run.stderr ?? ""}`.replace(/\u001b\[[0-9;]*m/g, "");
   if (run.status !== 0 || !/Everything went okay/.test(log)) {
-    throw new Error(`circom failed (exit ${run.status}):\n${log}`);
+    // The first error up front: callers that print one line still say what went wrong.
+    const first = /error(\[\w+\])?: .*/.exec(log)?.[0] ?? log.trim().split("\n")[0];
+    throw new Error(`circom failed (exit ${run.status}): ${first}\n${log}`);
   }
   if (/warning/i.test(log)) {
     throw new Error(`circom --inspect reported warnings (every signal must be constrained):\n${log}`);

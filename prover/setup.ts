@@ -1,5 +1,5 @@
 // One command from circuit source to commit-ready artifacts:
-//   npx tsx prover/setup.ts [--reuse-ptau]
+//   provenfee setup [--reuse-ptau] --force   (or npx tsx prover/setup.ts [--reuse-ptau])
 // compile (circom --O2 --inspect) -> local powers of tau 2^12 on bn128 with one contribution ->
 // phase 2 (zkey) with one contribution -> verification key + Solidity verifier.
 //
@@ -9,6 +9,7 @@
 import { copyFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join, relative } from "node:path";
+import { pathToFileURL } from "node:url";
 import * as snarkjs from "snarkjs";
 import { compileCircuit } from "./compile.ts";
 import { ARTIFACTS, ARTIFACTS_DIR, BUILD_DIR, CIRCUIT_NAME, PTAU_POWER, REPO_ROOT, SOLIDITY_VERIFIER } from "./paths.ts";
@@ -33,8 +34,18 @@ function step(msg: string): () => void {
 
 const rel = (p: string) => relative(REPO_ROOT, p);
 
-async function main(): Promise<void> {
-  const reusePtau = process.argv.includes("--reuse-ptau");
+/** The files a setup overwrites: the committed keys and the verifier the hook calls. */
+export const SETUP_OUTPUTS = [ARTIFACTS.wasm, ARTIFACTS.witnessCalculator, ARTIFACTS.zkey, ARTIFACTS.verificationKey, ARTIFACTS.ptau, ARTIFACTS.manifest, SOLIDITY_VERIFIER];
+
+export async function runDevSetup({ reusePtau }: { reusePtau: boolean }): Promise<void> {
+  try {
+    await ceremony(reusePtau);
+  } finally {
+    await terminateCurves();
+  }
+}
+
+async function ceremony(reusePtau: boolean): Promise<void> {
   console.warn(WARNING);
   mkdirSync(BUILD_DIR, { recursive: true });
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
@@ -120,11 +131,10 @@ async function main(): Promise<void> {
   }
   console.log(`  ${"total".padEnd(48)} ${(total / 1024).toFixed(0).padStart(6)} KiB`);
   console.warn(WARNING);
-  await terminateCurves();
 }
 
-main().catch(async (e) => {
-  console.error(e instanceof Error ? e.message : e);
-  await terminateCurves();
-  process.exit(1);
-});
+// Run directly (npx tsx prover/setup.ts ...): the same options and refusals as `provenfee setup`.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { setupCommand } = await import("../cli/setup.ts");
+  process.exitCode = await setupCommand(process.argv.slice(2));
+}

@@ -3,46 +3,29 @@
 // 2 bad usage, 3 (`evaluate --require-win` only) the model did not beat the best baseline.
 import path from "node:path";
 import { loadModel } from "../model/index.ts";
-import { DataError, type DataFormat } from "./data.ts";
+import type { DataFormat } from "./data.ts";
 import { DEFAULT_FIT, VARIANTS, type BackendChoice, type EpochLog } from "./fit.ts";
 import {
   DEFAULT_DATA, DEFAULT_FROM, DEFAULT_MODEL, DEFAULT_TO, REQUIRED_NAMES, runEvaluation, runTraining,
   type TrainOptions,
 } from "./pipeline.ts";
 import type { ScoredForecast } from "./forecasts.ts";
-
-class UsageError extends Error {}
+import { failure, numberOption, parseOptions, UsageError } from "../cli/options.ts";
+import { shipped } from "../cli/shipped.ts";
 
 interface FlagSpec {
   [name: string]: "string" | "number" | "boolean";
 }
 
+/** The shared parser (cli/options.ts) with numbers converted here, each error naming its option. */
 function parseFlags(argv: string[], spec: FlagSpec, command: string): Record<string, string | number | boolean> {
+  const negatable = new Set(["refit"]);
+  const parsed = parseOptions(command, argv, Object.fromEntries(Object.entries(spec).map(([name, kind]) => [name, kind === "boolean" ? { type: "boolean" as const, negatable: negatable.has(name) } : { type: "string" as const }])));
+  if (parsed === "help") return { help: true };
   const out: Record<string, string | number | boolean> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith("--")) throw new UsageError(`unexpected argument '${arg}' (see 'provenfee ${command} --help')`);
-    const eq = arg.indexOf("=");
-    let name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
-    let negated = false;
-    if (!(name in spec) && name.startsWith("no-") && spec[name.slice(3)] === "boolean") {
-      name = name.slice(3);
-      negated = true;
-    }
-    const kind = spec[name];
-    if (!kind) throw new UsageError(`unknown option '--${name}' (see 'provenfee ${command} --help')`);
-    if (kind === "boolean") {
-      if (eq >= 0) throw new UsageError(`option '--${name}' takes no value`);
-      out[name] = !negated;
-      continue;
-    }
-    const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined || (eq < 0 && value.startsWith("--"))) throw new UsageError(`option '--${name}' needs a value`);
-    if (kind === "number") {
-      const v = Number(value);
-      if (value.trim() === "" || !Number.isFinite(v)) throw new UsageError(`option '--${name}': '${value}' is not a number`);
-      out[name] = v;
-    } else out[name] = value;
+  for (const [name, value] of Object.entries(parsed.values)) {
+    if (value === undefined) continue;
+    out[name] = spec[name] === "number" ? numberOption(`--${name}`, value as string) : (value as string | boolean);
   }
   return out;
 }
@@ -55,28 +38,28 @@ function num(f: Record<string, unknown>, k: string, d: number): number {
 }
 function int(f: Record<string, unknown>, k: string, d: number, min = 1): number {
   const v = num(f, k, d);
-  if (!Number.isInteger(v) || v < min) throw new UsageError(`option '--${k}' must be an integer >= ${min}, got ${v}`);
+  if (!Number.isInteger(v) || v < min) throw new UsageError(`--${k}: must be an integer >= ${min}, got ${v}`);
   return v;
 }
 
 function parseDate(text: string, name: string, endOfDay: boolean): number {
   const day = /^\d{4}-\d\d-\d\d$/.test(text);
   const ms = Date.parse(day ? `${text}T00:00:00Z` : /Z|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
-  if (!Number.isFinite(ms)) throw new UsageError(`option '--${name}': '${text}' is not a date (YYYY-MM-DD or an ISO time, UTC)`);
+  if (!Number.isFinite(ms)) throw new UsageError(`--${name}: '${text}' is not a date (YYYY-MM-DD or an ISO time, UTC)`);
   return ms / 1000 + (day && endOfDay ? 86400 : 0);
 }
 
 function parseSplit(text: string): [number, number] {
   const parts = text.split(",").map(Number);
   if (parts.length !== 2 || parts.some((p) => !Number.isFinite(p)) || !(parts[0]! > 0 && parts[1]! > 0 && parts[0]! + parts[1]! < 1)) {
-    throw new UsageError(`option '--split': expected TRAIN,VALIDATION fractions such as 0.6,0.2 (test is the rest), got '${text}'`);
+    throw new UsageError(`--split: expected TRAIN,VALIDATION fractions such as 0.6,0.2 (test is the rest), got '${text}'`);
   }
   return [parts[0]!, parts[1]!];
 }
 
 function parseFormat(text: string): DataFormat | "auto" {
   if (text === "auto" || text === "minute" || text === "swaps") return text;
-  throw new UsageError(`option '--format' must be auto, minute or swaps, got '${text}'`);
+  throw new UsageError(`--format: must be auto, minute or swaps, got '${text}'`);
 }
 
 /** --data/--from/--to: with no --data, the contiguous 35-day Polygon series shipped in data/. */
@@ -84,9 +67,9 @@ function dataFlags(f: Record<string, unknown>) {
   const given = f.data !== undefined;
   const from = f.from !== undefined ? parseDate(f.from as string, "from", false) : given ? undefined : parseDate(DEFAULT_FROM, "from", false);
   const to = f.to !== undefined ? parseDate(f.to as string, "to", true) : given ? undefined : parseDate(DEFAULT_TO, "to", true);
-  if (from !== undefined && to !== undefined && to <= from) throw new UsageError("option '--to' must be after '--from'");
+  if (from !== undefined && to !== undefined && to <= from) throw new UsageError("--to: must be after --from");
   return {
-    data: str(f, "data", DEFAULT_DATA),
+    data: str(f, "data", shipped(DEFAULT_DATA)),
     format: parseFormat(str(f, "format", "auto")),
     from,
     to,
@@ -168,17 +151,6 @@ ${DATA_HELP.split("\n").slice(1).join("\n")}
                           "qlike","mse","dmVsModel",...}], ...}
   -h, --help              this text`;
 
-function fail(command: string, e: unknown): number {
-  if (e instanceof UsageError) {
-    console.error(`provenfee ${command}: ${e.message}`);
-    return 2;
-  }
-  const msg = (e as Error)?.message ?? String(e);
-  console.error(`provenfee ${command}: ${msg.split("\n")[0]}`);
-  if (!(e instanceof DataError) && process.env.PROVENFEE_DEBUG) console.error((e as Error).stack);
-  return 1;
-}
-
 function progress(quiet: boolean) {
   const tty = process.stderr.isTTY;
   let lastVariant = "";
@@ -229,24 +201,24 @@ export async function trainCommand(argv: string[]): Promise<number> {
       "no-plot": "boolean", json: "boolean", quiet: "boolean",
     }, "train");
     const variant = str(f, "variant", "full");
-    if (!VARIANTS[variant]) throw new UsageError(`option '--variant' must be one of ${Object.keys(VARIANTS).join(", ")}, got '${variant}'`);
+    if (!VARIANTS[variant]) throw new UsageError(`--variant: must be one of ${Object.keys(VARIANTS).join(", ")}, got '${variant}'`);
     const backend = str(f, "backend", "auto");
-    if (!["auto", "tensorflow", "wasm", "cpu"].includes(backend)) throw new UsageError(`option '--backend' must be auto, tensorflow, wasm or cpu, got '${backend}'`);
+    if (!["auto", "tensorflow", "wasm", "cpu"].includes(backend)) throw new UsageError(`--backend: must be auto, tensorflow, wasm or cpu, got '${backend}'`);
     const out = str(f, "out", "trained-model.json");
     const stem = out.replace(/\.json$/, "");
-    const policySource = str(f, "policy-from", DEFAULT_MODEL);
+    const policySource = str(f, "policy-from", shipped(DEFAULT_MODEL));
     const policy = (await loadModel(policySource)).file.policy;
     const lr = num(f, "lr", DEFAULT_FIT.learningRate);
     const l2 = num(f, "l2", DEFAULT_FIT.l2);
-    if (!(lr > 0)) throw new UsageError(`option '--lr' must be positive, got ${lr}`);
-    if (!(l2 >= 0)) throw new UsageError(`option '--l2' must be >= 0, got ${l2}`);
+    if (!(lr > 0)) throw new UsageError(`--lr: must be positive, got ${lr}`);
+    if (!(l2 >= 0)) throw new UsageError(`--l2: must be >= 0, got ${l2}`);
     const l2Activity = num(f, "l2-activity", DEFAULT_FIT.l2Activity ?? 0);
-    if (!(l2Activity >= 0)) throw new UsageError(`option '--l2-activity' must be >= 0, got ${l2Activity}`);
+    if (!(l2Activity >= 0)) throw new UsageError(`--l2-activity: must be >= 0, got ${l2Activity}`);
     const floorQuantile = num(f, "floor-quantile", DEFAULT_FIT.floorQuantile ?? 0);
-    if (!(floorQuantile >= 0 && floorQuantile < 1)) throw new UsageError(`option '--floor-quantile' must be in [0, 1), got ${floorQuantile}`);
+    if (!(floorQuantile >= 0 && floorQuantile < 1)) throw new UsageError(`--floor-quantile: must be in [0, 1), got ${floorQuantile}`);
     const plot = f["no-plot"] ? null : typeof f.plot === "string" ? f.plot : `${stem}.png`;
     const horizon = int(f, "horizon", 30);
-    if (horizon >= 2 ** 16) throw new UsageError("option '--horizon' must be below 65536");
+    if (horizon >= 2 ** 16) throw new UsageError("--horizon: must be below 65536");
     const options: TrainOptions = {
       ...dataFlags(f),
       period: int(f, "period", 60),
@@ -287,7 +259,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     console.log(`wrote ${out} (commitment ${report.model.commitment}), ${options.reportPath}${plot ? `, ${plot}` : ""} in ${report.seconds.toFixed(1)} s`);
     return 0;
   } catch (e) {
-    return fail("train", e);
+    return failure("train", e);
   }
 }
 
@@ -302,10 +274,10 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
       "dm-lag": "number", plot: "string", json: "boolean", "require-win": "boolean", "fit-on": "string",
     }, "evaluate");
     const fitOn = str(f, "fit-on", "train+validation");
-    if (fitOn !== "train" && fitOn !== "train+validation") throw new UsageError(`option '--fit-on' must be train or train+validation, got '${fitOn}'`);
+    if (fitOn !== "train" && fitOn !== "train+validation") throw new UsageError(`--fit-on: must be train or train+validation, got '${fitOn}'`);
     const result = await runEvaluation({
       ...dataFlags(f),
-      modelPath: str(f, "model", DEFAULT_MODEL),
+      modelPath: str(f, "model", shipped(DEFAULT_MODEL)),
       dmLag: f["dm-lag"] !== undefined ? int(f, "dm-lag", 0, 0) : undefined,
       fitOn,
       plotPath: typeof f.plot === "string" ? f.plot : null,
@@ -323,6 +295,6 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
     if (f["require-win"] && !result.verdict.significant) return 3;
     return 0;
   } catch (e) {
-    return fail("evaluate", e);
+    return failure("evaluate", e);
   }
 }

@@ -5,10 +5,11 @@ import path from "node:path";
 import { privateKeyToAddress } from "viem/accounts";
 import { encryptKeystore } from "../../keeper/keys.ts";
 import { keeperStage, launch, until, feeUpdates, KEEPER_KEYS, OTHER_MODEL, type LiveChain, type StageInfo } from "./keeperStage.ts";
+import { alive, descendants, portOpen } from "../processes.ts";
 
-// `provenfee keeper` as an operator runs it: a child process of `node --import tsx cli/provenfee.ts`,
-// against anvil processes started here.
-const CLI = ["--import", "tsx", "cli/provenfee.ts", "keeper"];
+// `provenfee keeper` as an operator or a supervisor runs it: the bin itself, whose pid is the keeper
+// (signals go straight to it), against anvil processes started here.
+const CLI = [path.resolve("bin/provenfee.js"), "keeper"];
 
 interface Run {
   child: ChildProcess;
@@ -97,6 +98,23 @@ describe("provenfee keeper (child process)", () => {
     });
   });
 
+  it("SIGINT to the keeper's pid (a supervisor's stop, Ctrl-C to the pid alone): graceful stop, exit 0, nothing left, metrics port closed", async () => {
+    const run = runCli(["--rpc", chain.anvil.rpcUrl, "--deployment", chain.deploymentFile, "--metrics-port", "0", "--log-format", "json"], key);
+    const serving = await until("the metrics endpoint", () => run.stderr.includes("serving /metrics") && run.lines().find((l) => l.msg === "serving /metrics and /healthz"), 90_000);
+    const port = Number(new URL(serving.url as string).port);
+    // The bin is the keeper; anything it started (tsx's esbuild service, at most) must go with it.
+    const started = descendants(run.child.pid!);
+    run.child.kill("SIGINT");
+    expect(await run.exit).toEqual({ code: 0, signal: null });
+    const lines = run.lines();
+    expect(lines.find((l) => l.msg === "shutting down")).toMatchObject({ signal: "SIGINT" });
+    expect(lines[lines.length - 1]).toMatchObject({ msg: "keeper stopped", signal: "SIGINT" });
+    expect(alive(run.child.pid!)).toBe(false);
+    for (let i = 0; i < 50 && started.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(started.filter(alive)).toEqual([]);
+    expect(await portOpen(port)).toBe(false);
+  }, 120_000);
+
   describe("running: config file + environment + flags, keystore, WebSocket, JSON logs, /metrics, /healthz, SIGTERM", () => {
     let live: LiveChain;
     let run: Run;
@@ -158,10 +176,14 @@ describe("provenfee keeper (child process)", () => {
       const sentBefore = run.lines().filter((l) => l.msg === "transaction sent").length;
       await until("an update in flight", () => run.lines().filter((l) => l.msg === "transaction sent").length > sentBefore, 30_000);
       const inFlight = run.lines().filter((l) => l.msg === "transaction sent").pop()!;
+      const started = descendants(run.child.pid!);
       run.child.kill("SIGTERM");
       const { code, signal } = await run.exit;
       expect(signal).toBeNull();
       expect(code).toBe(0);
+      expect(await portOpen(Number(new URL(metricsUrl).port))).toBe(false);
+      for (let i = 0; i < 50 && started.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(started.filter(alive)).toEqual([]);
       const lines = run.lines();
       expect(lines.find((l) => l.msg === "shutting down")).toMatchObject({ signal: "SIGTERM" });
       expect(lines[lines.length - 1]).toMatchObject({ msg: "keeper stopped", signal: "SIGTERM" });
