@@ -33,7 +33,8 @@ counterfactual (history):
   --counterfactual same|resize
                            same: (a) the same swaps under the new fee (default)
                            resize: (b) arbitrage re-sized to the fee, other volume elastic
-  --elasticity E           volume elasticity per bp of fee above the historical fee (default 0.02)
+  --elasticity E           volume elasticity per bp of fee above the historical fee (default 0.1: estimated
+                           from the volume split between fee tiers, backtest/README.md)
   --classify-horizon S     seconds after a trade for its arbitrage markout (default 60)
   --reference FILE         a reference (CEX) price series: time column + --reference-column NAME
                            (default "price"), the price of the non-quote token in quote tokens
@@ -41,7 +42,7 @@ counterfactual (history):
   --historical-fee PIPS    the pool's fee where rows and file names do not tell (e.g. 500)
   --tick-spacing N  --quote 0|1 (default 0)  --decimals D0,D1 (default 6,18)  --period S (default 60)
 costs:
-  --gas-per-update G (default 350000)  --gas-price-gwei P (default 20)  --gas-token-price Q
+  --gas-per-update G (default 280000)  --gas-price-gwei P (default 20)  --gas-token-price Q
 tuning and sweeps:
   --tune-policy MODEL      fit MODEL's whole fee policy (intercept, slope, modelFeeMin, modelFeeMax) by
                            net LP PnL under (b) on --validation FROM..TO (grids, then a pattern

@@ -95,7 +95,15 @@ export interface Report {
   edges: EdgeCI[];
   bestStatic: string | undefined;
   /** Time series for the plots (hour starts, unix seconds), per policy. */
-  series: { hours: number[]; cumulativeNet: Record<string, number[]>; feeTimes: Record<string, number[]>; feeValues: Record<string, number[]> };
+  series: {
+    hours: number[];
+    cumulativeNet: Record<string, number[]>;
+    /** LP fees and LVR of each hour (quote), per policy: what a sub-range's accounting sums. */
+    hourlyFees: Record<string, number[]>;
+    hourlyLvr: Record<string, number[]>;
+    feeTimes: Record<string, number[]>;
+    feeValues: Record<string, number[]>;
+  };
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -285,7 +293,14 @@ export function computeReport(view: RunView, costs: CostOptions): Report {
     regimes,
     edges,
     bestStatic: best?.name,
-    series: { hours: hourStarts, cumulativeNet, feeTimes, feeValues },
+    series: {
+      hours: hourStarts,
+      cumulativeNet,
+      hourlyFees: Object.fromEntries(view.policies.map((p) => [p.name, hourStarts.map((_, h) => p.ledger.hourFees[h] ?? 0)])),
+      hourlyLvr: Object.fromEntries(view.policies.map((p) => [p.name, hourStarts.map((_, h) => p.ledger.hourLvr[h] ?? 0)])),
+      feeTimes,
+      feeValues,
+    },
   };
 }
 

@@ -1,8 +1,10 @@
 // The hook's oracle (SPEC §1-2), fed one swap at a time: what a policy may know at each moment.
 // Built incrementally so a backtest can ask for features as of the last completed period while the
-// pool it watches is still being simulated; equal to model/'s batch buildObservations +
-// featuresAsOf (test/backtest-oracle.test.ts).
-import { featuresAsOf, type Observations } from "../model/observations.ts";
+// pool it watches is still being simulated. It records each close in model/'s variance state (the
+// features, exactly as the hook computes them) and keeps the closes themselves, with their
+// cumulative squared moves, for policies that read the price path (model/observations.ts).
+import { emptyOracleState, featuresAsOf, recordClose, type OracleState } from "../model/oracle.ts";
+import type { Observations } from "../model/observations.ts";
 
 export class Oracle {
   readonly period: number;
@@ -14,6 +16,7 @@ export class Oracle {
   private lastSwapPeriod = -Infinity;
   private pendingTick = 0;
   private pending = false;
+  private readonly state: OracleState = emptyOracleState();
 
   constructor(period: number) {
     if (!Number.isInteger(period) || period <= 0) throw new RangeError(`period must be a positive integer, got ${period}`);
@@ -56,6 +59,7 @@ export class Oracle {
     this.cumDown[i] = down;
     this.n = i + 1;
     this.pending = false;
+    recordClose(this.state, period, tick);
   }
 
   /** Appends the observations of the periods up to `asOf` that are complete by `now` (a period index). */
@@ -64,10 +68,10 @@ export class Oracle {
     if (this.pending && this.lastSwapPeriod <= asOf) this.append(this.lastSwapPeriod, this.pendingTick);
   }
 
-  /** The 12 raw features as of completed period `asOf`, asked during period `now` (> asOf). */
+  /** The raw features as of completed period `asOf` (SPEC §2), asked during period `now` (> asOf). */
   features(asOf: number, now: number): bigint[] {
     this.settle(asOf, now);
-    return featuresAsOf(this.observations(), asOf);
+    return featuresAsOf(this.state, asOf);
   }
 
   /** A read-only view of the appended observations (all of them complete). */

@@ -7,7 +7,7 @@
 //     feeFor: (ctx) => (Math.abs(ctx.lastChange() ?? 0) > 20 ? 6000 : 3000),
 //   };
 // Only the light parts of model/ (its index also loads the Poseidon hash, seconds of start-up).
-import { evaluateFixed, type PoolTerms } from "../model/fixedpoint.ts";
+import { evaluateFixed, forecastVariance, type PoolTerms } from "../model/fixedpoint.ts";
 import { countThrough, type Observations } from "../model/observations.ts";
 import type { Model } from "../model/modelFile.ts";
 import { Ledger, type Clock, type Valuation } from "./ledger.ts";
@@ -28,7 +28,7 @@ export interface PolicyContext {
    */
   readonly block: number | undefined;
   readonly poolTick: number | undefined;
-  /** The 12 raw oracle features as of period - 1 (SPEC §2): a model's exact inputs. */
+  /** The raw oracle features as of period - 1 (SPEC §2): a model's exact inputs. */
   features(): bigint[];
   /** Observations of completed periods only (period <= this.period - 1). */
   observations(): Observations;
@@ -244,7 +244,7 @@ export function modelPolicy(model: Model, options: { name?: string; source?: str
       }
       const e = evaluateFixed(model.network, model.file.policy, ctx.features(), terms);
       forecasts.periods.push(ctx.period);
-      forecasts.sigma.push(Number(e.sigmaQ) / 2 ** 33);
+      forecasts.sigma.push(Math.sqrt(forecastVariance(e.forecast)));
       return e.fee;
     },
   };

@@ -936,6 +936,13 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
    * Returns the fee the LPs earn.
    */
   function execute(st: PState, pool: Pool, cls: number, time: number, dir: boolean, amount: bigint, limit: bigint, r: number, feeCap = -1n, feeShare = 1): bigint {
+    if (amount !== 0n && (dir ? pool.sqrtPriceX96 <= limit : pool.sqrtPriceX96 >= limit)) {
+      // A policy's own pool (counterfactual (b)) can run out of liquidity on one side, its price at
+      // v4's bound: a trade that way has nothing to trade against. Counted, not replayed.
+      const why = "re-sized trades into a policy pool already at a price bound (no liquidity on that side)";
+      stats.skipped[why] = (stats.skipped[why] ?? 0) + 1;
+      return 0n;
+    }
     if (amount === 0n) pool.swapToPrice(out, dir, limit, st.fee);
     else pool.swapInto(out, dir, amount, limit, st.fee);
     const feeV4 = Number(out.feeAmount);

@@ -44,6 +44,14 @@ export interface BacktestOutcome {
   seconds: number;
 }
 
+/**
+ * Volume elasticity per bp of fee, estimated from how the same pair's volume splits between two fee
+ * tiers on the same day (mainnet USDC/WETH 0.05% and 0.3% on 2024-01-05: the 0.3% pool traded 7.5%
+ * of the 0.05% pool's volume, exp(-e x 25 bp) = 0.075, e = 0.104, 95% interval 0.091-0.121 by an
+ * hourly bootstrap; backtest/README.md, "Elasticity from data"). Rounded to 0.1.
+ */
+export const ESTIMATED_ELASTICITY = 0.1;
+
 export function defaultOptions(): BacktestOptions {
   return {
     source: "swaps",
@@ -53,13 +61,14 @@ export function defaultOptions(): BacktestOptions {
     ewmaHalfLife: 30,
     models: [],
     foresight: true,
-    elasticity: 0.02,
+    elasticity: ESTIMATED_ELASTICITY,
     classifyHorizon: 60,
     quote: 0,
     decimals0: 6,
     decimals1: 18,
     period: 60,
-    gasPerUpdate: 350_000,
+    // a proven updateFee transaction: ~257k execution gas + the 21k base and calldata (demo mean receipt gas 278,189, 2026-12-05)
+    gasPerUpdate: 280_000,
     gasPriceGwei: 20,
     sim: { seed: 1, days: 7, blockSeconds: 12, blockTiming: "fixed", price: { initial: 2000, sigma: 0.6 }, noise: { tradesPerDay: 2000, meanSize: 20_000, sdLog: 1, elasticity: 0.02 } },
   };

@@ -1,5 +1,6 @@
 // --tune-policy: fits a model's whole fee policy (model/SPEC.md §5: intercept `base`, `slope`, and
-// the bounds `modelFeeMin`, `modelFeeMax`) to what LPs earn: net LP PnL (fees - LVR) backtested on a
+// the bounds `modelFeeMin`, `modelFeeMax`) to what LPs earn: net LP PnL after the gas of the policy's
+// fee updates (fees - LVR - gas, where gas is priced; fees - LVR where it is not) backtested on a
 // validation range under counterfactual (b), where a higher fee costs arbitrage and volume.
 //
 // The search, coarse to fine, every candidate an exact backtest of the validation range:
@@ -24,7 +25,7 @@ export interface PolicyParams {
 
 export interface TuneEvaluation {
   policy: PolicyParams;
-  /** Net LP PnL on the validation range, quote token. */
+  /** Net LP PnL after the gas of fee updates on the validation range, quote token. */
   netPnl: number;
   stage: "grid: base x slope" | "grid: bounds" | "pattern search";
 }
@@ -65,7 +66,7 @@ function historyFor(bt: BacktestOptions): { events: ReplayEvents; blocks?: Float
   return h;
 }
 
-/** Net LP PnL of each candidate policy on `bt`'s range: one replay with one model policy per candidate. */
+/** Net LP PnL after gas of each candidate policy on `bt`'s range: one replay with one model policy per candidate. */
 export async function evaluateCandidates(bt: BacktestOptions, model: Model, candidates: PolicyParams[]): Promise<number[]> {
   if (candidates.length === 0) return [];
   const models = new Map<string, Model>();
@@ -76,7 +77,7 @@ export async function evaluateCandidates(bt: BacktestOptions, model: Model, cand
   });
   const o: BacktestOptions = { ...bt, models: names, statics: [], ewma: false, foresight: false, policyOverride: undefined };
   const outcome = await runBacktest(o, undefined, models, historyFor(bt));
-  return outcome.report.policies.map((p) => p.netPnl);
+  return outcome.report.policies.map((p) => p.netPnlAfterGas);
 }
 
 export interface TuneOptions {
@@ -86,6 +87,12 @@ export interface TuneOptions {
   history?: { events: ReplayEvents; blocks?: Float64Array };
   /** Pattern-search rounds at most (default 10). */
   maxRounds?: number;
+  /**
+   * Further candidates evaluated with the first grid (e.g. the best constant fee as slope 0): the
+   * search then starts from the best of everything, so the result is never worse on validation than
+   * any of them.
+   */
+  seeds?: PolicyParams[];
   onProgress?: (fraction: number) => void;
 }
 
@@ -146,7 +153,7 @@ export async function tunePolicy(model: Model, validation: BacktestOptions, opti
     const bases = [-1000, -300, 0, 300, 1000, 3000].map((d) => p0.base + d);
     const slopes = [0, 0.25, 0.5, 1, 2, 4].map((k) => slopeRef * k);
     await run(
-      bases.flatMap((base) => slopes.map((slope) => ({ ...p0, base, slope }))),
+      [...bases.flatMap((base) => slopes.map((slope) => ({ ...p0, base, slope }))), ...(options.seeds ?? [])],
       "grid: base x slope",
     );
     // 2. bounds at the best intercept and slope.

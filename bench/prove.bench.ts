@@ -3,7 +3,7 @@
 // Prints load time, then median / p90 / min / max of witness and proof times.
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { loadModel, HORIZONS } from "../model/index.ts";
+import { loadModel, N_FEATURES } from "../model/index.ts";
 import { Prover, buildCircuitInput } from "../prover/prover.ts";
 import { REPO_ROOT } from "../prover/paths.ts";
 
@@ -19,11 +19,7 @@ function stats(xs: number[]): string {
 
 let seed = 12345;
 const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-const features = () => [
-  ...HORIZONS.map(() => BigInt(Math.floor(2 ** (rand() * 32)))),
-  ...HORIZONS.map(() => BigInt(Math.floor(2 ** (rand() * 32)))),
-  ...HORIZONS.map((h) => BigInt(Math.floor(rand() * (h + 1)))),
-];
+const features = () => Array.from({ length: N_FEATURES }, () => BigInt(Math.floor(2 ** (rand() * 38))));
 
 const model = await loadModel(join(REPO_ROOT, "model", "default-model.json"));
 const terms = { poolFeeMin: 100, poolFeeMax: 10_000, period: model.file.period };

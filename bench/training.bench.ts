@@ -1,12 +1,13 @@
 // Training pipeline benchmark: `npx tsx bench/training.bench.ts [--json] [--skip-train]`
 //
 // 1. Loading: the shipped 35-day Polygon minute series through danfojs-node (rows/s).
-// 2. Features: a year of minute bars (525,600 rows) -> oracle observations -> the 12 features,
-//    the 12 model inputs and the target for every minute (rows/s; target: under 10 s). The year is
+// 2. Features: a year of minute bars (525,600 rows) -> period closes -> the oracle's 5 features,
+//    the 5 log inputs, the HAR windows and the target for every minute (rows/s; target: under 10 s). The year is
 //    the real shipped 35-day series tiled end to end with shifted timestamps (real price paths,
 //    repeated; not synthetic prices): feature building cost does not depend on the values.
-// 3. Training: the default model (`provenfee train` defaults) on the shipped series, wall time
-//    (target: under 60 s), and peak resident memory of the whole process.
+// 3. Training: `provenfee train` with its defaults (forecast, then fee-policy fit) on the shipped
+//    series, without and with the Binance reference, wall time (target: under 2 minutes), and peak
+//    resident memory of the whole process.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -50,26 +51,34 @@ const last = Math.floor(year.timestamps[YEAR - 1]! / 60);
 const fm = featureMatrix(obs, first, last, 30);
 const featureSeconds = (performance.now() - t) / 1000;
 results.features = { bars: YEAR, asOfPeriods: fm.asOf.length, observations: obs.periods.length, seconds: featureSeconds, rowsPerSecond: YEAR / featureSeconds, targetSeconds: 10, pass: featureSeconds < 10 };
-say(`features: ${YEAR} minute bars -> ${obs.periods.length} observations -> ${fm.asOf.length} rows x (12 features + 12 inputs + target) in ${featureSeconds.toFixed(2)} s = ${Math.round(YEAR / featureSeconds)} rows/s (target < 10 s)`);
+say(`features: ${YEAR} minute bars -> ${obs.periods.length} closes -> ${fm.asOf.length} rows x (5 features + 5 inputs + 4 HAR windows + target) in ${featureSeconds.toFixed(2)} s = ${Math.round(YEAR / featureSeconds)} rows/s (target < 10 s)`);
 
-// 3. Train the default model on the shipped series (the train command's defaults).
+// 3. Train + fee-policy fit of one pool-month (the train command's defaults: forecast, then the fee
+//    policy by net LP PnL at five elasticities), with the pool's own price and with the Binance
+//    reference as the CEX price. Target: under 2 minutes each on these 2-core machines.
 if (!skipTrain) {
-  const dir = mkdtempSync(path.join(tmpdir(), "provenfee-bench-"));
-  t = performance.now();
-  const log = console.log;
-  const err = console.error;
-  console.log = () => {};
-  console.error = () => {};
-  let code: number;
-  try {
-    code = await trainCommand(["--out", path.join(dir, "model.json"), "--quiet"]);
-  } finally {
-    console.log = log;
-    console.error = err;
+  const runs: Array<{ name: string; args: string[] }> = [
+    { name: "train", args: [] },
+    { name: "trainWithReference", args: ["--reference", "data/reference-binance-ethusdt/binance-ethusdt-1m-2022-07-18..2022-08-23.csv.gz"] },
+  ];
+  for (const run of runs) {
+    const dir = mkdtempSync(path.join(tmpdir(), "provenfee-bench-"));
+    t = performance.now();
+    const log = console.log;
+    const err = console.error;
+    console.log = () => {};
+    console.error = () => {};
+    let code: number;
+    try {
+      code = await trainCommand(["--out", path.join(dir, "model.json"), "--quiet", ...run.args]);
+    } finally {
+      console.log = log;
+      console.error = err;
+    }
+    const trainSeconds = (performance.now() - t) / 1000;
+    results[run.name] = { exitCode: code, seconds: trainSeconds, targetSeconds: 120, pass: code === 0 && trainSeconds < 120, output: dir, args: run.args, note: "load + features + baselines + level fit + TF.js correction + evaluation + fee-policy fit at 5 elasticities + PNG" };
+    say(`${run.name === "train" ? "train + policy fit (pool's own price)" : "train + policy fit (Binance reference)"}: shipped 35-day series in ${trainSeconds.toFixed(1)} s (exit ${code}; target < 120 s)`);
   }
-  const trainSeconds = (performance.now() - t) / 1000;
-  results.train = { exitCode: code, seconds: trainSeconds, targetSeconds: 60, pass: code === 0 && trainSeconds < 60, output: dir, note: "load + features + baselines + TF.js fit + evaluation + PNG" };
-  say(`train: default model on the shipped 35-day series in ${trainSeconds.toFixed(1)} s (exit ${code}; target < 60 s)`);
 }
 
 const peak = process.resourceUsage().maxRSS / 1024;

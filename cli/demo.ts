@@ -24,9 +24,10 @@ import { Pool, fullRangeTicks, type SwapOut } from "../backtest/pool.ts";
 import { describeFile, loadPoolEvents } from "../backtest/data.ts";
 import { STATIC_TIERS_BPS } from "../backtest/policy.ts";
 import { Q128 } from "../backtest/v4math.ts";
+import { lpNetComparison, lpNetText } from "./demoEconomics.ts";
 import { renderDemoReport, type LandedUpdate, type LpFeeComparison } from "./demoReport.ts";
 import { explainChainError, hookAndV4ErrorAbis } from "./chainErrors.ts";
-import { failure, integerOption, parseOptions, UsageError } from "./options.ts";
+import { failure, integerOption, numberOption, parseOptions, UsageError } from "./options.ts";
 import { shipped } from "./shipped.ts";
 
 /** Anvil's second default account: the keeper signs with its own key, apart from the trader. */
@@ -59,17 +60,20 @@ for every period that closes.
 
 options:
   --blocks N          historical blocks to replay with the keeper running (default 300, ~1 hour)
-  --warmup-minutes N  history replayed first, without the keeper, to fill the 240-period window (default 240)
+  --warmup-minutes N  history replayed first, without the keeper, to warm the oracle's variances (default 240)
   --start HH:MM       UTC time of day where the keeper starts (default 12:00)
   --data FILE         per-swap history (default: the shipped mainnet day)
   --model FILE        model file (default: the shipped model/default-model.json)
   --rpc URL           use this node instead of an embedded anvil (it must allow anvil_/evm_ methods)
   --report FILE       HTML report path (default reports/demo.html)
+  --gas-price-gwei G  gas price of fee updates in the LP comparison (default 20)
   --json              print the summary as one JSON object
 
-The summary compares the LP fees the pool earned on-chain under the proven fee with what the same
-swaps (same price path, same net amounts) pay under static tiers of 1, 5, 30 and 100 bps, replayed
-tick-exactly off-chain with backtest/pool.ts.`;
+The summary answers the LP's question: over the keeper's blocks, what the pool's LPs would have
+netted (fees - LVR - fee-update gas) under the proven fee and under static tiers of 1, 5, 30 and 100
+bps, with arbitrage re-sized to each fee and other volume elastic (the backtester's counterfactual
+(b)), and which won. It also checks the LP fees the pool charged on-chain against a tick-exact
+replay (backtest/pool.ts), to the wei.`;
 
 const DEFAULT_DATA = "data/swaps-usdc-weth/ethereum-0x88e6-usdc-weth-005-2024-01-05.tick.csv.gz";
 const DEFAULT_MODEL = "model/default-model.json";
@@ -79,11 +83,12 @@ export async function demoCommand(argv: string[]): Promise<number> {
   let blocksWanted: number;
   let warmupMinutes: number;
   let startMatch: RegExpExecArray;
+  let gasPriceGwei: number;
   try {
     const parsed = parseOptions("demo", argv, {
       json: { type: "boolean" }, blocks: { type: "string", default: "300" }, "warmup-minutes": { type: "string", default: "240" },
       start: { type: "string", default: "12:00" }, data: { type: "string" }, model: { type: "string" }, rpc: { type: "string" },
-      report: { type: "string", default: "reports/demo.html" },
+      report: { type: "string", default: "reports/demo.html" }, "gas-price-gwei": { type: "string", default: "20" },
     });
     if (parsed === "help") {
       console.log(USAGE);
@@ -96,6 +101,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const m = /^(\d\d):(\d\d)$/.exec(v.start);
     if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) throw new UsageError(`--start: expected HH:MM (UTC, 00:00 to 23:59), got '${v.start}'`);
     startMatch = m;
+    gasPriceGwei = numberOption("--gas-price-gwei", v["gas-price-gwei"], (x) => x >= 0, "a non-negative number");
   } catch (e) {
     return failure("demo", e);
   }
@@ -142,7 +148,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     await addLiquidity(trader, v4, key, lp.liquidity);
     say(`PoolManager ${v4.manager}\nverifier    ${verifier}\nhook        ${hook}  (CREATE2-mined: beforeInitialize|beforeSwap)\npool        ${poolIdOf(key)}  model ${model.file.commitment}`);
 
-    say(`warm-up: replaying ${warmup.length} real blocks (${warmupMinutes} min of history) to fill the oracle's windows...`);
+    say(`warm-up: replaying ${warmup.length} real blocks (${warmupMinutes} min of history) to warm the oracle's variances...`);
     for (const block of warmup) await replayBlock(trader, v4, key, block);
 
     const backend = await selectBackend("auto");
@@ -154,7 +160,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const keeper = new Keeper(hookClient, [{ name: "usdc-weth", key, poolId: poolIdOf(key), model, terms }], feeProverOf(prover), txm, log, keeperMetrics(new Registry()), { ...DEFAULT_SETTINGS, feeChangeThreshold: 0 });
     const landed: LandedUpdate[] = [];
     keeper.on("landed", (r: UpdateReport & { gasUsed: bigint; minedIn: bigint }) => {
-      const rv30 = Number(r.features[2]! + r.features[6]!);
+      // the oracle's own recent volatility: the 16-period-half-life EWMA of squared moves, over 30 periods
+      const rv30 = (30 * Number(r.features[1]!)) / 2 ** 18;
       const periodEnd = (r.asOfPeriod + 1) * config.period;
       const update: LandedUpdate = {
         block: Number(r.minedIn), asOfPeriod: r.asOfPeriod, periodEnd, time: new Date(periodEnd * 1000).toISOString().slice(11, 16),
@@ -186,6 +193,12 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const lpFees = await compareLpFees(trader, v4.manager, hook, key, liveFromBlock, stateBeforeLive, lp.liquidity);
     lpFees.positionLiquiditySource = `the pool's active liquidity at ${new Date(lp.at * 1000).toISOString().slice(11, 19)} UTC (the data's total_liquidity)`;
     const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+    // The LP's question: what each policy nets over these blocks once arbitrage and volume respond to
+    // the fee, LVR is paid and fee updates cost gas (the update gas measured on this very run).
+    const lpNet = await lpNetComparison({
+      data: v.data, model, modelPath: v.model, replayFrom: (warmup[0] ?? live[0]!).timestamp, countFrom: keeperStart,
+      to: live[live.length - 1]!.timestamp + 1, gasPerUpdate: Math.round(mean(landed.map((u) => u.gasUsed))), gasPriceGwei,
+    });
     const summary = {
       blocksReplayed: live.length + warmup.length,
       keeperBlocks: live.length,
@@ -198,15 +211,17 @@ export async function demoCommand(argv: string[]): Promise<number> {
       finalFeePips: finalFee,
       backend,
       seconds: (performance.now() - t0) / 1000,
+      lpNet,
       lpFees,
     };
     mkdirSync(path.dirname(v.report), { recursive: true });
-    writeFileSync(v.report, renderDemoReport({ summary, updates: landed, hook, manager: v4.manager, verifier, commitment: model.file.commitment, data: v.data, lpFees, historicalFeeBps: historicalFeePips === undefined ? undefined : historicalFeePips / 100 }));
+    writeFileSync(v.report, renderDemoReport({ summary, updates: landed, hook, manager: v4.manager, verifier, commitment: model.file.commitment, data: v.data, lpNet, lpFees, historicalFeeBps: historicalFeePips === undefined ? undefined : historicalFeePips / 100 }));
     if (v.json) console.log(JSON.stringify({ ...summary, updates: landed, report: v.report }));
     else {
       say(`\n${summary.updatesLanded} fee updates landed with valid proofs over ${summary.keeperBlocks} real blocks (${summary.from.slice(11, 16)}-${summary.to.slice(11, 16)} UTC)`);
       say(`mean proof time ${summary.meanProofMs.toFixed(0)} ms, mean gas per update ${summary.meanGasPerUpdate.toFixed(0)}, mean proven fee ${(summary.meanFeePips / 100).toFixed(2)} bps${historicalFeePips === undefined ? "" : ` (historical pool: ${(historicalFeePips / 100).toFixed(2)} bps static)`}`);
-      say(lpFeesText(lpFees));
+      say(lpNetText(lpNet));
+      say(`\non-chain check: the pool charged its LPs ${lpFees.dynamic.feesUsdc.toLocaleString("en-US", { maximumFractionDigits: 0 })} USDC of fees over these blocks (${lpFees.swapsUnderProvenFee} swaps), ${lpFees.exactReplay ? "reproduced by the tick-exact replay to the wei" : "NOT reproduced by the tick-exact replay (see the report)"}; the same-swaps fee comparison is in the report and --json`);
       say(`report: ${v.report}   (${summary.seconds.toFixed(0)} s)`);
     }
     return landed.length > 0 ? 0 : 1;

@@ -1,5 +1,6 @@
 // The demo's self-contained HTML report: every fee change with its features' volatility, the
 // forecast, the proof time and the gas, and inline SVG charts (opens offline).
+import type { LpNetComparison, PolicyNet } from "./demoEconomics.ts";
 import { humanize, lineChartSvg } from "../backtest/chart.ts";
 
 export interface LandedUpdate {
@@ -126,7 +127,20 @@ the LPs' loss to arbitrage (LVR): <code>provenfee backtest --counterfactual resi
 ${c.beforeFirstUpdate.swaps > 0 ? `Not counted above: ${c.beforeFirstUpdate.swaps} swaps before the first proven update landed, at the pool's initial fee (${c.beforeFirstUpdate.feeBps.map((f) => f.toFixed(2)).join(", ")} bps), ${money(c.beforeFirstUpdate.feesUsdc)} USDC.` : ""}</p>`;
 }
 
-export function renderDemoReport(r: { summary: Record<string, unknown>; updates: LandedUpdate[]; hook: string; manager: string; verifier: string; commitment: string; data: string; lpFees?: LpFeeComparison; historicalFeeBps?: number }): string {
+function lpNetSection(c: LpNetComparison): string {
+  const row = (r: PolicyNet) =>
+    `<tr><th>${esc(r.name)}${r.name === c.winner ? " (most for LPs)" : ""}</th><td>${money(r.feesUsdc)}</td><td>${money(r.lvrUsdc)}</td><td>${money(r.gasUsdc)}</td><td><b>${money(r.netUsdc)}</b></td><td>${r.updates}</td><td>${r.meanFeeBps.toFixed(2)}</td></tr>`;
+  return `<h2>What the pool's LPs would have netted</h2>
+<p>Over the keeper's blocks, ${esc(c.from.slice(11, 16))}-${esc(c.to.slice(11, 16))} UTC: ${esc(c.method)}. LVR is measured against
+${esc(c.reference)}; fee-update gas is ${c.gasPerUpdate.toLocaleString("en-US")} gas per update (this run's mean receipt gas) at ${c.gasPriceGwei} gwei${Number.isFinite(c.usdcPerEth) ? ` and ETH = ${money(c.usdcPerEth)} USDC` : ""}.
+Every policy trades against its own copy of the real pool's liquidity, so these are the real pool's LPs' figures.</p>
+<table><tr><th>policy</th><th>LP fees (USDC)</th><th>LVR (USDC)</th><th>update gas (USDC)</th><th>net (USDC)</th><th>fee updates</th><th>mean fee (bps)</th></tr>
+${c.rows.map(row).join("\n")}
+</table>
+<p>${c.winner === "proven dynamic" ? "The proven fee netted the LPs the most." : `The proven fee did <b>not</b> win: ${esc(c.winner)} netted the LPs the most.`}</p>`;
+}
+
+export function renderDemoReport(r: { summary: Record<string, unknown>; updates: LandedUpdate[]; hook: string; manager: string; verifier: string; commitment: string; data: string; lpNet?: LpNetComparison; lpFees?: LpFeeComparison; historicalFeeBps?: number }): string {
   const rows = r.updates
     .map((u) => `<tr><td>${u.block}</td><td>${esc(u.time)}</td><td>${u.asOfPeriod}</td><td>${u.realizedVolBps.toFixed(1)}</td><td>${u.forecastVolBps.toFixed(1)}</td><td>${(u.previousFee / 100).toFixed(2)}</td><td>${(u.fee / 100).toFixed(2)}</td><td>${u.proofMs.toFixed(0)}</td><td>${u.gasUsed}</td></tr>`)
     .join("\n");
@@ -141,6 +155,7 @@ Every fee below was proven with Groth16 against the model commitment <code>${esc
 verified on-chain by the hook <code>${esc(r.hook)}</code> (verifier <code>${esc(r.verifier)}</code>,
 PoolManager <code>${esc(r.manager)}</code>) before it took effect.</p>
 <h2>Summary</h2><table>${summary}</table>
+${r.lpNet ? lpNetSection(r.lpNet) : ""}
 ${r.lpFees ? lpFeesSection(r.lpFees) : ""}
 <h2>Fee and volatility</h2>${charts(r.updates, r.historicalFeeBps)}
 <h2>Every fee update</h2>

@@ -7,7 +7,7 @@ import { loadModel, MAX_LP_FEE } from "../model/index.ts";
 import { connect } from "../keeper/chain.ts";
 import { v4Artifact } from "../keeper/artifacts.ts";
 import { deploy } from "../keeper/chain.ts";
-import { deployHook, deployVerifier, registerModel, createPool, prefillObservations, hookedPoolKey } from "../keeper/deploy.ts";
+import { deployHook, deployVerifier, registerModel, createPool, hookedPoolKey } from "../keeper/deploy.ts";
 import { resolvePrivateKey } from "../keeper/keys.ts";
 import { sqrtPriceNearTick } from "../keeper/localPool.ts";
 import type { Deployment } from "../keeper/config.ts";
@@ -35,7 +35,6 @@ options:
   --tick-spacing N       (default 10)
   --fee-min P --fee-max P --fallback-fee P   pool fee bounds and fallback, in pips (default 100, 100000, 3000)
   --max-staleness N      periods (default 15)   --liveness N   periods without update before fallback (default 60)
-  --prefill              pre-pay the 256 observation slots (cheaper first swaps, costs ~5.6M gas once)
   --pool-name NAME       name of the pool in the deployment file (default "pool")
   --json                 print the deployment as JSON`;
 
@@ -43,7 +42,7 @@ const SPEC = {
   json: { type: "boolean" }, rpc: { type: "string" }, out: { type: "string" }, manager: { type: "string" }, model: { type: "string" },
   token0: { type: "string" }, token1: { type: "string" }, tick: { type: "string", default: "0" }, "tick-spacing": { type: "string", default: "10" },
   "fee-min": { type: "string", default: "100" }, "fee-max": { type: "string", default: "100000" }, "fallback-fee": { type: "string", default: "3000" },
-  "max-staleness": { type: "string", default: "15" }, liveness: { type: "string", default: "60" }, prefill: { type: "boolean" }, "pool-name": { type: "string", default: "pool" },
+  "max-staleness": { type: "string", default: "15" }, liveness: { type: "string", default: "60" }, "pool-name": { type: "string", default: "pool" },
 } as const;
 
 function address(flag: string, text: string | undefined): Address | undefined {
@@ -122,7 +121,6 @@ export async function deployCommand(argv: string[]): Promise<number> {
         commitment: model.commitment, poolFeeMin: terms.poolFeeMin, poolFeeMax: terms.poolFeeMax, fallbackFee: terms.fallbackFee,
         period: model.file.period, maxStalenessPeriods: terms.maxStalenessPeriods, livenessPeriods: terms.livenessPeriods, admin: clients.account.address,
       });
-      if (v.prefill) await prefillObservations(clients, hook, key);
       deployment.pools.push({ name: v["pool-name"], key, model: modelPath });
     }
     const tmp = `${out}.tmp-${process.pid}`;

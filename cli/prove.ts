@@ -1,5 +1,5 @@
 // `provenfee prove`: one proof, from explicit features or from a pool's on-chain features.
-import { loadModel, checkFeatures, N_FEATURES, MAX_LP_FEE } from "../model/index.ts";
+import { loadModel, checkFeatures, forecastVariance, N_FEATURES, MAX_LP_FEE } from "../model/index.ts";
 import { Prover } from "../prover/prover.ts";
 import { failure, integerOption, parseOptions, UsageError } from "./options.ts";
 
@@ -67,9 +67,11 @@ export async function proveCommand(argv: string[]): Promise<number> {
     const r = await prover.prove(model, features, terms, BigInt(values.context));
     if (values.json) {
       const { a, b, c, encoded } = r.calldata;
-      console.log(JSON.stringify({ fee: r.fee, publicSignals: r.publicSignals, proof: r.proof, calldata: { a, b, c, encoded }, timings: r.timings }, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+      console.log(JSON.stringify({ fee: r.fee, forecast: r.forecast, publicSignals: r.publicSignals, proof: r.proof, calldata: { a, b, c, encoded }, timings: r.timings }, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
     } else {
       console.log(`fee            ${r.fee} pips (${(r.fee / 100).toFixed(2)} bps)`);
+      const variance = forecastVariance(r.forecast);
+      console.log(`forecast       ${r.forecast} (log2 variance at scale 2^32: ${variance.toFixed(1)} ticks^2 over ${model.file.horizon} periods, volatility ${Math.sqrt(variance).toFixed(1)} ticks)`);
       console.log(`public signals ${r.publicSignals.join("\n               ")}`);
       console.log(`calldata       ${r.calldata.encoded}`);
       console.log(`witness ${r.timings.witnessMs.toFixed(0)} ms, proof ${r.timings.proofMs.toFixed(0)} ms`);

@@ -11,7 +11,7 @@ import {StateLibrary} from "@uniswap/v4-core/src/libraries/StateLibrary.sol";
 import {BeforeSwapDelta, BeforeSwapDeltaLibrary} from "@uniswap/v4-core/src/types/BeforeSwapDelta.sol";
 import {SwapParams} from "@uniswap/v4-core/src/types/PoolOperation.sol";
 import {IGroth16Verifier} from "./interfaces/IGroth16Verifier.sol";
-import {VolatilityOracle, OBSERVATION_CAPACITY} from "./libraries/VolatilityOracle.sol";
+import {VarianceOracle} from "./libraries/VarianceOracle.sol";
 import {PublicSignals} from "./libraries/PublicSignals.sol";
 
 /// @title ProvenFeeHook
@@ -24,7 +24,6 @@ import {PublicSignals} from "./libraries/PublicSignals.sol";
 contract ProvenFeeHook is BaseHook {
     using LPFeeLibrary for uint24;
     using StateLibrary for IPoolManager;
-    using VolatilityOracle for VolatilityOracle.Observation[OBSERVATION_CAPACITY];
 
     /// @notice The pool key does not name this hook
     error HookMismatch();
@@ -47,18 +46,22 @@ contract ProvenFeeHook is BaseHook {
     error PeriodTooOld(uint32 asOfPeriod, uint32 currentPeriod);
     error FeeOutOfBounds(uint24 fee);
     error InvalidProof();
+    /// @notice The published forecast is a 38-bit lane (SPEC §5); anything larger cannot be the model's
+    error ForecastOutOfRange(uint256 forecast);
     error NotAdmin();
     error NoPendingModel();
     error ModelChangeNotReady(uint64 readyAt);
-    error ObservationNotStored(uint256 index);
 
     event ModelRegistered(uint256 indexed commitment, uint32 period, uint16 horizon, string uri, address registrant);
     event PoolCreated(PoolId indexed id, uint256 indexed commitment, PoolConfig config);
+    /// @param forecast The model's proven forecast: log2 of the tick-move variance over its horizon, at
+    /// scale 2^32 (SPEC §5)
     event FeeUpdated(
         PoolId indexed id,
         uint32 indexed asOfPeriod,
-        uint256[12] features,
+        uint256[5] features,
         uint24 fee,
+        uint64 forecast,
         uint256 commitment,
         address keeper
     );
@@ -95,12 +98,14 @@ contract ProvenFeeHook is BaseHook {
         uint32 lastUpdatePeriod;
         // the first period in which the fallback fee applies unless a newer update lands
         uint32 liveUntil;
-        uint32 observationCount;
         uint32 livenessPeriods;
         uint24 fallbackFee;
         uint8 maxStalenessPeriods;
         bool hasSwapped;
         bool onFallback;
+        // whether a period has closed yet, and at which tick the last one closed (SPEC §1)
+        bool hasClose;
+        int24 lastCloseTick;
     }
 
     struct PoolTerms {
@@ -118,15 +123,17 @@ contract ProvenFeeHook is BaseHook {
     uint256 private constant LAST_SWAP_PERIOD_SHIFT = 32;
     uint256 private constant LAST_UPDATE_PERIOD_SHIFT = 64;
     uint256 private constant LIVE_UNTIL_SHIFT = 96;
-    uint256 private constant OBSERVATION_COUNT_SHIFT = 128;
-    uint256 private constant LIVENESS_PERIODS_SHIFT = 160;
-    uint256 private constant FALLBACK_FEE_SHIFT = 192;
-    uint256 private constant MAX_STALENESS_SHIFT = 216;
-    uint256 private constant HAS_SWAPPED_SHIFT = 224;
-    uint256 private constant ON_FALLBACK_SHIFT = 232;
+    uint256 private constant LIVENESS_PERIODS_SHIFT = 128;
+    uint256 private constant FALLBACK_FEE_SHIFT = 160;
+    uint256 private constant MAX_STALENESS_SHIFT = 184;
+    uint256 private constant HAS_SWAPPED_SHIFT = 192;
+    uint256 private constant ON_FALLBACK_SHIFT = 193;
+    uint256 private constant HAS_CLOSE_SHIFT = 194;
+    uint256 private constant LAST_CLOSE_TICK_SHIFT = 195;
+    uint256 private constant FORECAST_MAX = (1 << 38) - 1;
 
     uint32 public constant DEFAULT_PERIOD = 60;
-    /// @notice Bounded so that a 240-period window as of any acceptable period fits in the 256-entry ring
+    /// @notice How old an update's as-of period may be at most; a fee for a long-gone period protects nobody
     uint8 public constant MAX_STALENESS = 15;
     /// @notice Gives LPs time to leave before a model they did not sign up for sets their fee
     uint64 public constant MODEL_CHANGE_DELAY = 1 days;
@@ -144,9 +151,8 @@ contract ProvenFeeHook is BaseHook {
     mapping(PoolId => uint256) internal _states;
     mapping(PoolId => PoolTerms) internal _terms;
     mapping(PoolId => ModelChange) internal _modelChanges;
-    mapping(PoolId => VolatilityOracle.Observation[OBSERVATION_CAPACITY]) internal _observations;
-    /// @dev The window boundaries of the last accepted update, which narrow the next update's searches
-    mapping(PoolId => uint256) internal _windowMemos;
+    /// @dev The variance state of SPEC §1, one word per pool (VarianceOracle)
+    mapping(PoolId => uint256) internal _variances;
 
     constructor(IPoolManager _poolManager, IGroth16Verifier _verifier) BaseHook(_poolManager) {
         verifier = _verifier;
@@ -206,30 +212,25 @@ contract ProvenFeeHook is BaseHook {
                 lastSwapPeriod: 0,
                 lastUpdatePeriod: 0,
                 liveUntil: 0,
-                observationCount: 0,
                 livenessPeriods: config.livenessPeriods,
                 fallbackFee: config.fallbackFee,
                 maxStalenessPeriods: config.maxStalenessPeriods,
                 hasSwapped: false,
-                onFallback: true
+                onFallback: true,
+                hasClose: false,
+                lastCloseTick: 0
             })
         );
         _terms[id] = PoolTerms(config.commitment, config.admin, config.poolFeeMin, config.poolFeeMax);
-        // a nonzero placeholder that is not a memo, so the first update does not pay for a fresh slot
-        _windowMemos[id] = 1;
+        // A nonzero placeholder (read only once hasClose is set, which overwrites it), so the swap that
+        // records the first close pays for a nonzero-to-nonzero store instead of a fresh slot.
+        _variances[id] = 1;
 
         // Reverts for a pool that already exists, undoing the writes above. v4 does not call a hook back
         // for its own initialize, so the initial fee is set here rather than in afterInitialize.
         poolManager.initialize(key, sqrtPriceX96);
         poolManager.updateDynamicLPFee(key, config.fallbackFee);
         emit PoolCreated(id, config.commitment, config);
-    }
-
-    /// @notice Pre-pays the ring slots `[from, to)` of a pool so that the first swap of each period writes
-    /// an observation at the price of a nonzero-to-nonzero store; anyone may pay for it
-    function prefillObservations(PoolKey calldata key, uint256 from, uint256 to) external {
-        PoolId id = key.toId();
-        _observations[id].prefill(_state(id).observationCount, from, to);
     }
 
     // ---------------------------------------------------------------- hook callbacks
@@ -240,7 +241,7 @@ contract ProvenFeeHook is BaseHook {
     }
 
     /// @dev Records the close of the last traded period at the first swap of a new one, before the swap
-    /// moves the price (SPEC §1), and falls back to the fallback fee once the keeper has been silent for
+    /// moves the price (SPEC §1): the variance state changes only if the close moved the tick. Falls back to the fallback fee once the keeper has been silent for
     /// livenessPeriods periods, so a dead keeper cannot freeze a stale low fee. A swap that does neither
     /// only reads the one state slot.
     function _beforeSwap(address, PoolKey calldata key, SwapParams calldata, bytes calldata)
@@ -264,8 +265,11 @@ contract ProvenFeeHook is BaseHook {
         if (p != s.lastSwapPeriod || !s.hasSwapped) {
             if (s.hasSwapped) {
                 (, int24 tick,,) = poolManager.getSlot0(id);
-                _observations[id].write(s.observationCount, s.lastSwapPeriod, tick);
-                ++s.observationCount;
+                if (!s.hasClose || tick != s.lastCloseTick) {
+                    (_variances[id],) =
+                        VarianceOracle.record(_variances[id], s.hasClose, s.lastCloseTick, s.lastSwapPeriod, tick);
+                    (s.hasClose, s.lastCloseTick) = (true, tick);
+                }
             }
             s.lastSwapPeriod = p;
             s.hasSwapped = true;
@@ -290,33 +294,36 @@ contract ProvenFeeHook is BaseHook {
 
     // ---------------------------------------------------------------- fee updates
 
-    /// @notice Sets the pool's LP fee to `fee`, given a proof that the pool's model outputs `fee` on the
-    /// features as of `asOfPeriod`; permissionless
-    /// @dev The hook computes the features, pool terms and context itself; only the fee comes from the
-    /// caller. Anyone can replay a proof seen in the mempool, but only for the same pool, period and fee.
+    /// @notice Sets the pool's LP fee to `fee`, given a proof that the pool's model outputs `fee` and
+    /// `forecast` on the features as of `asOfPeriod`; permissionless
+    /// @dev The hook computes the features, pool terms and context itself; only the fee and the forecast come
+    /// from the caller, and the proof binds both. Anyone can replay a proof seen in the mempool, but only for
+    /// the same pool, period, fee and forecast.
     /// @param asOfPeriod A completed period, newer than the last update's and at most maxStalenessPeriods old
     /// @param fee The proven fee in pips, within the pool's bounds
+    /// @param forecast The proven forecast (SPEC §5): log2 variance over the model's horizon at scale 2^32
     function updateFee(
         PoolKey calldata key,
         uint32 asOfPeriod,
         uint24 fee,
+        uint64 forecast,
         uint256[2] calldata a,
         uint256[2][2] calldata b,
         uint256[2] calldata c
     ) external {
         PoolId id = key.toId();
-        (uint256[12] memory features, uint256[4] memory signals, uint256 commitment) =
-            _recordUpdate(id, asOfPeriod, fee);
+        (uint256[5] memory features, uint256[4] memory signals, uint256 commitment) =
+            _recordUpdate(id, asOfPeriod, fee, forecast);
         // a bad proof reverts the records above with everything else
         if (!verifier.verifyProof(a, b, c, signals)) revert InvalidProof();
         poolManager.updateDynamicLPFee(key, fee);
-        emit FeeUpdated(id, asOfPeriod, features, fee, commitment, msg.sender);
+        emit FeeUpdated(id, asOfPeriod, features, fee, forecast, commitment, msg.sender);
     }
 
     /// @dev Checks an update, records it, and returns what its proof must prove
-    function _recordUpdate(PoolId id, uint32 asOfPeriod, uint24 fee)
+    function _recordUpdate(PoolId id, uint32 asOfPeriod, uint24 fee, uint64 forecast)
         internal
-        returns (uint256[12] memory features, uint256[4] memory signals, uint256 commitment)
+        returns (uint256[5] memory features, uint256[4] memory signals, uint256 commitment)
     {
         PoolState memory s = _state(id);
         uint32 current = uint32(block.timestamp / s.period);
@@ -325,10 +332,9 @@ contract ProvenFeeHook is BaseHook {
         if (current - asOfPeriod > s.maxStalenessPeriods) revert PeriodTooOld(asOfPeriod, current);
         PoolTerms memory t = _terms[id];
         if (fee < t.poolFeeMin || fee > t.poolFeeMax) revert FeeOutOfBounds(fee);
+        if (forecast > FORECAST_MAX) revert ForecastOutOfRange(forecast);
 
-        uint256 memo;
-        (features, signals, memo) = _signals(id, s, t, current, asOfPeriod, fee);
-        _windowMemos[id] = memo;
+        (features, signals) = _signals(id, s, t, current, asOfPeriod, fee, forecast);
         uint256 liveUntil = uint256(current) + s.livenessPeriods;
         s.lastUpdatePeriod = asOfPeriod;
         s.liveUntil = liveUntil > type(uint32).max ? type(uint32).max : uint32(liveUntil);
@@ -382,17 +388,18 @@ contract ProvenFeeHook is BaseHook {
         return uint32(block.timestamp / _state(key.toId()).period);
     }
 
-    /// @notice The 12 raw features as of completed period `asOfPeriod` (SPEC §2), including the pending close
-    function featuresAsOf(PoolKey calldata key, uint32 asOfPeriod) external view returns (uint256[12] memory features) {
+    /// @notice The 5 raw features as of completed period `asOfPeriod` (SPEC §2), including the pending close
+    function featuresAsOf(PoolKey calldata key, uint32 asOfPeriod) external view returns (uint256[5] memory features) {
         PoolId id = key.toId();
         PoolState memory s = _state(id);
         uint32 current = uint32(block.timestamp / s.period);
         if (asOfPeriod >= current) revert PeriodNotCompleted(asOfPeriod, current);
-        (features,) = _features(id, s, current, asOfPeriod);
+        features = _features(id, s, current, asOfPeriod);
     }
 
-    /// @notice The public signals updateFee would verify a proof of `fee` as of `asOfPeriod` against, now
-    function publicSignalsFor(PoolKey calldata key, uint32 asOfPeriod, uint24 fee)
+    /// @notice The public signals updateFee would verify a proof of `fee` and `forecast` as of `asOfPeriod`
+    /// against, now
+    function publicSignalsFor(PoolKey calldata key, uint32 asOfPeriod, uint24 fee, uint64 forecast)
         external
         view
         returns (uint256[4] memory signals)
@@ -401,7 +408,8 @@ contract ProvenFeeHook is BaseHook {
         PoolState memory s = _state(id);
         uint32 current = uint32(block.timestamp / s.period);
         if (asOfPeriod >= current) revert PeriodNotCompleted(asOfPeriod, current);
-        (, signals,) = _signals(id, s, _terms[id], current, asOfPeriod, fee);
+        if (forecast > FORECAST_MAX) revert ForecastOutOfRange(forecast);
+        (, signals) = _signals(id, s, _terms[id], current, asOfPeriod, fee, forecast);
     }
 
     /// @notice The context signal binding a proof to this chain, hook, pool and as-of period
@@ -409,28 +417,39 @@ contract ProvenFeeHook is BaseHook {
         return PublicSignals.context(address(this), key.toId(), asOfPeriod);
     }
 
-    /// @notice Observation number `index` in append order; the ring holds the last CAPACITY of them
-    function observation(PoolKey calldata key, uint256 index)
+    /// @notice The stored variance state (SPEC §1): whether a close is recorded and its tick, the period of
+    /// the last recorded move, the period of the first close, and the five variances (ticks^2 per period at
+    /// scale 2^18) as of the last recorded move
+    function oracleState(PoolKey calldata key)
         external
         view
-        returns (VolatilityOracle.Observation memory)
-    {
-        PoolId id = key.toId();
-        uint256 count = _state(id).observationCount;
-        if (index >= count || index + VolatilityOracle.CAPACITY < count) revert ObservationNotStored(index);
-        return _observations[id][index % VolatilityOracle.CAPACITY];
-    }
-
-    /// @notice The close of the last traded period when it is over but not yet stored (SPEC §1, pending close)
-    function pendingClose(PoolKey calldata key)
-        external
-        view
-        returns (bool exists, VolatilityOracle.Observation memory close)
+        returns (
+            bool hasClose,
+            int24 lastCloseTick,
+            uint32 statePeriod,
+            uint32 firstPeriod,
+            uint256[5] memory variances
+        )
     {
         PoolId id = key.toId();
         PoolState memory s = _state(id);
+        (hasClose, lastCloseTick) = (s.hasClose, s.lastCloseTick);
+        if (!hasClose) return (false, 0, 0, 0, variances);
+        uint256 word = _variances[id];
+        statePeriod = uint32(word >> VarianceOracle.STATE_PERIOD_SHIFT);
+        firstPeriod = uint32(word >> VarianceOracle.FIRST_PERIOD_SHIFT);
+        for (uint256 k; k < VarianceOracle.K; ++k) {
+            variances[k] = VarianceOracle.variance(word, k);
+        }
+    }
+
+    /// @notice The close of the last traded period when it is over but not yet recorded (SPEC §1, pending
+    /// close): its period and the tick it closed at
+    function pendingClose(PoolKey calldata key) external view returns (bool exists, uint32 period, int24 tick) {
+        PoolId id = key.toId();
+        PoolState memory s = _state(id);
         exists = s.hasSwapped && s.lastSwapPeriod < uint32(block.timestamp / s.period);
-        if (exists) close = _pendingClose(id, s);
+        if (exists) (period, (, tick,,)) = (s.lastSwapPeriod, poolManager.getSlot0(id));
     }
 
     /// @notice The pool's swap-time state (period bookkeeping, update and liveness status)
@@ -475,21 +494,22 @@ contract ProvenFeeHook is BaseHook {
         s.lastSwapPeriod = uint32(word >> LAST_SWAP_PERIOD_SHIFT);
         s.lastUpdatePeriod = uint32(word >> LAST_UPDATE_PERIOD_SHIFT);
         s.liveUntil = uint32(word >> LIVE_UNTIL_SHIFT);
-        s.observationCount = uint32(word >> OBSERVATION_COUNT_SHIFT);
         s.livenessPeriods = uint32(word >> LIVENESS_PERIODS_SHIFT);
         s.fallbackFee = uint24(word >> FALLBACK_FEE_SHIFT);
         s.maxStalenessPeriods = uint8(word >> MAX_STALENESS_SHIFT);
         s.hasSwapped = (word >> HAS_SWAPPED_SHIFT) & 1 != 0;
         s.onFallback = (word >> ON_FALLBACK_SHIFT) & 1 != 0;
+        s.hasClose = (word >> HAS_CLOSE_SHIFT) & 1 != 0;
+        s.lastCloseTick = int24(uint24(word >> LAST_CLOSE_TICK_SHIFT));
     }
 
     function _storeState(PoolId id, PoolState memory s) internal {
         _states[id] = uint256(s.period) | uint256(s.lastSwapPeriod) << LAST_SWAP_PERIOD_SHIFT
             | uint256(s.lastUpdatePeriod) << LAST_UPDATE_PERIOD_SHIFT | uint256(s.liveUntil) << LIVE_UNTIL_SHIFT
-            | uint256(s.observationCount) << OBSERVATION_COUNT_SHIFT | uint256(s.livenessPeriods)
-            << LIVENESS_PERIODS_SHIFT | uint256(s.fallbackFee) << FALLBACK_FEE_SHIFT | uint256(s.maxStalenessPeriods)
-            << MAX_STALENESS_SHIFT | (s.hasSwapped ? 1 << HAS_SWAPPED_SHIFT : 0)
-            | (s.onFallback ? 1 << ON_FALLBACK_SHIFT : 0);
+            | uint256(s.livenessPeriods) << LIVENESS_PERIODS_SHIFT | uint256(s.fallbackFee) << FALLBACK_FEE_SHIFT
+            | uint256(s.maxStalenessPeriods) << MAX_STALENESS_SHIFT | (s.hasSwapped ? 1 << HAS_SWAPPED_SHIFT : 0)
+            | (s.onFallback ? 1 << ON_FALLBACK_SHIFT : 0) | (s.hasClose ? 1 << HAS_CLOSE_SHIFT : 0)
+            | uint256(uint24(s.lastCloseTick)) << LAST_CLOSE_TICK_SHIFT;
     }
 
     function _pendingChange(PoolId id) internal view returns (ModelChange memory change) {
@@ -501,42 +521,34 @@ contract ProvenFeeHook is BaseHook {
         if (!isModelRegistered[commitment][poolPeriod]) revert ModelNotRegistered(commitment, poolPeriod);
     }
 
-    function _pendingClose(PoolId id, PoolState memory s) internal view returns (VolatilityOracle.Observation memory) {
-        (, int24 tick,,) = poolManager.getSlot0(id);
-        return _observations[id].next(s.observationCount, s.lastSwapPeriod, tick);
-    }
-
     /// @dev The pending close counts as soon as its period is over: no later swap can change it (only swaps
-    /// move the price), and it is exactly what the next swap will store.
+    /// move the price), and it is exactly what the next swap will record.
     function _features(PoolId id, PoolState memory s, uint32 current, uint32 asOfPeriod)
         internal
         view
-        returns (uint256[12] memory, uint256 memo)
+        returns (uint256[5] memory)
     {
-        return _features(id, s, s.hasSwapped && s.lastSwapPeriod < current, asOfPeriod);
-    }
-
-    function _features(PoolId id, PoolState memory s, bool hasPending, uint32 asOfPeriod)
-        private
-        view
-        returns (uint256[12] memory, uint256 memo)
-    {
+        bool hasPending = s.hasSwapped && s.lastSwapPeriod < current;
         int24 tick;
-        if (hasPending) (, tick,,) = poolManager.getSlot0(id);
-        return _observations[id].features(
-            s.observationCount, hasPending, s.lastSwapPeriod, tick, asOfPeriod, _windowMemos[id]
+        if (hasPending && s.lastSwapPeriod <= asOfPeriod) (, tick,,) = poolManager.getSlot0(id);
+        return VarianceOracle.features(
+            _variances[id], s.hasClose, s.lastCloseTick, hasPending, s.lastSwapPeriod, tick, asOfPeriod
         );
     }
 
-    function _signals(PoolId id, PoolState memory s, PoolTerms memory t, uint32 current, uint32 asOfPeriod, uint24 fee)
-        internal
-        view
-        returns (uint256[12] memory features, uint256[4] memory signals, uint256 memo)
-    {
-        (features, memo) = _features(id, s, current, asOfPeriod);
+    function _signals(
+        PoolId id,
+        PoolState memory s,
+        PoolTerms memory t,
+        uint32 current,
+        uint32 asOfPeriod,
+        uint24 fee,
+        uint64 forecast
+    ) internal view returns (uint256[5] memory features, uint256[4] memory signals) {
+        features = _features(id, s, current, asOfPeriod);
         // in circuit order (SPEC §7)
-        signals[0] = PublicSignals.featureWord0(features);
-        signals[1] = PublicSignals.featureWord1(features, t.poolFeeMin, t.poolFeeMax, s.period, fee);
+        signals[0] = PublicSignals.featureWord(features);
+        signals[1] = PublicSignals.termsWord(t.poolFeeMin, t.poolFeeMax, s.period, fee, forecast);
         signals[2] = t.commitment;
         signals[3] = PublicSignals.context(address(this), id, asOfPeriod);
     }

@@ -61,8 +61,3 @@ export async function createPool(clients: Clients, hook: Address, key: PoolKey, 
 }
 
 /** Pays for the ring slots up front, so the first swap of each period stays cheap for swappers. */
-export async function prefillObservations(clients: Clients, hook: Address, key: PoolKey, capacity = 256, batch = 64): Promise<void> {
-  for (let from = 0; from < capacity; from += batch) {
-    await send(clients, hook, hookArtifact().abi, "prefillObservations", [key, BigInt(from), BigInt(Math.min(from + batch, capacity))]);
-  }
-}

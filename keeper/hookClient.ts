@@ -11,12 +11,13 @@ export interface PoolState {
   lastSwapPeriod: number;
   lastUpdatePeriod: number;
   liveUntil: number;
-  observationCount: number;
   livenessPeriods: number;
   fallbackFee: number;
   maxStalenessPeriods: number;
   hasSwapped: boolean;
   onFallback: boolean;
+  hasClose: boolean;
+  lastCloseTick: number;
 }
 
 export class HookClient {

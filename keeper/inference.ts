@@ -2,7 +2,7 @@
 // serves, on the best backend present. The proof computes the fee in fixed point; this float pass
 // is the cross-check (they must agree within 1 pip) and what makes many pools cheap to screen.
 import * as tf from "@tensorflow/tfjs";
-import { dequantizeNetwork, feeFromForecastFloat, floatInputs, HIDDEN, N_INPUTS, type Model, type PoolTerms } from "../model/index.ts";
+import { dequantizeNetwork, fastLog2, feeFromForecastFloat, floatInputs, HIDDEN, N_FEATURES, type Model, type PoolTerms } from "../model/index.ts";
 
 export type BackendName = "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu";
 export const BACKEND_PREFERENCE: BackendName[] = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"];
@@ -56,7 +56,7 @@ export interface InferenceResult {
   fee: number;
 }
 
-/** One forward pass per distinct model, all pools of that model in one batch. */
+/** One forward pass per distinct model, all pools of that model in one batch (SPEC §4's float form). */
 export function inferBatch(jobs: InferenceJob[]): InferenceResult[] {
   const results: InferenceResult[] = new Array(jobs.length);
   const byModel = new Map<Model, number[]>();
@@ -64,15 +64,18 @@ export function inferBatch(jobs: InferenceJob[]): InferenceResult[] {
   for (const [model, indices] of byModel) {
     const net = dequantizeNetwork(model.network);
     const ys = tf.tidy(() => {
-      const x = tf.tensor2d(indices.map((i) => floatInputs(jobs[i]!.features)), [indices.length, N_INPUTS]);
-      const W = tf.tensor2d(net.W, [HIDDEN, N_INPUTS]).transpose();
-      const hidden = tf.relu(x.matMul(W).add(tf.tensor1d(net.c)));
-      const linear = x.matMul(tf.tensor2d(net.a, [N_INPUTS, 1]));
-      const correction = hidden.matMul(tf.tensor2d(net.v, [HIDDEN, 1]));
-      return linear.add(correction).add(net.b).dataSync();
+      const inputs = indices.map((i) => floatInputs(jobs[i]!.features));
+      const levels = tf.tensor2d(inputs.map((x) => x.levels), [indices.length, N_FEATURES]);
+      const logs = tf.tensor2d(inputs.map((x) => x.logs), [indices.length, N_FEATURES]);
+      const sum = levels.matMul(tf.tensor2d(net.w, [N_FEATURES, 1])).add(net.c0).reshape([-1]);
+      const hidden = tf.relu(logs.matMul(tf.tensor2d(net.W, [HIDDEN, N_FEATURES]).transpose()).add(tf.tensor1d(net.c)));
+      const correction = hidden.matMul(tf.tensor2d(net.v, [HIDDEN, 1])).reshape([-1]).add(net.b);
+      return { sums: sum.dataSync(), corrections: correction.dataSync() };
     });
     indices.forEach((i, k) => {
-      const y = ys[k]!;
+      // The piecewise-linear log2 of the level sum (SPEC §4) in plain arithmetic: tfjs has no exact
+      // floor(log2) for it, and it is one number per pool.
+      const y = fastLog2(ys.sums[k]!) + ys.corrections[k]!;
       results[i] = { y, ...feeFromForecastFloat(y, model.file.policy, jobs[i]!.terms) };
     });
   }

@@ -8,7 +8,7 @@
 // the making is discarded, and a transaction already sent is cancelled (txmanager.ts).
 import { EventEmitter } from "node:events";
 import { encodeFunctionData, type Hex, type Block } from "viem";
-import { evaluateFixed, type Model, type PoolTerms } from "../model/index.ts";
+import { evaluateFixed, N_FEATURES, type Model, type PoolTerms } from "../model/index.ts";
 import type { HookClient, PoolState } from "./hookClient.ts";
 import type { PoolKey } from "./localPool.ts";
 import type { Logger } from "./log.ts";
@@ -18,6 +18,8 @@ import { FeeCapError, type BlockRef, type Head, type TxManager, type TxOutcome }
 
 export interface ProvenFee {
   fee: number;
+  /** The published forecast the proof binds with the fee (SPEC §5). */
+  forecast: bigint;
   a: [bigint, bigint];
   b: [[bigint, bigint], [bigint, bigint]];
   c: [bigint, bigint];
@@ -254,7 +256,7 @@ export class Keeper extends EventEmitter {
 
   /** A warm prover and inference backend, so the first update is as fast as the rest. */
   async warmUp(): Promise<void> {
-    const zero = Array.from({ length: 12 }, () => 0n);
+    const zero = Array.from({ length: N_FEATURES }, () => 0n);
     inferBatch(this.pools.map((p) => ({ model: p.model, features: zero, terms: p.terms })));
     const first = this.pools[0];
     if (first) await this.prover.prove(first.model, zero, first.terms, 1n);
@@ -500,8 +502,8 @@ export class Keeper extends EventEmitter {
     return seen ? (seen * 3n) / 2n : FIRST_UPDATE_GAS;
   }
 
-  private updateCalldata(pool: ServedPool, asOfPeriod: number, proven: Pick<ProvenFee, "fee" | "a" | "b" | "c">): Hex {
-    return encodeFunctionData({ abi: this.hook.abi, functionName: "updateFee", args: [pool.key, asOfPeriod, proven.fee, proven.a, proven.b, proven.c] });
+  private updateCalldata(pool: ServedPool, asOfPeriod: number, proven: Pick<ProvenFee, "fee" | "forecast" | "a" | "b" | "c">): Hex {
+    return encodeFunctionData({ abi: this.hook.abi, functionName: "updateFee", args: [pool.key, asOfPeriod, proven.fee, proven.forecast, proven.a, proven.b, proven.c] });
   }
 
   private async submit(
@@ -607,11 +609,11 @@ export class Keeper extends EventEmitter {
 }
 
 /** Adapts prover/'s Prover to what the keeper needs. */
-export function feeProverOf(prover: { prove(model: Model, features: readonly bigint[], terms: PoolTerms, context: bigint): Promise<{ fee: number; calldata: { a: [bigint, bigint]; b: [[bigint, bigint], [bigint, bigint]]; c: [bigint, bigint] }; timings: { witnessMs: number; proofMs: number } }> }): FeeProver {
+export function feeProverOf(prover: { prove(model: Model, features: readonly bigint[], terms: PoolTerms, context: bigint): Promise<{ fee: number; forecast: bigint; calldata: { a: [bigint, bigint]; b: [[bigint, bigint], [bigint, bigint]]; c: [bigint, bigint] }; timings: { witnessMs: number; proofMs: number } }> }): FeeProver {
   return {
     async prove(model, features, terms, context) {
       const r = await prover.prove(model, features, terms, context);
-      return { fee: r.fee, a: r.calldata.a, b: r.calldata.b, c: r.calldata.c, witnessMs: r.timings.witnessMs, proofMs: r.timings.proofMs };
+      return { fee: r.fee, forecast: r.forecast, a: r.calldata.a, b: r.calldata.b, c: r.calldata.c, witnessMs: r.timings.witnessMs, proofMs: r.timings.proofMs };
     },
   };
 }

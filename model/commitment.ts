@@ -1,13 +1,14 @@
 // The Poseidon commitment of SPEC §6: what a pool stores, and what the circuit recomputes from the
-// private weights. Lane packing first keeps the hash to one Poseidon(6) call.
+// private weights. Lane packing first keeps the hash to one Poseidon(4) call.
 import { buildPoseidon } from "circomlibjs";
-import { MAX_LP_FEE, PARAM_BITS, POLICY_BITS } from "./constants.ts";
+import { LEVEL_CONSTANT_BITS, LEVEL_WEIGHT_BITS, MAX_LP_FEE, PARAM_BITS, POLICY_BITS } from "./constants.ts";
 import type { Policy, QuantizedNetwork } from "./fixedpoint.ts";
 
 const LANES_PER_WORD = 15;
 
-export function networkParameters(q: QuantizedNetwork): bigint[] {
-  return [...q.W.flat(), ...q.c, ...q.a, ...q.v, q.b];
+/** The 29 signed correction parameters in commitment order: W row by row, c, v, b. */
+export function correctionParameters(q: QuantizedNetwork): bigint[] {
+  return [...q.W.flat(), ...q.c, ...q.v, q.b];
 }
 
 export function signedLane(value: bigint, bits: number, field: string): bigint {
@@ -21,17 +22,26 @@ export function unsignedLane(value: bigint, bits: number, field: string): bigint
   return value;
 }
 
-export function networkWords(q: QuantizedNetwork): bigint[] {
-  const params = networkParameters(q);
+export function correctionWords(q: QuantizedNetwork): bigint[] {
+  const params = correctionParameters(q);
   const words: bigint[] = [];
   for (let start = 0; start < params.length; start += LANES_PER_WORD) {
     let word = 0n;
     params.slice(start, start + LANES_PER_WORD).forEach((p, i) => {
-      word |= signedLane(p, PARAM_BITS, `network parameter ${start + i}`) << BigInt(PARAM_BITS * i);
+      word |= signedLane(p, PARAM_BITS, `correction parameter ${start + i}`) << BigInt(PARAM_BITS * i);
     });
     words.push(word);
   }
   return words;
+}
+
+/** c0 (32-bit) | w_0 << 32 | w_1 << 56 | ... | w_4 << 128 (24-bit lanes). */
+export function levelWord(q: QuantizedNetwork): bigint {
+  let word = unsignedLane(q.c0, LEVEL_CONSTANT_BITS, "c0");
+  q.w.forEach((w, k) => {
+    word |= unsignedLane(w, LEVEL_WEIGHT_BITS, `w[${k}]`) << BigInt(LEVEL_CONSTANT_BITS + LEVEL_WEIGHT_BITS * k);
+  });
+  return word;
 }
 
 export function checkPolicy(policy: Policy): void {
@@ -67,5 +77,5 @@ export async function poseidonHash(inputs: readonly bigint[]): Promise<bigint> {
 }
 
 export async function commitmentOf(q: QuantizedNetwork, policy: Policy, period: number, horizon: number): Promise<bigint> {
-  return poseidonHash([...networkWords(q), policyWord(policy, period, horizon)]);
+  return poseidonHash([...correctionWords(q), levelWord(q), policyWord(policy, period, horizon)]);
 }

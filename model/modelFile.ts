@@ -1,20 +1,20 @@
 // The model file (SPEC §8): one JSON that training writes, the prover proves and the hook commits to.
 import { readFileSync, writeFileSync, renameSync } from "node:fs";
-import { DEFAULT_HORIZON, DEFAULT_PERIOD, FRAC_BITS_INPUT, FRAC_BITS_WEIGHT, HIDDEN, HORIZONS, N_INPUTS } from "./constants.ts";
+import { DEFAULT_HORIZON, DEFAULT_PERIOD, FRAC_BITS_INPUT, FRAC_BITS_WEIGHT, HALF_LIVES, HIDDEN, N_FEATURES, VARIANCE_FRAC_BITS } from "./constants.ts";
 import { commitmentOf, checkPolicy } from "./commitment.ts";
 import type { Policy, QuantizedNetwork } from "./fixedpoint.ts";
 import type { FloatNetwork } from "./float.ts";
 import { checkShape, quantizeNetwork, assertForecastInRange } from "./quantize.ts";
 
-export const MODEL_FORMAT = "provenfee-model/1";
+export const MODEL_FORMAT = "provenfee-model/2";
 
 export interface ModelFile {
   format: typeof MODEL_FORMAT;
-  architecture: { inputs: number; hidden: number; fracBitsInput: number; fracBitsWeight: number; horizons: number[] };
+  architecture: { features: number; hidden: number; halfLives: number[]; varianceFracBits: number; fracBitsInput: number; fracBitsWeight: number };
   period: number;
   horizon: number;
   float: FloatNetwork;
-  quantized: { W: number[][]; c: number[]; a: number[]; v: number[]; b: number };
+  quantized: { w: number[]; c0: number; W: number[][]; c: number[]; v: number[]; b: number };
   policy: Policy;
   commitment: string;
   meta: Record<string, unknown>;
@@ -28,11 +28,14 @@ export interface Model {
 }
 
 export function architecture(): ModelFile["architecture"] {
-  return { inputs: N_INPUTS, hidden: HIDDEN, fracBitsInput: FRAC_BITS_INPUT, fracBitsWeight: FRAC_BITS_WEIGHT, horizons: [...HORIZONS] };
+  return {
+    features: N_FEATURES, hidden: HIDDEN, halfLives: [...HALF_LIVES], varianceFracBits: VARIANCE_FRAC_BITS,
+    fracBitsInput: FRAC_BITS_INPUT, fracBitsWeight: FRAC_BITS_WEIGHT,
+  };
 }
 
 function toNumbers(q: QuantizedNetwork): ModelFile["quantized"] {
-  return { W: q.W.map((r) => r.map(Number)), c: q.c.map(Number), a: q.a.map(Number), v: q.v.map(Number), b: Number(q.b) };
+  return { w: q.w.map(Number), c0: Number(q.c0), W: q.W.map((r) => r.map(Number)), c: q.c.map(Number), v: q.v.map(Number), b: Number(q.b) };
 }
 
 export function toHex(v: bigint): string {
@@ -77,7 +80,7 @@ export async function parseModel(json: unknown, source: string): Promise<Model> 
   };
   if (typeof json !== "object" || json === null) fail("(root)", "not a JSON object");
   const f = json as ModelFile;
-  if (f.format !== MODEL_FORMAT) fail("format", `expected "${MODEL_FORMAT}", got ${JSON.stringify(f.format)}`);
+  if (f.format !== MODEL_FORMAT) fail("format", `expected "${MODEL_FORMAT}", got ${JSON.stringify(f.format)}${f.format === "provenfee-model/1" ? " (revision 1 models ran on the windowed-feature oracle this build no longer has: retrain with provenfee train)" : ""}`);
   const arch = architecture();
   for (const key of Object.keys(arch) as (keyof typeof arch)[]) {
     if (JSON.stringify(f.architecture?.[key]) !== JSON.stringify(arch[key])) {
@@ -104,7 +107,7 @@ export async function parseModel(json: unknown, source: string): Promise<Model> 
     return fail("float", (e as Error).message);
   }
   const expected = toNumbers(network);
-  for (const key of ["W", "c", "a", "v", "b"] as const) {
+  for (const key of ["w", "c0", "W", "c", "v", "b"] as const) {
     if (JSON.stringify(f.quantized[key]) !== JSON.stringify(expected[key])) {
       fail(`quantized.${key}`, "does not equal the quantization of the float weights");
     }

@@ -1,42 +1,18 @@
-// The on-chain oracle of SPEC §1-2, reproduced off-chain from swaps or minute bars.
-// Training, the keeper's checks and the backtester all call `featuresAsOf`, and parity tests pin it
-// to the hook's Solidity implementation.
-import { FEATURE_MAX, HORIZONS } from "./constants.ts";
+// Realized variance of a close series: cumulative sums of squared close-to-close tick moves, split
+// into up and down moves. Not an oracle input (the hook keeps only the EWMA state of oracle.ts);
+// this is what forecasts are scored against: the target over the next `horizon` periods, and the
+// per-period squared returns the classic baselines run on.
+import type { PeriodClose } from "./oracle.ts";
 
-/** The close tick of every period that traded, in period order: exactly what the hook stores. */
+/** The close tick of every period that traded, in period order, with cumulative squared moves. */
 export interface Observations {
   periods: Float64Array;
   ticks: Int32Array;
-  /** Cumulative squared tick changes between consecutive observations, up and down moves. */
+  /** Cumulative squared tick changes between consecutive closes, up and down moves. */
   cumUp: Float64Array;
   cumDown: Float64Array;
 }
 
-export interface PeriodClose {
-  period: number;
-  tick: number;
-}
-
-/**
- * Close tick of each period from time-ordered events (a swap, or a traded minute bar), where
- * `ticksAfter[i]` is the pool tick right after event `i`. A period's close is the tick after its
- * last event, which is the tick the hook reads at the next period's first swap.
- */
-export function periodCloses(timestamps: ArrayLike<number>, ticksAfter: ArrayLike<number>, period: number): PeriodClose[] {
-  if (!Number.isInteger(period) || period <= 0) throw new RangeError(`period must be a positive integer, got ${period}`);
-  if (timestamps.length !== ticksAfter.length) throw new RangeError("timestamps and ticks differ in length");
-  const closes: PeriodClose[] = [];
-  for (let i = 0; i < timestamps.length; i++) {
-    const p = Math.floor(timestamps[i]! / period);
-    const last = closes[closes.length - 1];
-    if (last && p < last.period) throw new RangeError(`event ${i} at ${timestamps[i]} is earlier than the event before it`);
-    if (last && last.period === p) last.tick = ticksAfter[i]!;
-    else closes.push({ period: p, tick: ticksAfter[i]! });
-  }
-  return closes;
-}
-
-/** Cumulative sums exactly as the hook accumulates them when it appends each close. */
 export function buildObservations(closes: readonly PeriodClose[]): Observations {
   const n = closes.length;
   const obs: Observations = {
@@ -55,7 +31,7 @@ export function buildObservations(closes: readonly PeriodClose[]): Observations 
       if (d > 0) up += d * d;
       else down += d * d;
     }
-    // Exact integers are needed for parity with the hook; doubles hold them up to 2^53.
+    // Exact integers: doubles hold them up to 2^53.
     if (up > Number.MAX_SAFE_INTEGER || down > Number.MAX_SAFE_INTEGER) throw new RangeError("cumulative squared tick changes exceed 2^53");
     obs.periods[i] = period;
     obs.ticks[i] = tick;
@@ -65,7 +41,7 @@ export function buildObservations(closes: readonly PeriodClose[]): Observations 
   return obs;
 }
 
-/** Number of observations with `period <= bound`: the k(B) of SPEC §2. */
+/** Number of closes with `period <= bound`. */
 export function countThrough(obs: Observations, bound: number): number {
   let lo = 0;
   let hi = obs.periods.length;
@@ -77,27 +53,10 @@ export function countThrough(obs: Observations, bound: number): number {
   return lo;
 }
 
-function saturate(v: number): bigint {
-  const b = BigInt(v);
-  return b > FEATURE_MAX ? FEATURE_MAX : b;
-}
-
-/**
- * The 12 raw features as of completed period `asOfPeriod` (SPEC §2), in the order
- * [up_1, up_5, up_30, up_240, down_1, down_5, down_30, down_240, n_1, n_5, n_30, n_240].
- */
-export function featuresAsOf(obs: Observations, asOfPeriod: number): bigint[] {
-  const kA = countThrough(obs, asOfPeriod);
-  const upA = kA > 0 ? obs.cumUp[kA - 1]! : 0;
-  const downA = kA > 0 ? obs.cumDown[kA - 1]! : 0;
-  const up: bigint[] = [];
-  const down: bigint[] = [];
-  const count: bigint[] = [];
-  for (const h of HORIZONS) {
-    const kB = countThrough(obs, asOfPeriod - h);
-    up.push(saturate(upA - (kB > 0 ? obs.cumUp[kB - 1]! : 0)));
-    down.push(saturate(downA - (kB > 0 ? obs.cumDown[kB - 1]! : 0)));
-    count.push(BigInt(kA - kB));
-  }
-  return [...up, ...down, ...count];
+/** Realized variance (ticks^2) over periods `from + 1 .. to`: the sum of squared moves recorded there. */
+export function realizedVariance(obs: Observations, from: number, to: number): number {
+  const k0 = countThrough(obs, from);
+  const k1 = countThrough(obs, to);
+  const at = (k: number, arr: Float64Array) => (k > 0 ? arr[k - 1]! : 0);
+  return at(k1, obs.cumUp) - at(k0, obs.cumUp) + at(k1, obs.cumDown) - at(k0, obs.cumDown);
 }

@@ -1,5 +1,8 @@
 // Float -> fixed-point parameters (SPEC §4), with the range proofs the circuit relies on.
-import { FRAC_BITS_INPUT as F, FRAC_BITS_WEIGHT as S, HIDDEN, HORIZONS, N_INPUTS, PARAM_BITS } from "./constants.ts";
+import {
+  FEATURE_MAX, FRAC_BITS_INPUT as F, FRAC_BITS_LEVEL_LOG, FRAC_BITS_WEIGHT as S, HIDDEN, LEVEL_CONSTANT_BITS, LEVEL_FRAC_BITS,
+  LEVEL_WEIGHT_BITS, N_FEATURES, PARAM_BITS, VARIANCE_FRAC_BITS,
+} from "./constants.ts";
 import { fastLog2Fixed, type QuantizedNetwork } from "./fixedpoint.ts";
 import type { FloatNetwork } from "./float.ts";
 
@@ -14,45 +17,53 @@ export function roundHalfAway(x: number): number {
   return Math.sign(x) * Math.floor(Math.abs(x) + 0.5);
 }
 
-function quantizeValue(value: number, fracBits: number, field: string): bigint {
+function quantizeSigned(value: number, fracBits: number, field: string): bigint {
   if (!Number.isFinite(value)) throw new RangeError(`${field} is not a finite number`);
   const q = roundHalfAway(value * 2 ** fracBits);
   if (q < PARAM_MIN || q > PARAM_MAX) throw new RangeError(`${field} = ${value} does not fit a signed ${PARAM_BITS}-bit parameter at scale 2^${fracBits}`);
   return BigInt(q);
 }
 
+function quantizeUnsigned(value: number, fracBits: number, bits: number, field: string): bigint {
+  if (!Number.isFinite(value)) throw new RangeError(`${field} is not a finite number`);
+  const q = roundHalfAway(value * 2 ** fracBits);
+  if (q < 0 || q >= 2 ** bits) throw new RangeError(`${field} = ${value} does not fit an unsigned ${bits}-bit parameter at scale 2^${fracBits} (range [0, ${(2 ** bits - 1) / 2 ** fracBits}])`);
+  return BigInt(q);
+}
+
 /** The committed network read back as reals: the float model whose fee the circuit matches within 1 pip. */
 export function dequantizeNetwork(q: QuantizedNetwork): FloatNetwork {
-  const w = (v: bigint) => Number(v) / 2 ** S;
-  const f = (v: bigint) => Number(v) / 2 ** F;
-  return { W: q.W.map((row) => row.map(w)), c: q.c.map(f), a: q.a.map(w), v: q.v.map(w), b: f(q.b) };
+  const weight = (v: bigint) => Number(v) / 2 ** S;
+  const bias = (v: bigint) => Number(v) / 2 ** F;
+  return { w: q.w.map(weight), c0: weight(q.c0), W: q.W.map((row) => row.map(weight)), c: q.c.map(bias), v: q.v.map(weight), b: bias(q.b) };
 }
 
 export function quantizeNetwork(net: FloatNetwork): QuantizedNetwork {
   checkShape(net);
   const q: QuantizedNetwork = {
-    W: net.W.map((row, j) => row.map((w, i) => quantizeValue(w, S, `W[${j}][${i}]`))),
-    c: net.c.map((c, j) => quantizeValue(c, F, `c[${j}]`)),
-    a: net.a.map((a, i) => quantizeValue(a, S, `a[${i}]`)),
-    v: net.v.map((v, j) => quantizeValue(v, S, `v[${j}]`)),
-    b: quantizeValue(net.b, F, "b"),
+    w: net.w.map((w, k) => quantizeUnsigned(w, S, LEVEL_WEIGHT_BITS, `w[${k}]`)),
+    c0: quantizeUnsigned(net.c0, S, LEVEL_CONSTANT_BITS, "c0"),
+    W: net.W.map((row, j) => row.map((w, k) => quantizeSigned(w, S, `W[${j}][${k}]`))),
+    c: net.c.map((c, j) => quantizeSigned(c, F, `c[${j}]`)),
+    v: net.v.map((v, j) => quantizeSigned(v, S, `v[${j}]`)),
+    b: quantizeSigned(net.b, F, "b"),
   };
   assertForecastInRange(q);
   return q;
 }
 
-export function checkShape(net: { W: unknown[][]; c: unknown[]; a: unknown[]; v: unknown[] }): void {
-  if (net.W.length !== HIDDEN || net.W.some((row) => row.length !== N_INPUTS)) throw new RangeError(`W must be ${HIDDEN} x ${N_INPUTS}`);
-  if (net.c.length !== HIDDEN) throw new RangeError(`c must have ${HIDDEN} entries`);
-  if (net.a.length !== N_INPUTS) throw new RangeError(`a must have ${N_INPUTS} entries`);
-  if (net.v.length !== HIDDEN) throw new RangeError(`v must have ${HIDDEN} entries`);
+export function checkShape(net: { w: unknown[]; c0: unknown; W: unknown[][]; c: unknown[]; v: unknown[]; b: unknown }): void {
+  if (!Array.isArray(net.w) || net.w.length !== N_FEATURES) throw new RangeError(`w must have ${N_FEATURES} entries`);
+  if (typeof net.c0 !== "number" && typeof net.c0 !== "bigint") throw new RangeError("c0 must be a number");
+  if (!Array.isArray(net.W) || net.W.length !== HIDDEN || net.W.some((row) => !Array.isArray(row) || row.length !== N_FEATURES)) throw new RangeError(`W must be ${HIDDEN} x ${N_FEATURES}`);
+  if (!Array.isArray(net.c) || net.c.length !== HIDDEN) throw new RangeError(`c must have ${HIDDEN} entries`);
+  if (!Array.isArray(net.v) || net.v.length !== HIDDEN) throw new RangeError(`v must have ${HIDDEN} entries`);
+  if (typeof net.b !== "number" && typeof net.b !== "bigint") throw new RangeError("b must be a number");
 }
 
-/** Largest value each model input can take (SPEC §3): features are saturated, counts bounded. */
-export function inputUpperBounds(): bigint[] {
-  const rv = fastLog2Fixed((1n << 33n) - 2n);
-  const semi = fastLog2Fixed((1n << 32n) - 1n);
-  return [...HORIZONS.map(() => rv), ...HORIZONS.map(() => semi), ...HORIZONS.map((h) => fastLog2Fixed(BigInt(h)))];
+/** Largest value each log input x_k can take: the features saturate at FEATURE_MAX. */
+export function inputUpperBound(): bigint {
+  return fastLog2Fixed(FEATURE_MAX, F);
 }
 
 /**
@@ -61,19 +72,20 @@ export function inputUpperBounds(): bigint[] {
  * Refuse it here instead.
  */
 export function assertForecastInRange(q: QuantizedNetwork): void {
-  const upper = inputUpperBounds();
   const sB = BigInt(S);
-  let yLo = q.b << (2n * sB);
-  let yHi = yLo;
-  for (let i = 0; i < N_INPUTS; i++) {
-    const t = (q.a[i]! * upper[i]!) << sB;
-    if (t < 0n) yLo += t; else yHi += t;
-  }
+  const toY = BigInt(32 - FRAC_BITS_LEVEL_LOG);
+  const offset = BigInt(LEVEL_FRAC_BITS) << BigInt(FRAC_BITS_LEVEL_LOG);
+  let sumMax = q.c0 << BigInt(VARIANCE_FRAC_BITS);
+  for (const w of q.w) sumMax += w * FEATURE_MAX;
+  const bTerm = q.b << BigInt(32 - F);
+  let yLo = ((0n - offset) << toY) + bTerm;
+  let yHi = ((fastLog2Fixed(sumMax, FRAC_BITS_LEVEL_LOG) - offset) << toY) + bTerm;
+  const xMax = inputUpperBound();
   for (let j = 0; j < HIDDEN; j++) {
     let zLo = q.c[j]! << sB;
     let zHi = zLo;
-    for (let i = 0; i < N_INPUTS; i++) {
-      const t = q.W[j]![i]! * upper[i]!;
+    for (let k = 0; k < N_FEATURES; k++) {
+      const t = q.W[j]![k]! * xMax;
       if (t < 0n) zLo += t; else zHi += t;
     }
     const hLo = zLo > 0n ? zLo : 0n;

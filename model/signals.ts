@@ -1,7 +1,8 @@
-// The four public signals of SPEC §7. The hook builds the same words from its own state, so a
-// proof can only verify for the features, terms and context the chain itself sees.
+// The four public signals of SPEC §7. The hook builds the same words from its own state (all but
+// the fee and forecast, which the proof forces to be the model's outputs), so a proof can only
+// verify for the features, terms and context the chain itself sees.
 import { encodeAbiParameters, keccak256, type Address, type Hex } from "viem";
-import { MAX_LP_FEE } from "./constants.ts";
+import { FEATURE_BITS, FORECAST_BITS, MAX_LP_FEE, N_FEATURES } from "./constants.ts";
 import { checkFeatures, type PoolTerms } from "./fixedpoint.ts";
 import { unsignedLane } from "./commitment.ts";
 
@@ -15,30 +16,35 @@ export function checkTerms(terms: PoolTerms): void {
   if (terms.period === 0) throw new RangeError("period must be positive");
 }
 
-export function packFeatureWords(features: readonly bigint[], terms: PoolTerms, fee: number): [bigint, bigint] {
+/** F_0 | F_1 << 38 | ... | F_4 << 152. */
+export function featureWord(features: readonly bigint[]): bigint {
   checkFeatures(features);
-  checkTerms(terms);
-  const f = features as bigint[];
-  let word0 = 0n;
-  for (let i = 0; i < 7; i++) word0 |= f[i]! << BigInt(32 * i);
-  const word1 =
-    f[7]! |
-    (f[8]! << 32n) | (f[9]! << 40n) | (f[10]! << 48n) | (f[11]! << 56n) |
-    (BigInt(terms.poolFeeMin) << 64n) |
-    (BigInt(terms.poolFeeMax) << 88n) |
-    (BigInt(terms.period) << 112n) |
-    (unsignedLane(BigInt(fee), 24, "fee") << 144n);
-  return [word0, word1];
+  return features.reduce((word, f, k) => word | (f << BigInt(FEATURE_BITS * k)), 0n);
 }
 
-export function unpackFeatureWords(word0: bigint, word1: bigint): { features: bigint[]; terms: PoolTerms; fee: number } {
-  const lane = (w: bigint, at: number, bits: number) => (w >> BigInt(at)) & ((1n << BigInt(bits)) - 1n);
-  const features = [0, 1, 2, 3, 4, 5, 6].map((i) => lane(word0, 32 * i, 32));
-  features.push(lane(word1, 0, 32), lane(word1, 32, 8), lane(word1, 40, 8), lane(word1, 48, 8), lane(word1, 56, 8));
+/** poolFeeMin | poolFeeMax << 24 | period << 48 | fee << 80 | forecast << 104. */
+export function termsWord(terms: PoolTerms, fee: number, forecast: bigint): bigint {
+  checkTerms(terms);
+  return (
+    BigInt(terms.poolFeeMin) |
+    (BigInt(terms.poolFeeMax) << 24n) |
+    (BigInt(terms.period) << 48n) |
+    (unsignedLane(BigInt(fee), 24, "fee") << 80n) |
+    (unsignedLane(forecast, FORECAST_BITS, "forecast") << 104n)
+  );
+}
+
+const lane = (w: bigint, at: number, bits: number) => (w >> BigInt(at)) & ((1n << BigInt(bits)) - 1n);
+
+export function unpackFeatureWord(word: bigint): bigint[] {
+  return Array.from({ length: N_FEATURES }, (_, k) => lane(word, FEATURE_BITS * k, FEATURE_BITS));
+}
+
+export function unpackTermsWord(word: bigint): { terms: PoolTerms; fee: number; forecast: bigint } {
   return {
-    features,
-    terms: { poolFeeMin: Number(lane(word1, 64, 24)), poolFeeMax: Number(lane(word1, 88, 24)), period: Number(lane(word1, 112, 32)) },
-    fee: Number(lane(word1, 144, 24)),
+    terms: { poolFeeMin: Number(lane(word, 0, 24)), poolFeeMax: Number(lane(word, 24, 24)), period: Number(lane(word, 48, 32)) },
+    fee: Number(lane(word, 80, 24)),
+    forecast: lane(word, 104, FORECAST_BITS),
   };
 }
 
@@ -51,6 +57,6 @@ export function contextOf(chainId: bigint | number, hook: Address, poolId: Hex, 
   return BigInt(keccak256(encoded)) >> 6n;
 }
 
-export function publicSignals(features: readonly bigint[], terms: PoolTerms, fee: number, commitment: bigint, context: bigint): bigint[] {
-  return [...packFeatureWords(features, terms, fee), commitment, context];
+export function publicSignals(features: readonly bigint[], terms: PoolTerms, fee: number, forecast: bigint, commitment: bigint, context: bigint): bigint[] {
+  return [featureWord(features), termsWord(terms, fee, forecast), commitment, context];
 }

@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import { encodeAbiParameters, type Hex } from "viem";
 import * as snarkjs from "snarkjs";
 import {
-  commitmentOf, evaluateFixed, packFeatureWords, parseModel, SNARK_FIELD,
+  commitmentOf, evaluateFixed, featureWord, parseModel, SNARK_FIELD, termsWord,
   type FixedEvaluation, type Model, type ModelFile, type PoolTerms,
 } from "../model/index.ts";
 import { ARTIFACTS } from "./paths.ts";
@@ -32,15 +32,17 @@ export interface SolidityCalldata {
   a: [bigint, bigint];
   b: [[bigint, bigint], [bigint, bigint]];
   c: [bigint, bigint];
-  /** The 4 public signals: featureWord0, featureWord1, commitment, context. */
+  /** The 4 public signals: featureWord, termsWord, commitment, context. */
   input: [bigint, bigint, bigint, bigint];
-  /** abi.encode(uint256 fee, uint256[2] a, uint256[2][2] b, uint256[2] c). */
+  /** abi.encode(uint256 fee, uint256 forecast, uint256[2] a, uint256[2][2] b, uint256[2] c). */
   encoded: Hex;
 }
 
 export interface ProveResult {
   /** The fee in pips, as model/evaluateFixed computes it and the proof attests. */
   fee: number;
+  /** The published forecast (SPEC §5), which the proof attests too. */
+  forecast: bigint;
   proof: snarkjs.Groth16Proof;
   /** Decimal strings, SPEC §7 order. */
   publicSignals: string[];
@@ -69,8 +71,9 @@ async function asModel(model: ModelLike): Promise<Model> {
 }
 
 /**
- * The circuit input for one fee: model/ computes the fee (evaluateFixed), the two feature words
- * (packFeatureWords) and the commitment (commitmentOf, with the POOL's period, as the circuit does).
+ * The circuit input for one fee: model/ computes the fee and forecast (evaluateFixed), the two public
+ * words (featureWord, termsWord) and the commitment (commitmentOf, with the POOL's period, as the
+ * circuit does).
  */
 export async function buildCircuitInput(modelLike: ModelLike, features: readonly bigint[], terms: PoolTerms, context: bigint): Promise<ProveRequest> {
   const model = await asModel(modelLike);
@@ -80,21 +83,24 @@ export async function buildCircuitInput(modelLike: ModelLike, features: readonly
   const { network: q } = model;
   const { policy, horizon } = model.file;
   const evaluation = evaluateFixed(q, policy, features, terms);
-  const [featureWord0, featureWord1] = packFeatureWords(features, terms, evaluation.fee);
+  const features0 = featureWord(features);
+  const terms0 = termsWord(terms, evaluation.fee, evaluation.forecast);
   const commitment = await commitmentOf(q, policy, terms.period, horizon);
   if (commitment !== model.commitment) {
     throw new Error(`the pool's period ${terms.period} differs from the model's period ${model.file.period}: the commitment binds the period, so no proof can verify for this pool`);
   }
   const input: CircuitInput = {
-    featureWord0, featureWord1, commitment, context,
+    featureWord: features0, termsWord: terms0, commitment, context,
     features: [...features],
     poolFeeMin: BigInt(terms.poolFeeMin),
     poolFeeMax: BigInt(terms.poolFeeMax),
     period: BigInt(terms.period),
     fee: BigInt(evaluation.fee),
+    forecast: evaluation.forecast,
+    w: [...q.w],
+    c0: q.c0,
     W: q.W.map((row) => [...row]),
     c: [...q.c],
-    a: [...q.a],
     v: [...q.v],
     b: q.b,
     base: BigInt(policy.base),
@@ -103,11 +109,11 @@ export async function buildCircuitInput(modelLike: ModelLike, features: readonly
     modelFeeMax: BigInt(policy.modelFeeMax),
     horizon: BigInt(horizon),
   };
-  return { model, features, terms, context, evaluation, input, publicSignals: [featureWord0, featureWord1, commitment, context] };
+  return { model, features, terms, context, evaluation, input, publicSignals: [features0, terms0, commitment, context] };
 }
 
 /** Solidity argument order: snarkjs's pi_b is [[x0, x1], [y0, y1]]; the precompile wants [[x1, x0], [y1, y0]]. */
-export function toSolidityCalldata(fee: number, proof: snarkjs.Groth16Proof, publicSignals: readonly (string | bigint)[]): SolidityCalldata {
+export function toSolidityCalldata(fee: number, forecast: bigint, proof: snarkjs.Groth16Proof, publicSignals: readonly (string | bigint)[]): SolidityCalldata {
   const n = (v: string | bigint | undefined) => BigInt(v ?? NaN);
   const a: [bigint, bigint] = [n(proof.pi_a[0]), n(proof.pi_a[1])];
   const b: [[bigint, bigint], [bigint, bigint]] = [
@@ -118,8 +124,8 @@ export function toSolidityCalldata(fee: number, proof: snarkjs.Groth16Proof, pub
   if (publicSignals.length !== 4) throw new Error(`expected 4 public signals, got ${publicSignals.length}`);
   const input = publicSignals.map(n) as [bigint, bigint, bigint, bigint];
   const encoded = encodeAbiParameters(
-    [{ type: "uint256" }, { type: "uint256[2]" }, { type: "uint256[2][2]" }, { type: "uint256[2]" }],
-    [BigInt(fee), a, b, c],
+    [{ type: "uint256" }, { type: "uint256" }, { type: "uint256[2]" }, { type: "uint256[2][2]" }, { type: "uint256[2]" }],
+    [BigInt(fee), forecast, a, b, c],
   );
   return { a, b, c, input, encoded };
 }
@@ -185,12 +191,13 @@ export class Prover {
     if (publicSignals.length !== 4 || publicSignals.some((s, i) => s !== expected[i])) {
       throw new Error(`public signals ${publicSignals.join(",")} differ from model/'s ${expected.join(",")}`);
     }
-    const fee = request.evaluation.fee;
+    const { fee, forecast } = request.evaluation;
     return {
       fee,
+      forecast,
       proof,
       publicSignals,
-      calldata: toSolidityCalldata(fee, proof, publicSignals),
+      calldata: toSolidityCalldata(fee, forecast, proof, publicSignals),
       evaluation: request.evaluation,
       timings: { witnessMs: t1 - t0, proofMs: t2 - t1 },
     };

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildObservations, featuresAsOf, loadModel, periodCloses, type Model } from "../model/index.ts";
+import { emptyOracleState, featuresAsOf, loadModel, periodCloses, recordClose, type Model } from "../model/index.ts";
 import { EV_SWAP, loadMinuteBarsFull, loadPoolEvents, loadReference } from "../backtest/data.ts";
 import { eventsFromMinuteBars, eventsFromSwaps, replay, sliceEvents, type ReplayEvents } from "../backtest/replay.ts";
 import { ewmaPolicy, foresightPolicy, modelPolicy, staticPolicy, type FeePolicy } from "../backtest/policy.ts";
@@ -139,8 +139,10 @@ describe("walk-forward: a policy never sees data from the period it prices or la
     for (const { period, features } of seen) {
       const k = times.findIndex((t) => t >= period * 60);
       const before = k < 0 ? times.length : k;
-      const obs = buildObservations(periodCloses(times.slice(0, before), ticks.slice(0, before), 60));
-      expect(features).toEqual(featuresAsOf(obs, period - 1));
+      const closes = periodCloses(times.slice(0, before), ticks.slice(0, before), 60);
+      const state = emptyOracleState();
+      for (const c of closes) recordClose(state, c.period, c.tick);
+      expect(features).toEqual(featuresAsOf(state, period - 1));
     }
   });
 

@@ -24,12 +24,12 @@ export interface Rendered<T> {
 }
 
 /** Opens `file` and evaluates `expression` (returning JSON-able data) once the page has loaded. */
-export async function renderInChromium<T>(file: string, expression: string, timeoutMs = 60_000): Promise<Rendered<T>> {
+export async function renderInChromium<T>(file: string, expression: string, timeoutMs = 60_000, windowSize?: [number, number]): Promise<Rendered<T>> {
   const profile = mkdtempSync(path.join(tmpdir(), "provenfee-chromium-"));
   // Without the background-networking flags, headless Chromium waits on refused connections.
   const args = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", `--user-data-dir=${profile}`, "--remote-debugging-pipe", "about:blank",
+    "--disable-sync", `--user-data-dir=${profile}`, ...(windowSize ? [`--window-size=${windowSize[0]},${windowSize[1]}`] : []), "--remote-debugging-pipe", "about:blank",
   ];
   const browser = spawn(CHROMIUM, args, { stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"] });
   const toBrowser = browser.stdio[3] as Writable;

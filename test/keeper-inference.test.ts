@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { selectBackend, inferBatch, type InferenceJob } from "../keeper/inference.ts";
-import { loadModel, evaluateFixed, FEATURE_MAX, HORIZONS } from "../model/index.ts";
+import { loadModel, evaluateFixed, FEATURE_MAX, N_FEATURES } from "../model/index.ts";
 
 function rng(seed: number) {
   let s = seed >>> 0;
@@ -22,11 +22,7 @@ describe("keeper inference (TensorFlow.js)", () => {
       const r = rng(backend === "wasm" ? 1 : 2);
       const jobs: InferenceJob[] = Array.from({ length: 300 }, (_, i) => ({
         model: models[i % 2]!,
-        features: [
-          ...HORIZONS.map(() => (r() < 0.1 ? 0n : BigInt(Math.floor(2 ** (r() * 32))) % (FEATURE_MAX + 1n))),
-          ...HORIZONS.map(() => BigInt(Math.floor(2 ** (r() * 30)))),
-          ...HORIZONS.map((h) => BigInt(Math.floor(r() * (h + 1)))),
-        ],
+        features: Array.from({ length: N_FEATURES }, () => (r() < 0.1 ? 0n : BigInt(Math.floor(2 ** (r() * 38))) % (FEATURE_MAX + 1n))),
         terms: { poolFeeMin: 10, poolFeeMax: 100_000, period: 60 },
       }));
       const results = inferBatch(jobs);

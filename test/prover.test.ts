@@ -9,7 +9,8 @@ import { createPublicClient, createWalletClient, http, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import {
-  createModel, fastLog2Fixed, forecastFixed, sigmaFromForecast, feeFromSigma, loadModel, FEATURE_MAX, HORIZONS, SNARK_FIELD, type Model, type PoolTerms, type Policy,
+  createModel, fastLog2Fixed, forecastFixed, forecastLane, sigmaFromForecast, feeFromSigma, loadModel, FEATURE_MAX, N_FEATURES, SNARK_FIELD,
+  type Model, type PoolTerms, type Policy,
 } from "../model/index.ts";
 import { Prover, buildCircuitInput, toSolidityCalldata, type CircuitInput } from "../prover/prover.ts";
 import { compileCircuit, type CompiledCircuit } from "../prover/compile.ts";
@@ -36,18 +37,14 @@ const int = (r: Rng, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo +
 const pick = <T,>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 
 function randomFeatures(r: Rng): bigint[] {
-  const big = () => {
+  return Array.from({ length: N_FEATURES }, () => {
     const kind = r();
     if (kind < 0.12) return 0n;
     if (kind < 0.2) return FEATURE_MAX;
     if (kind < 0.25) return BigInt(int(r, 1, 3));
-    const v = BigInt(Math.floor(2 ** (r() * 32)));
+    const v = BigInt(Math.floor(2 ** (r() * 38)));
     return v > FEATURE_MAX ? FEATURE_MAX : v;
-  };
-  const up = HORIZONS.map(big);
-  const down = HORIZONS.map(big);
-  const count = HORIZONS.map((h) => (r() < 0.15 ? 0n : r() < 0.2 ? BigInt(h) : BigInt(int(r, 0, h))));
-  return [...up, ...down, ...count];
+  });
 }
 
 /** A signed integer below 2^bits in magnitude, log-uniform, sometimes 0 or an extreme. */
@@ -68,22 +65,31 @@ function randomPolicy(r: Rng): Policy {
   return { base, slope, modelFeeMin: bounds[0], modelFeeMax: bounds[1] };
 }
 
-/** A random model that model/ accepts (16-bit weights, forecast inside the 45-bit range). */
+/** An unsigned lane value below 2^bits, log-uniform, sometimes 0 or the maximum. */
+function randomUnsigned(r: Rng, bits: number): number {
+  const u = r();
+  if (u < 0.15) return 0;
+  if (u < 0.18) return 2 ** bits - 1;
+  return Math.floor(2 ** (r() * bits));
+}
+
+/** A random model that model/ accepts (lanes in range, forecast inside the 45-bit range). */
 async function randomModel(r: Rng): Promise<Model> {
   const period = pick(r, [60, 1, 12, 3600, 2 ** 32 - 1, int(r, 1, 2 ** 31)]);
   const horizon = pick(r, [30, 1, 65535, int(r, 1, 65535)]);
   const policy = randomPolicy(r);
-  const harOnly = r() < 0.25;
+  const levelsOnly = r() < 0.25;
   for (let scale = 15; ; scale -= 1) {
     const S = 2 ** 12, F = 2 ** 8;
     const q = {
-      W: [0, 1, 2, 3].map(() => Array.from({ length: 12 }, () => (harOnly ? 0 : randomParam(r, scale)))),
-      c: [0, 1, 2, 3].map(() => (harOnly ? 0 : randomParam(r, 15))),
-      a: Array.from({ length: 12 }, () => randomParam(r, Math.min(scale, 14))),
-      v: [0, 1, 2, 3].map(() => (harOnly ? 0 : randomParam(r, Math.min(scale, 13)))),
+      w: Array.from({ length: N_FEATURES }, () => randomUnsigned(r, 24)),
+      c0: randomUnsigned(r, 32),
+      W: [0, 1, 2, 3].map(() => Array.from({ length: N_FEATURES }, () => (levelsOnly ? 0 : randomParam(r, scale)))),
+      c: [0, 1, 2, 3].map(() => (levelsOnly ? 0 : randomParam(r, 15))),
+      v: [0, 1, 2, 3].map(() => (levelsOnly ? 0 : randomParam(r, Math.min(scale, 13)))),
       b: randomParam(r, 15),
     };
-    const float = { W: q.W.map((row) => row.map((w) => w / S)), c: q.c.map((c) => c / F), a: q.a.map((a) => a / S), v: q.v.map((v) => v / S), b: q.b / F };
+    const float = { w: q.w.map((w) => w / S), c0: q.c0 / S, W: q.W.map((row) => row.map((w) => w / S)), c: q.c.map((c) => c / F), v: q.v.map((v) => v / S), b: q.b / F };
     try {
       return await createModel({ float, policy, period, horizon, meta: { kind: "random test model" } });
     } catch (e) {
@@ -135,8 +141,10 @@ function setWtnsValue(wtns: Uint8Array, index: number, value: bigint): Uint8Arra
 
 const silent: snarkjs.Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-/** Replaces the fee lane of featureWord1 (bits 144..167). */
-const withFeeLane = (word1: bigint, fee: bigint) => (word1 & ~((2n ** 24n - 1n) << 144n)) | (fee << 144n);
+/** Replaces the fee lane of termsWord (bits 80..103). */
+const withFeeLane = (word: bigint, fee: bigint) => (word & ~((2n ** 24n - 1n) << 80n)) | (fee << 80n);
+/** Replaces the forecast lane of termsWord (bits 104..141). */
+const withForecastLane = (word: bigint, forecast: bigint) => (word & ~((2n ** 38n - 1n) << 104n)) | (forecast << 104n);
 
 // ---------------------------------------------------------------------------------------------
 
@@ -177,7 +185,7 @@ describe("circuit", () => {
 
   it("computes model/'s inputs, forecast, saturated raw fee and fee exactly on 400 random cases", async () => {
     const r = rng(20261125);
-    const seen = { yNeg: 0, yOver: 0, yIn: 0, rawNeg: 0, rawBig: 0, atLo: 0, atHi: 0, inside: 0, relu: 0, harOnly: 0 };
+    const seen = { yNeg: 0, yOver: 0, yIn: 0, rawNeg: 0, rawBig: 0, atLo: 0, atHi: 0, inside: 0, relu: 0, levelsOnly: 0 };
     let model = defaultModel;
     for (let n = 0; n < 400; n++) {
       if (n % 4 === 0) model = n === 0 ? defaultModel : await randomModel(r);
@@ -186,11 +194,16 @@ describe("circuit", () => {
       const req = await buildCircuitInput(model, features, terms, randomContext(r));
       const w = await prover.witness(req.input); // asserts every constraint, fee === computed fee included
       const ev = req.evaluation;
-      for (let i = 0; i < 12; i++) expect(wire(w, `main.X[${i}]`)).toBe(ev.inputs[i]);
-      expect(wire(w, "main.net.Y")).toBe(ev.Y);
-      for (let j = 0; j < 4; j++) expect(wire(w, `main.net.sign[${j}].out`)).toBe(ev.preActivations[j]! >= 0n ? 1n : 0n);
+      for (let i = 0; i < N_FEATURES; i++) expect(wire(w, `main.X[${i}]`)).toBe(ev.inputs[i]);
+      // the level sum S (eliminated as a wire by --O2): c0 2^18 + the products w_k F_k
+      let levelSum = wire(w, "main.c0") << 18n;
+      for (let k = 0; k < N_FEATURES; k++) levelSum += wire(w, `main.wf[${k}]`);
+      expect(levelSum).toBe(ev.levelSum);
+      expect(wire(w, "main.Y")).toBe(ev.Y);
+      for (let j = 0; j < 4; j++) expect(wire(w, `main.correction.sign[${j}].out`)).toBe(ev.preActivations[j]! >= 0n ? 1n : 0n);
       const saturated = ev.rawFee < 0n ? 0n : ev.rawFee > 2n ** 24n - 1n ? 2n ** 24n - 1n : ev.rawFee;
       expect(wire(w, "main.policy.raw")).toBe(saturated);
+      expect((wire(w, "main.termsWord") >> 104n) & (2n ** 38n - 1n)).toBe(ev.forecast);
 
       const lo = Math.max(model.file.policy.modelFeeMin, terms.poolFeeMin);
       const hi = Math.min(model.file.policy.modelFeeMax, terms.poolFeeMax);
@@ -199,13 +212,18 @@ describe("circuit", () => {
       if (ev.rawFee >= 2n ** 24n) seen.rawBig++;
       if (ev.fee === hi) seen.atHi++; else if (ev.fee === lo) seen.atLo++; else seen.inside++;
       if (ev.preActivations.some((z) => z > 0n) && model.network.v.some((v) => v !== 0n)) seen.relu++;
-      if (model.network.W.flat().every((x) => x === 0n)) seen.harOnly++;
+      if (model.network.W.flat().every((x) => x === 0n)) seen.levelsOnly++;
 
-      // Exactly one fee works: the neighbours of model/'s fee have no witness.
+      // Exactly one fee and one forecast work: their neighbours have no witness.
       if (n % 10 === 0) {
         for (const wrong of [ev.fee - 1, ev.fee + 1]) {
           if (wrong < 0) continue;
-          const bad: CircuitInput = { ...req.input, fee: BigInt(wrong), featureWord1: withFeeLane(req.publicSignals[1], BigInt(wrong)) };
+          const bad: CircuitInput = { ...req.input, fee: BigInt(wrong), termsWord: withFeeLane(req.publicSignals[1], BigInt(wrong)) };
+          await expect(prover.witness(bad)).rejects.toThrow(/Assert Failed/);
+        }
+        for (const wrong of [ev.forecast - 1n, ev.forecast + 1n]) {
+          if (wrong < 0n) continue;
+          const bad: CircuitInput = { ...req.input, forecast: wrong, termsWord: withForecastLane(req.publicSignals[1], wrong) };
           await expect(prover.witness(bad)).rejects.toThrow(/Assert Failed/);
         }
       }
@@ -214,45 +232,42 @@ describe("circuit", () => {
     for (const [k, count] of Object.entries(seen)) expect(count, k).toBeGreaterThan(5);
   });
 
-  it("follows SPEC §3 on the whole 8-bit count lanes and extreme 32-bit lanes, beyond what the oracle produces", async () => {
-    // model/ refuses n_h > h (the hook never produces it); the circuit still computes L exactly.
+  it("follows SPEC §3-4 on extreme lanes: all zero, all saturated, powers of two and their neighbours", async () => {
     const r = rng(7);
     const model = await randomModel(r);
-    for (let n = 0; n < 60; n++) {
-      const features = randomFeatures(r);
-      for (let h = 0; h < 4; h++) features[8 + h] = BigInt(n < 4 * 64 ? (n * 4 + h * 67) % 256 : int(r, 0, 255));
-      if (n === 0) features.fill(FEATURE_MAX, 0, 8);
-      if (n === 1) features.fill(0n, 0, 12);
+    const specials = [0n, 1n, 2n, 3n, FEATURE_MAX, FEATURE_MAX - 1n, 1n << 37n, (1n << 37n) - 1n, (1n << 37n) + 1n];
+    for (let n = 0; n < 40; n++) {
+      const features = Array.from({ length: N_FEATURES }, (_, k) => (n === 0 ? 0n : n === 1 ? FEATURE_MAX : specials[(n * 3 + k * 5) % specials.length]!));
       const terms = randomTerms(r, model);
-      const inputs = [0, 1, 2, 3].map((h) => fastLog2Fixed(features[h]! + features[4 + h]!))
-        .concat([0, 1, 2, 3].map((h) => fastLog2Fixed(features[4 + h]!)), [0, 1, 2, 3].map((h) => fastLog2Fixed(features[8 + h]!)));
-      const { Y } = forecastFixed(model.network, inputs);
-      const { fee } = feeFromSigma(sigmaFromForecast(Y), model.file.policy, terms);
-      let word0 = 0n;
-      for (let i = 0; i < 7; i++) word0 |= features[i]! << BigInt(32 * i);
-      const word1 = features[7]! | (features[8]! << 32n) | (features[9]! << 40n) | (features[10]! << 48n) | (features[11]! << 56n)
-        | (BigInt(terms.poolFeeMin) << 64n) | (BigInt(terms.poolFeeMax) << 88n) | (BigInt(terms.period) << 112n) | (BigInt(fee) << 144n);
-      const base = (await buildCircuitInput(model, [0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n], terms, 1n)).input;
-      const w = await prover.witness({ ...base, features, featureWord0: word0, featureWord1: word1, fee: BigInt(fee) });
-      for (let i = 0; i < 12; i++) expect(wire(w, `main.X[${i}]`)).toBe(inputs[i]);
-      expect(wire(w, "main.net.Y")).toBe(Y);
+      const inputs = features.map((f) => fastLog2Fixed(f));
+      const { Y } = forecastFixed(model.network, features, inputs);
+      const req = await buildCircuitInput(model, features, terms, 1n);
+      const w = await prover.witness(req.input);
+      for (let i = 0; i < N_FEATURES; i++) expect(wire(w, `main.X[${i}]`)).toBe(inputs[i]);
+      expect(wire(w, "main.Y")).toBe(Y);
+      expect(req.evaluation.forecast).toBe(forecastLane(Y));
+      expect(req.evaluation.fee).toBe(feeFromSigma(sigmaFromForecast(Y), model.file.policy, terms).fee);
     }
   });
 
   it("has no witness when a lane is out of range or a word does not match its lanes", async () => {
     const req = await buildCircuitInput(defaultModel, randomFeatures(rng(3)), { poolFeeMin: 100, poolFeeMax: 5000, period: 60 }, 99n);
     const f = req.input.features as bigint[];
-    // a lane shifted by 2^32 into its neighbour keeps featureWord0 but breaks the 32-bit range check
+    // a lane shifted by 2^38 into its neighbour keeps featureWord but breaks the 38-bit range check
     const shifted = [...f];
-    shifted[0] = f[0]! + 2n ** 32n;
+    shifted[0] = f[0]! + 2n ** 38n;
     shifted[1] = f[1]! - 1n;
     await expect(prover.witness({ ...req.input, features: shifted })).rejects.toThrow(/Assert Failed/);
+    // a level weight outside 24 bits
+    const wl = [...(req.input.w as bigint[])];
+    wl[0] = 2n ** 24n;
+    await expect(prover.witness({ ...req.input, w: wl })).rejects.toThrow(/Assert Failed/);
     // a weight outside 16 bits
     const W = (req.input.W as bigint[][]).map((row) => [...row]);
     W[0]![0] = 2n ** 15n;
     await expect(prover.witness({ ...req.input, W })).rejects.toThrow(/Assert Failed/);
     // a feature word that is not the packing of the lanes
-    await expect(prover.witness({ ...req.input, featureWord0: req.publicSignals[0] + 1n })).rejects.toThrow(/Assert Failed/);
+    await expect(prover.witness({ ...req.input, featureWord: req.publicSignals[0] + 1n })).rejects.toThrow(/Assert Failed/);
   });
 });
 
@@ -286,7 +301,7 @@ describe("proofs", () => {
 describe("soundness", () => {
   let honest: Awaited<ReturnType<Prover["prove"]>>;
   let req: Awaited<ReturnType<typeof buildCircuitInput>>;
-  const features = [1000n, 5000n, 40_000n, 600_000n, 900n, 3000n, 25_000n, 300_000n, 1n, 5n, 28n, 200n];
+  const features = [40n << 18n, 25n << 18n, 18n << 18n, 15n << 18n, 12n << 18n];
   const terms = { poolFeeMin: 100, poolFeeMax: 10_000, period: 60 };
   const context = 123456789n;
 
@@ -297,10 +312,13 @@ describe("soundness", () => {
     expect(honest.fee).toBeLessThan(terms.poolFeeMax);
   });
 
-  it("rejects the honest proof with any other fee in the public signals, or another commitment or context", async () => {
+  it("rejects the honest proof with any other fee or forecast in the public signals, or another commitment or context", async () => {
     const sig = honest.publicSignals.map(BigInt);
     for (const fee of [honest.fee - 1, honest.fee + 1, 0, terms.poolFeeMax]) {
       expect(await prover.verify([sig[0]!, withFeeLane(sig[1]!, BigInt(fee)), sig[2]!, sig[3]!], honest.proof)).toBe(false);
+    }
+    for (const forecast of [honest.forecast - 1n, honest.forecast + 1n, 0n]) {
+      expect(await prover.verify([sig[0]!, withForecastLane(sig[1]!, forecast), sig[2]!, sig[3]!], honest.proof)).toBe(false);
     }
     const other = await loadModel(join(REPO_ROOT, "test", "fixtures", "other-model.json"));
     expect(other.commitment).not.toBe(defaultModel.commitment);
@@ -311,10 +329,12 @@ describe("soundness", () => {
 
   it("has no witness for another fee, another commitment or a commitment of other weights", async () => {
     const fee = BigInt(honest.fee + 7);
-    await expect(prover.witness({ ...req.input, fee, featureWord1: withFeeLane(req.publicSignals[1], fee) })).rejects.toThrow(/Assert Failed/);
+    await expect(prover.witness({ ...req.input, fee, termsWord: withFeeLane(req.publicSignals[1], fee) })).rejects.toThrow(/Assert Failed/);
     await expect(prover.witness({ ...req.input, commitment: req.publicSignals[2] + 1n })).rejects.toThrow(/Assert Failed/);
     const b = (req.input.b as bigint) + 1n; // other weights under the same commitment
     await expect(prover.witness({ ...req.input, b })).rejects.toThrow(/Assert Failed/);
+    const w = (req.input.w as bigint[]).map((x, k) => (k === 0 ? x + 1n : x));
+    await expect(prover.witness({ ...req.input, w })).rejects.toThrow(/Assert Failed/);
   });
 
   it("a forged witness for another fee fails the constraint check and its proof does not verify", async () => {
@@ -332,7 +352,7 @@ describe("soundness", () => {
 
     // (2) A witness that is internally consistent with the forged fee: the same model and
     // features, but a pool minimum that clamps the fee to forgedFee, then the pool's real
-    // featureWord1 (honest bounds, forged fee) spliced in.
+    // termsWord (honest bounds, forged fee) spliced in.
     const clamped = await buildCircuitInput(defaultModel, features, { ...terms, poolFeeMin: Number(forgedFee) }, context);
     expect(clamped.evaluation.fee).toBe(Number(forgedFee));
     const clampedWtns = setWtnsValue(await prover.witnessBin(clamped.input), 2, forgedWord1);
@@ -401,26 +421,28 @@ describe("Solidity verifier and forge ffi", () => {
     expect(await verifyOnChain(out.calldata, out.calldata.input)).toBe(true);
     const [w0, w1, cm, ctx] = out.calldata.input;
     expect(await verifyOnChain(out.calldata, [w0, withFeeLane(w1, BigInt(out.fee + 1)), cm, ctx])).toBe(false);
+    expect(await verifyOnChain(out.calldata, [w0, withForecastLane(w1, out.forecast + 1n), cm, ctx])).toBe(false);
     expect(await verifyOnChain(out.calldata, [w0, w1, cm, ctx + 1n])).toBe(false);
   });
 
   it("ffi-prove prints one abi-encoded line that the deployed verifier accepts", async () => {
-    const features = [100n, 2000n, 30_000n, 400_000n, 50n, 1500n, 20_000n, 300_000n, 1n, 4n, 25n, 200n];
+    const features = [30n << 18n, 20n << 18n, 16n << 18n, 14n << 18n, 11n << 18n];
     const stdout = execFileSync(process.execPath, ["--import", "tsx", "prover/ffi-prove.ts", "model/default-model.json", features.join(","), "100", "10000", "60", "12345"], { cwd: REPO_ROOT, encoding: "utf8" });
     const lines = stdout.split("\n").filter(Boolean);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^0x[0-9a-f]{576}$/); // 9 words: fee, a[2], b[2][2], c[2]
+    expect(lines[0]).toMatch(/^0x[0-9a-f]{640}$/); // 10 words: fee, forecast, a[2], b[2][2], c[2]
     const words = lines[0]!.slice(2).match(/.{64}/g)!.map((h) => BigInt(`0x${h}`));
-    const [fee, a0, a1, b00, b01, b10, b11, c0, c1] = words as [bigint, ...bigint[]];
+    const [fee, forecast, a0, a1, b00, b01, b10, b11, c0, c1] = words as [bigint, ...bigint[]];
     const req = await buildCircuitInput(defaultModel, features, { poolFeeMin: 100, poolFeeMax: 10_000, period: 60 }, 12345n);
     expect(fee).toBe(BigInt(req.evaluation.fee));
+    expect(forecast).toBe(req.evaluation.forecast);
     const cd = { a: [a0, a1], b: [[b00, b01], [b10, b11]], c: [c0, c1] };
     expect(await verifyOnChain(cd, req.publicSignals)).toBe(true);
     // and the encoding agrees with toSolidityCalldata's ordering (b swapped against snarkjs's pi_b)
-    expect(toSolidityCalldata(0, { pi_a: ["1", "2"], pi_b: [["3", "4"], ["5", "6"]], pi_c: ["7", "8"], protocol: "groth16", curve: "bn128" }, ["0", "0", "0", "0"]).b).toEqual([[4n, 3n], [6n, 5n]]);
+    expect(toSolidityCalldata(0, 0n, { pi_a: ["1", "2"], pi_b: [["3", "4"], ["5", "6"]], pi_c: ["7", "8"], protocol: "groth16", curve: "bn128" }, ["0", "0", "0", "0"]).b).toEqual([[4n, 3n], [6n, 5n]]);
   });
 
   it("ffi-prove fails with a one-line error on bad arguments", () => {
-    expect(() => execFileSync(process.execPath, ["--import", "tsx", "prover/ffi-prove.ts", "model/default-model.json", "1,2,3", "0", "1", "60", "1"], { cwd: REPO_ROOT, encoding: "utf8", stdio: "pipe" })).toThrow(/expected 12 comma-separated features/);
+    expect(() => execFileSync(process.execPath, ["--import", "tsx", "prover/ffi-prove.ts", "model/default-model.json", "1,2,3", "0", "1", "60", "1"], { cwd: REPO_ROOT, encoding: "utf8", stdio: "pipe" })).toThrow(/expected 5 comma-separated features, got 3/);
   });
 });

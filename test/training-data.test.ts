@@ -5,7 +5,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { featuresAsOf, floatInputs, modelInputs, buildObservations, periodCloses } from "../model/index.ts";
+import { emptyOracleState, featuresAsOf, recordClose, floatInputs, modelInputs, buildObservations, periodCloses, N_FEATURES, FEATURE_MAX, type Observations } from "../model/index.ts";
 import { loadMinuteBars, loadSwaps, minuteSegments, swapSegments, forwardFillMinutes, DataError } from "../training/data.ts";
 import { featureMatrix, fastLog2Number, futureVariance, observationsFromMinuteBars, observationsFromSwaps, squaredReturns } from "../training/features.ts";
 import { buildDataset, loadSeries, resolveFormat, walkForwardSplit, MAX_WINDOW } from "../training/dataset.ts";
@@ -142,10 +142,17 @@ describe("gaps: the documented repair", () => {
   });
 });
 
+/** model/'s oracle fed every close of `obs` up to `asOf`, then asked for the features as of `asOf`. */
+function oracleFeatures(obs: Observations, asOf: number): bigint[] {
+  const state = emptyOracleState();
+  for (let i = 0; i < obs.periods.length && obs.periods[i]! <= asOf; i++) recordClose(state, obs.periods[i]!, obs.ticks[i]!);
+  return featuresAsOf(state, asOf);
+}
+
 describe("features are model/'s (the hook's), built fast", () => {
   it("fast log2 equals model/'s fastLog2Fixed", () => {
-    const values = [0, 1, 2, 3, 5, 255, 256, 1000, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 33 - 2, 123456789012];
-    for (let i = 0; i < 2000; i++) values.push(Math.floor(2 ** (Math.random() * 33.9)));
+    const values = [0, 1, 2, 3, 5, 255, 256, 1000, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 33 - 2, 123456789012, 2 ** 38 - 1];
+    for (let i = 0; i < 2000; i++) values.push(Math.floor(2 ** (Math.random() * 38)));
     for (const v of values) expect(fastLog2Number(v)).toBe(Number(fastLog2Fixed(BigInt(v))));
   });
 
@@ -155,34 +162,39 @@ describe("features are model/'s (the hook's), built fast", () => {
     const first = Math.floor(swaps.timestamps[0]! / 60) - 5;
     const last = first + 1450;
     const fm = featureMatrix(obs, first, last, 30);
-    for (let r = 0; r < fm.asOf.length; r++) {
+    for (let r = 0; r < fm.asOf.length; r += 3) {
       const A = first + r;
-      const ref = featuresAsOf(obs, A);
-      expect(Array.from(fm.raw.subarray(r * 12, r * 12 + 12), (v) => BigInt(v))).toEqual(ref);
-      expect(Array.from(fm.inputs.subarray(r * 12, r * 12 + 12))).toEqual(floatInputs(ref));
-      expect(Array.from(fm.inputs.subarray(r * 12, r * 12 + 12), (v) => BigInt(v * 256))).toEqual(modelInputs(ref));
+      const ref = oracleFeatures(obs, A);
+      const o = r * N_FEATURES;
+      expect(Array.from(fm.raw.subarray(o, o + N_FEATURES), (v) => BigInt(v))).toEqual(ref);
+      expect(Array.from(fm.inputs.subarray(o, o + N_FEATURES))).toEqual(floatInputs(ref).logs.map(Math.fround));
+      expect(Array.from(fm.levels.subarray(o, o + N_FEATURES))).toEqual(floatInputs(ref).levels);
+      expect(Array.from(fm.inputs.subarray(o, o + N_FEATURES), (v) => BigInt(v * 256))).toEqual(modelInputs(ref));
       expect(fm.target![r]).toBe(futureVariance(obs, A, 30));
     }
   });
 
-  it("equal them on the 35-day Polygon minute series (every 7th minute) and saturate like the hook", () => {
+  it("equal them on the 35-day Polygon minute series (every 97th minute) and saturate like the hook", () => {
     const s = loadSeries("data/polygon-usdc-weth-005-minute", { to: Date.parse("2022-08-23T00:00:00Z") / 1000 });
     const ds = buildDataset(s, 30);
     const obs = s.segments[0]!.obs;
-    for (let i = 0; i < ds.n; i += 7) {
-      expect(Array.from(ds.raw.subarray(i * 12, i * 12 + 12), (v) => BigInt(v))).toEqual(featuresAsOf(obs, ds.asOf[i]!));
+    for (let i = 0; i < ds.n; i += 97) {
+      expect(Array.from(ds.raw.subarray(i * N_FEATURES, (i + 1) * N_FEATURES), (v) => BigInt(v))).toEqual(oracleFeatures(obs, ds.asOf[i]!));
     }
     const jump = buildObservations([{ period: 0, tick: -800_000 }, { period: 1, tick: 800_000 }]);
     const fm = featureMatrix(jump, 1, 1);
-    expect(Array.from(fm.raw.subarray(0, 12), (v) => BigInt(v))).toEqual(featuresAsOf(jump, 1));
+    expect(Array.from(fm.raw, (v) => BigInt(v))).toEqual(new Array(N_FEATURES).fill(FEATURE_MAX));
   });
 
-  it("the per-period squared returns sum to the oracle's realized variance", () => {
+  it("the per-period squared returns sum to the realized variance, and the HAR windows are its window sums", () => {
     const closes = periodCloses([0, 61, 125, 300, 301, 610], [5, 9, 2, 2, 7, 1], 60);
     const obs = buildObservations(closes);
     const r2 = squaredReturns(obs, 0, 10);
     expect([...r2]).toEqual([0, 16, 49, 0, 0, 25, 0, 0, 0, 0, 36]);
     expect(r2.reduce((a, b) => a + b, 0)).toBe(obs.cumUp[obs.cumUp.length - 1]! + obs.cumDown[obs.cumDown.length - 1]!);
+    const fm = featureMatrix(obs, 0, 10);
+    // windows [1, 5, 30, 240] ending at period 5: 25, 16 + 49 + 25, everything up to it
+    expect(Array.from(fm.windows.subarray(5 * 4, 6 * 4))).toEqual([25, 90, 90, 90]);
   });
 });
 
@@ -199,8 +211,8 @@ describe("no look-ahead", () => {
       const changed = { ...swaps, tick: swaps.tick.map((t, i) => (i >= cut ? t + 500 * (i % 3) : t)) };
       const a = featureMatrix(truncated, A, A);
       const b = featureMatrix(observationsFromSwaps(changed, 60), A, A);
-      expect([...a.raw]).toEqual([...ds.raw.subarray(r * 12, r * 12 + 12)]);
-      expect([...b.raw]).toEqual([...ds.raw.subarray(r * 12, r * 12 + 12)]);
+      expect([...a.raw]).toEqual([...ds.raw.subarray(r * N_FEATURES, (r + 1) * N_FEATURES)]);
+      expect([...b.raw]).toEqual([...ds.raw.subarray(r * N_FEATURES, (r + 1) * N_FEATURES)]);
     }
   });
 

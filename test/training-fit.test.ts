@@ -4,12 +4,13 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { loadModel, createModel, saveModel } from "../model/index.ts";
-import { buildDataset, concatDatasets, loadSeries, refitSplit, trainValidationRows, walkForwardSplit } from "../training/dataset.ts";
-import { fitNetwork, qlikeOf, selectBackend, VARIANTS, DEFAULT_FIT, forecastRows, withFloor, log2Quantile, ACTIVITY_INPUTS } from "../training/fit.ts";
+import { loadModel, createModel, saveModel, HALF_LIVES, N_FEATURES, forecastFloat } from "../model/index.ts";
+import { buildDataset, concatDatasets, loadSeries, refitSplit, trainValidationRows, walkForwardSplit, type Dataset } from "../training/dataset.ts";
+import { fitLevels, fitCorrection, levelNetwork, levelSums, qlikeOf, selectBackend, forecastRows, DEFAULT_CORRECTION } from "../training/fit.ts";
+import { projectedBaselines } from "../training/pipeline.ts";
 import { trainCommand, evaluateCommand } from "../training/cli.ts";
-import { floatForecasts, quantizedForecasts, varianceFromForecast } from "../training/forecasts.ts";
-import { forecastFloat } from "../model/index.ts";
+import { fitBaselines, floatForecasts, quantizedForecasts, inputsRow, varianceFromForecast } from "../training/forecasts.ts";
+import { garchHorizonForecast } from "../training/baselines.ts";
 
 const DAY = "data/swaps-usdc-weth/polygon-0x45dd-usdc-weth-005-2022-01-05.tick.csv.gz";
 const OTHER_DAY = "data/swaps-usdc-weth/ethereum-0x88e6-usdc-weth-005-2023-11-10.tick.csv.gz";
@@ -35,76 +36,124 @@ async function loadDay() {
   split ??= walkForwardSplit(ds);
 }
 
-describe("fitting the SPEC §4 network on QLIKE", () => {
+describe("the level forecast: the classic forecasts are special cases, and the fit starts from the best", () => {
   beforeAll(loadDay);
 
-  it("the TF graph's loss is QLIKE through model/'s fastExp2 (no step taken at learning rate 0)", async () => {
-    const r = await fitNetwork(ds, split, { ...DEFAULT_FIT, floorQuantile: 0, variant: VARIANTS.full!, learningRate: 0, l2: 0, batchSize: 1_000_000, maxEpochs: 1, patience: 5 });
-    const y = forecastRows(r.init, ds, split.train);
-    expect(Math.min(...y)).toBeGreaterThan(0); // clamp inactive: the graph and the fee path agree
-    expect(r.history[0]!.loss).toBeCloseTo(qlikeOf(r.init, ds, split.train), 4);
-    // The typed-array forecast is model/'s forecastFloat.
-    const i = split.train[10]!;
-    expect(forecastRows(r.init, ds, Int32Array.of(i))[0]).toBeCloseTo(forecastFloat(r.init, Array.from(ds.inputs.subarray(i * 12, i * 12 + 12))), 12);
+  /** The float EWMA of per-period squared moves from zero at the first close, bias-corrected: the oracle's. */
+  function ewmaFromZero(data: Dataset, row: number, lambda: number): { value: number; n: number } {
+    const seg = data.series.segments[data.segment[row]!]!;
+    const firstClose = seg.obs.periods[0]!;
+    const end = data.gridIndex[row]!;
+    let e = 0;
+    let n = 0;
+    for (let t = firstClose - seg.firstPeriod + 1; t <= end; t++, n++) e = lambda * e + (1 - lambda) * seg.r2[t]!;
+    return { value: e / (1 - lambda ** n), n };
+  }
+
+  it("with w_k = horizon and nothing else, the model IS the EWMA forecast with the oracle's decay k", async () => {
+    for (let k = 0; k < N_FEATURES; k++) {
+      const w = new Array<number>(N_FEATURES).fill(0);
+      w[k] = ds.horizon;
+      const q = await createModel({ float: levelNetwork([0, ...w]), policy: { base: 0, slope: 0, modelFeeMin: 0, modelFeeMax: 0 } });
+      const rows = Int32Array.from({ length: 40 }, (_, r) => Math.floor((r * (ds.n - 1)) / 39));
+      const model = quantizedForecasts(q, ds, rows);
+      rows.forEach((row, r) => {
+        const ewma = ds.horizon * ewmaFromZero(ds, row, 2 ** (-1 / HALF_LIVES[k]!)).value;
+        if (ewma > 2) expect(Math.abs(model[r]! / ewma - 1)).toBeLessThan(5e-3); // fixed-point floors only
+      });
+    }
   });
 
-  it("is deterministic for a seed, differs across seeds, starts at log-HAR and never ends worse on validation", async () => {
-    const opts = { ...DEFAULT_FIT, floorQuantile: 0, variant: VARIANTS.full!, maxEpochs: 6, patience: 6, batchSize: 128 };
-    const a = await fitNetwork(ds, split, { ...opts, seed: 5 });
-    const b = await fitNetwork(ds, split, { ...opts, seed: 5 });
-    const c = await fitNetwork(ds, split, { ...opts, seed: 6, keepLast: true });
+  it("with c0 and w on one decay, the model IS GARCH(1,1) with beta = that decay (once the start is forgotten)", async () => {
+    const k = 1; // beta = 2^(-1/16)
+    const beta = 2 ** (-1 / HALF_LIVES[k]!);
+    const g = { omega: 0.8, alpha: 0.03, beta }; // persistence 0.988 < 1
+    const phi = g.alpha + g.beta;
+    const H = ds.horizon;
+    const m = (1 - phi ** H) / (1 - phi);
+    const bar = g.omega / (1 - phi);
+    // s2_{t+1} = omega/(1-beta) + alpha/(1-beta) EWMA_beta; the H-step forecast is affine in it
+    const c0 = H * bar - bar * m + (g.omega / (1 - beta)) * m;
+    const wk = (g.alpha / (1 - beta)) * m;
+    const w = new Array<number>(N_FEATURES).fill(0);
+    w[k] = wk;
+    const net = levelNetwork([c0, ...w]);
+    let checked = 0;
+    for (let row = 0; row < ds.n; row += 11) {
+      const { value, n } = ewmaFromZero(ds, row, beta);
+      if (n < 64 * HALF_LIVES[k]!) continue; // the oracle's bias correction is exactly 1 from here on
+      const s2 = g.omega / (1 - beta) + (g.alpha / (1 - beta)) * value;
+      const garch = garchHorizonForecast(g, s2, H);
+      const model = varianceFromForecast(forecastFloat(net, inputsRow(ds, row)));
+      expect(Math.abs(model / garch - 1)).toBeLessThan(2e-3);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(20);
+  });
+
+  it("fitLevels recovers known level weights from their own forecasts, keeps them non-negative and never ends worse than its start", () => {
+    const truth = [3, 0, 12, 0, 7, 0];
+    const target = levelSums(truth, ds, split.train);
+    const start = [1, 6, 6, 6, 6, 6];
+    const fit = fitLevels(ds, split.train, start, target, 200);
+    expect(fit.levels.every((x) => x >= 0)).toBe(true);
+    const f = levelSums(fit.levels, ds, split.train);
+    let worst = 0;
+    for (let r = 0; r < f.length; r++) worst = Math.max(worst, Math.abs(f[r]! / Math.max(target[r]!, 1) - 1));
+    expect(worst).toBeLessThan(1e-3);
+    const real = fitLevels(ds, split.train, start);
+    expect(real.loss).toBeLessThanOrEqual(qlikeOf(levelNetwork(start), ds, split.train) + 1e-12);
+  });
+
+  it("every judged baseline projects into the level space; the start is the one best on validation", () => {
+    const fits = fitBaselines(ds, split);
+    const starts = projectedBaselines(ds, fits, split.train, split.validation);
+    expect(starts.map((s) => s.name).sort()).toEqual(["ewma-tuned", "garch", "har"]);
+    for (let i = 1; i < starts.length; i++) expect(starts[i]!.qlike).toBeGreaterThanOrEqual(starts[i - 1]!.qlike);
+    for (const s of starts) expect(s.levels.every((x) => x >= 0)).toBe(true);
+  });
+});
+
+describe("the learned correction", () => {
+  beforeAll(loadDay);
+
+  it("reads ratios only, is seeded, and without a step is no correction at all", async () => {
+    const base = levelNetwork(fitLevels(ds, split.train, [1, 6, 6, 6, 6, 6]).levels);
+    const opts = { ...DEFAULT_CORRECTION, maxEpochs: 25, patience: 25, keepLast: true };
+    const a = await fitCorrection(ds, split.train, split.validation, base, { ...opts, seed: 5 });
+    const b = await fitCorrection(ds, split.train, split.validation, base, { ...opts, seed: 5 });
+    const c = await fitCorrection(ds, split.train, split.validation, base, { ...opts, seed: 6 });
     expect(b.net).toEqual(a.net);
-    expect(b.history).toEqual(a.history);
     expect(c.net).not.toEqual(a.net);
-    expect(a.init.W.flat().every((w) => w === 0) && a.init.v.every((v) => v === 0)).toBe(true);
-    expect(a.valLoss).toBeLessThanOrEqual(a.initValLoss);
-    // The result is a committable model, and the quantized forecast is within 1% QLIKE of the float one.
+    for (const row of a.net.W) expect(Math.abs(row.reduce((x, y) => x + y, 0))).toBeLessThan(1e-5 * (1 + Math.max(...row.map(Math.abs))));
+    expect(a.net.w).toEqual(base.w);
+    // scale-free: multiplying every feature by 2^k shifts every log input by k, which a zero-sum unit ignores
+    const i = split.validation[3]!;
+    const x = inputsRow(ds, i);
+    const shifted = { levels: x.levels.map((v) => v * 16), logs: x.logs.map((v) => v + 4) };
+    const y0 = forecastFloat(a.net, x) - forecastFloat(base, x);
+    const y1 = forecastFloat(a.net, shifted) - forecastFloat(base, shifted);
+    expect(y1).toBeCloseTo(y0, 5);
+    const none = await fitCorrection(ds, split.train, split.validation, base, { ...opts, seed: 5, learningRate: 0, maxEpochs: 1 });
+    expect(forecastRows(none.net, ds, split.validation)).toEqual(forecastRows(base, ds, split.validation));
+    // the typed-array forecast is model/'s forecastFloat
+    expect(forecastRows(a.net, ds, Int32Array.of(i))[0]).toBeCloseTo(forecastFloat(a.net, x), 9);
+    // it commits, and the quantized forecast stays within 2% of the float one
     const model = await createModel({ float: a.net, policy: { base: 0, slope: 2200, modelFeeMin: 100, modelFeeMax: 10_000 } });
     const file = path.join(tmp, "m.json");
     saveModel(model, file);
     const loaded = await loadModel(file);
-    const rows = split.validation;
-    const f = floatForecasts(a.net, ds, rows);
-    const q = quantizedForecasts(loaded, ds, rows);
+    const f = floatForecasts(a.net, ds, split.validation);
+    const q = quantizedForecasts(loaded, ds, split.validation);
     let maxRel = 0;
-    for (let k = 0; k < rows.length; k++) maxRel = Math.max(maxRel, Math.abs(q[k]! / f[k]! - 1));
+    for (let k = 0; k < f.length; k++) maxRel = Math.max(maxRel, Math.abs(q[k]! / f[k]! - 1));
     expect(maxRel).toBeLessThan(0.02);
-    expect(varianceFromForecast(-3)).toBe(1); // the fee path's clamp: sigma >= 1 tick
+    expect(varianceFromForecast(-3)).toBe(1); // the published forecast's clamp: at least 1 tick^2
   });
 });
 
-describe("sparse-activity guards and the walk-forward refit", () => {
+describe("the walk-forward refit", () => {
   beforeAll(loadDay);
-
-  it("the floor hinge makes the network max(b + a.x, f) plus its other units, exactly", async () => {
-    const r = await fitNetwork(ds, split, { ...DEFAULT_FIT, variant: VARIANTS.full!, maxEpochs: 3, patience: 3, batchSize: 256, floorQuantile: 0.05, keepLast: true });
-    const f = log2Quantile(ds, split.train, 0.05);
-    // Unit 3 is the hinge on the linear path: W[3] = -a, c[3] = f - b, v[3] = 1.
-    expect(r.net.v[3]).toBe(1);
-    expect(r.net.c[3]).toBeCloseTo(f - r.net.b, 12);
-    r.net.W[3]!.forEach((w, i) => expect(w).toBe(r.net.a[i] === 0 ? 0 : -r.net.a[i]!));
-    const rest = { ...r.net, v: r.net.v.map((v, j) => (j === 3 ? 0 : v)) };
-    const lin = { ...r.net, v: [0, 0, 0, 0] };
-    const all = Int32Array.from({ length: ds.n }, (_, i) => i);
-    const y = forecastRows(r.net, ds, all);
-    const yl = forecastRows(lin, ds, all);
-    const yr = forecastRows(rest, ds, all);
-    for (let k = 0; k < ds.n; k += 7) expect(y[k]!).toBeCloseTo(Math.max(yl[k]!, f) + (yr[k]! - yl[k]!), 9);
-    // An input with no activity and no variance (a pool that did not trade for 4 hours): floored.
-    const zero = { ...ds, inputs: new Float32Array(12), n: 1 };
-    expect(forecastRows(withFloor(lin, f, 3), zero, Int32Array.of(0))[0]).toBeCloseTo(Math.max(r.net.b, f), 9);
-    // It commits: the hinge weights are inside the 16-bit box.
-    await createModel({ float: r.net, policy: { base: 0, slope: 2200, modelFeeMin: 100, modelFeeMax: 10_000 } });
-  });
-
-  it("the activity-path L2 starts the activity weights at 0 and keeps them small", async () => {
-    const r = await fitNetwork(ds, split, { ...DEFAULT_FIT, variant: VARIANTS.full!, maxEpochs: 3, patience: 3, batchSize: 256, l2Activity: 10, keepLast: true });
-    for (const i of ACTIVITY_INPUTS) expect(r.init.a[i]).toBe(0);
-    const free = await fitNetwork(ds, split, { ...DEFAULT_FIT, variant: VARIANTS.full!, maxEpochs: 3, patience: 3, batchSize: 256, keepLast: true });
-    const size = (n: typeof r.net) => ACTIVITY_INPUTS.reduce((s, i) => s + n.a[i]! ** 2 + n.W.reduce((t, row) => t + row[i]! ** 2, 0), 0);
-    expect(size(r.net)).toBeLessThan(size(free.net));
-    expect(ACTIVITY_INPUTS.some((i) => free.init.a[i] !== 0)).toBe(true);
-  });
 
   it("the refit block is every row before the test part whose target ends before it", () => {
     const rows = trainValidationRows(split);
@@ -119,7 +168,7 @@ describe("sparse-activity guards and the walk-forward refit", () => {
     const joined = concatDatasets(ds, ds);
     expect(joined.ds.n).toBe(2 * ds.n);
     expect(joined.offset).toBe(ds.n);
-    expect(Array.from(joined.ds.inputs.subarray(ds.n * 12, ds.n * 12 + 12))).toEqual(Array.from(ds.inputs.subarray(0, 12)));
+    expect(Array.from(joined.ds.inputs.subarray(ds.n * N_FEATURES, (ds.n + 1) * N_FEATURES))).toEqual(Array.from(ds.inputs.subarray(0, N_FEATURES)));
     expect(joined.ds.segment[ds.n]).toBe(ds.series.segments.length + ds.segment[0]!);
   });
 });
@@ -129,7 +178,7 @@ describe("provenfee train / evaluate (CLI jobs)", () => {
 
   it("train writes a loadable model file, a report and a PNG", async () => {
     const io = capture();
-    const code = await trainCommand(["--data", DAY, "--epochs", "4", "--batch", "256", "--seed", "3", "--out", out, "--quiet"]);
+    const code = await trainCommand(["--data", DAY, "--epochs", "30", "--seed", "3", "--out", out, "--quiet"]);
     expect(io.err.join("\n")).toBe("");
     expect(code).toBe(0);
     const model = await loadModel(out);
@@ -139,8 +188,9 @@ describe("provenfee train / evaluate (CLI jobs)", () => {
     expect(report.model.commitment).toBe(model.file.commitment);
     expect(report.test.results.map((r: { name: string }) => r.name)).toEqual(["ewma", "ewma-tuned", "garch", "har", "har-log", "model", "model-quantized"]);
     expect(report.data.split.test.n).toBeGreaterThan(100);
-    // Refitted on train + validation for the epoch count early stopping chose; protocol written down.
-    expect(report.fit.refit.epochs).toBe(report.fit.bestEpoch);
+    // Started from the best projected baseline, refitted on train + validation; protocol written down.
+    expect(["ewma-tuned", "garch", "har"]).toContain(report.fit.levels.start);
+    expect(report.fit.starts[0].baseline).toBe(report.fit.levels.start);
     expect(report.fit.refit.rows.from).toBe(report.data.split.train.from);
     expect(report.fit.refit.rows.to).toBe(report.data.split.validation.to);
     expect(report.protocol.test).toMatch(/never used for any choice/);
@@ -153,7 +203,7 @@ describe("provenfee train / evaluate (CLI jobs)", () => {
   it("the same seed reproduces the same model file weights", async () => {
     capture();
     const again = path.join(tmp, "cli-model-2.json");
-    expect(await trainCommand(["--data", DAY, "--epochs", "4", "--batch", "256", "--seed", "3", "--out", again, "--quiet", "--no-plot"])).toBe(0);
+    expect(await trainCommand(["--data", DAY, "--epochs", "30", "--seed", "3", "--out", again, "--quiet", "--no-plot"])).toBe(0);
     const a = JSON.parse(readFileSync(out, "utf8"));
     const b = JSON.parse(readFileSync(again, "utf8"));
     expect(b.float).toEqual(a.float);
@@ -189,7 +239,7 @@ describe("provenfee train / evaluate (CLI jobs)", () => {
     expect(await trainCommand(["--split", "0.9,0.3"])).toBe(2);
     expect(await evaluateCommand(["--fit-on", "test"])).toBe(2);
     expect(io.err[io.err.length - 1]).toMatch(/--fit-on: must be train or train\+validation/);
-    expect(await trainCommand(["--floor-quantile", "1"])).toBe(2);
+    expect(await trainCommand(["--lr", "0"])).toBe(2);
     expect(await evaluateCommand(["--help"])).toBe(0);
     expect(io.out.join("\n")).toMatch(/usage: provenfee evaluate/);
   });

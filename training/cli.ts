@@ -4,7 +4,9 @@
 import path from "node:path";
 import { loadModel } from "../model/index.ts";
 import type { DataFormat } from "./data.ts";
-import { DEFAULT_FIT, VARIANTS, type BackendChoice, type EpochLog } from "./fit.ts";
+import { DEFAULT_CORRECTION, type BackendChoice, type EpochLog } from "./fit.ts";
+import { REPORTED_ELASTICITIES, type PolicyFitResult } from "../backtest/policyFit.ts";
+import { ESTIMATED_ELASTICITY } from "../backtest/run.ts";
 import {
   DEFAULT_DATA, DEFAULT_FROM, DEFAULT_MODEL, DEFAULT_TO, REQUIRED_NAMES, runEvaluation, runTraining,
   type TrainOptions,
@@ -94,32 +96,37 @@ const DATA_HELP = `Data:
 
 export const TRAIN_HELP = `usage: provenfee train [options]
 
-Fits the volatility model of model/SPEC.md §4 (linear HAR path on 12 log inputs + 4 ReLU units)
-on QLIKE, in TensorFlow.js, and writes a model file (float and quantized weights, fee policy,
-commitment), a training report (JSON) and a PNG of forecast vs realized volatility on the test part.
+Fits the volatility model of model/SPEC.md §4 on QLIKE: the level forecast (a non-negative mix of
+the oracle's five EWMA variances plus a constant), started from the best of EWMA, GARCH(1,1) and
+HAR-RV projected into that space, then a learned correction in TensorFlow.js kept only if it helps
+on validation. Writes a model file (float and quantized weights, fee policy, commitment), a
+training report (JSON) and a PNG of forecast vs realized volatility on the test part.
 
 ${DATA_HELP}
 
 Model:
   --period S              seconds per period (default 60)
   --horizon H             forecast horizon in periods: target = realized variance of the next H (default 30)
-  --variant NAME          inputs and hidden units: ${Object.entries(VARIANTS).map(([k, v]) => `${k} (${v.name})`).join(", ")}; default full
-  --ablation              also train every variant; report validation-block QLIKE and 4-fold
-                          rolling-origin CV inside train + validation (a few minutes)
   --seed N                random seed (default 1): same seed, same data, same model file
-  --epochs N              maximum epochs (default ${DEFAULT_FIT.maxEpochs})
-  --patience N            early stopping: epochs without a better validation QLIKE (default ${DEFAULT_FIT.patience})
-  --batch N               mini-batch rows (default ${DEFAULT_FIT.batchSize})
-  --lr X                  Adam learning rate (default ${DEFAULT_FIT.learningRate})
-  --l2 X                  L2 penalty on hidden weights (default ${DEFAULT_FIT.l2})
-  --l2-activity X         L2 penalty on the activity path (a[8..11], raw-scale W[.][8..11]); with X > 0
-                          the activity weights start at 0 (default ${DEFAULT_FIT.l2Activity ?? 0})
-  --floor-quantile Q      reserve hidden unit 4 as the floor hinge max(b + a.x, f), f = the Q-quantile of
-                          log2 RV on the fitted rows; 0 = none (default ${DEFAULT_FIT.floorQuantile ?? 0})
-  --no-refit              keep the fit on train (early-stopped on validation) instead of refitting
-                          that many epochs on train + validation (default: refit)
+  --no-correction         levels only: skip the learned correction
+  --epochs N              maximum epochs of the correction (default ${DEFAULT_CORRECTION.maxEpochs})
+  --patience N            early stopping: epochs without a better validation QLIKE (default ${DEFAULT_CORRECTION.patience})
+  --lr X                  Adam learning rate of the correction (default ${DEFAULT_CORRECTION.learningRate})
+  --l2 X                  L2 penalty on the correction's weights (default ${DEFAULT_CORRECTION.l2})
   --backend B             auto (tfjs-node-gpu if installed, else wasm), tensorflow, wasm or cpu
-  --policy-from FILE      take the fee policy from this model file (default ${DEFAULT_MODEL})
+
+Fee policy (step 2; --no-policy-fit keeps the policy of --policy-from):
+  --no-policy-fit         skip the fit: take the fee policy from --policy-from
+  --policy-from FILE      the starting (or, with --no-policy-fit, the kept) fee policy (default ${DEFAULT_MODEL})
+  --reference FILE        a CEX reference price (time,price) for LVR and arbitrage classification;
+                          default: the pool's own price
+  --elasticity E          the volume elasticity per bp whose fitted policy the model file ships
+                          (default ${ESTIMATED_ELASTICITY}, estimated from data: backtest/README.md); the report
+                          always covers ${REPORTED_ELASTICITIES.join(", ")}
+  --gas-price-gwei G      gas price of fee updates (default 20); gas is priced in quote tokens where
+                          the data's chain and pair allow (mainnet WETH pairs), else counted only
+  --gas-token-price P     quote tokens per unit of the gas token (prices gas on any chain)
+  --workers N             threads for the policy fit (default: all cores)
 
 Output:
   --out FILE              model file (default trained-model.json; written atomically)
@@ -188,6 +195,22 @@ function verdictLine(v: { bestBaseline: string; modelBeatsBest: boolean; dmVsBes
   return `verdict: the model beats the best baseline (${v.bestBaseline}) on QLIKE, DM ${fmt(v.dmVsBest, 2)}, one-sided p = ${fmt(v.pValueVsBest, 3)}${v.significant ? " (significant at 5%)" : " (NOT significant at 5%)"}${q}`;
 }
 
+const money = (x: number) => (Math.abs(x) >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : Math.abs(x) >= 1e3 ? `${(x / 1e3).toFixed(1)}k` : x.toFixed(0));
+
+/** The policy fit's test-range verdicts, one block per elasticity. */
+export function policyFitTable(fit: PolicyFitResult): string {
+  const lines = [`fee policy fitted by net LP PnL${fit.gasPriced ? " after update gas" : " (gas not priced for this chain: fees - LVR)"} on validation, counterfactual (b); test range, never used for a choice:`];
+  for (const r of fit.rows) {
+    const p = r.fitted;
+    const names = Object.keys(r.test).filter((n) => n !== "fitted").sort((a, b) => Number(/([\d.]+)bp/.exec(a)![1]) - Number(/([\d.]+)bp/.exec(b)![1]));
+    lines.push(`elasticity ${r.elasticity}${r.elasticity === fit.shipElasticity ? " (shipped)" : ""}: fitted base ${p.base} slope ${p.slope} bounds [${p.modelFeeMin}, ${p.modelFeeMax}] pips; best constant on validation ${r.validation.bestConstantBps} bp`);
+    lines.push(`  test net: fitted ${money(r.test.fitted!.net)} (mean fee ${r.test.fitted!.meanFeeBps.toFixed(1)} bp, ${r.test.fitted!.updates} updates) | ${names.map((n) => `${n.replace("static-", "")} ${money(r.test[n]!.net)}`).join(" | ")}`);
+    for (const e of r.edges) lines.push(`  edge vs ${e.versus.padEnd(45)} ${money(e.edge).padStart(9)}  [${money(e.lo)}, ${money(e.hi)}]  P(edge>0) ${e.pPositive.toFixed(2)}`);
+    lines.push(`  verdict: ${r.beatsBestConstant ? "beats" : "does NOT beat"} the best constant fee; ${r.beatsEveryTier ? "beats" : "does NOT beat"} every static tier`);
+  }
+  return lines.join("\n");
+}
+
 export async function trainCommand(argv: string[]): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {
     console.log(TRAIN_HELP);
@@ -196,27 +219,24 @@ export async function trainCommand(argv: string[]): Promise<number> {
   try {
     const f = parseFlags(argv, {
       data: "string", format: "string", from: "string", to: "string", split: "string", "max-fill": "number", "max-gap-hours": "number",
-      period: "number", horizon: "number", variant: "string", ablation: "boolean", seed: "number", epochs: "number", patience: "number",
-      batch: "number", lr: "number", l2: "number", "l2-activity": "number", "floor-quantile": "number", refit: "boolean", backend: "string", "policy-from": "string", out: "string", report: "string", plot: "string",
+      period: "number", horizon: "number", seed: "number", correction: "boolean", epochs: "number", patience: "number",
+      lr: "number", l2: "number", backend: "string", "policy-from": "string", "policy-fit": "boolean", reference: "string", elasticity: "number",
+      "gas-price-gwei": "number", "gas-token-price": "number", workers: "number", out: "string", report: "string", plot: "string",
       "no-plot": "boolean", json: "boolean", quiet: "boolean",
     }, "train");
-    const variant = str(f, "variant", "full");
-    if (!VARIANTS[variant]) throw new UsageError(`--variant: must be one of ${Object.keys(VARIANTS).join(", ")}, got '${variant}'`);
     const backend = str(f, "backend", "auto");
     if (!["auto", "tensorflow", "wasm", "cpu"].includes(backend)) throw new UsageError(`--backend: must be auto, tensorflow, wasm or cpu, got '${backend}'`);
     const out = str(f, "out", "trained-model.json");
     const stem = out.replace(/\.json$/, "");
     const policySource = str(f, "policy-from", shipped(DEFAULT_MODEL));
     const policy = (await loadModel(policySource)).file.policy;
-    const lr = num(f, "lr", DEFAULT_FIT.learningRate);
-    const l2 = num(f, "l2", DEFAULT_FIT.l2);
+    const lr = num(f, "lr", DEFAULT_CORRECTION.learningRate);
+    const l2 = num(f, "l2", DEFAULT_CORRECTION.l2);
     if (!(lr > 0)) throw new UsageError(`--lr: must be positive, got ${lr}`);
     if (!(l2 >= 0)) throw new UsageError(`--l2: must be >= 0, got ${l2}`);
-    const l2Activity = num(f, "l2-activity", DEFAULT_FIT.l2Activity ?? 0);
-    if (!(l2Activity >= 0)) throw new UsageError(`--l2-activity: must be >= 0, got ${l2Activity}`);
-    const floorQuantile = num(f, "floor-quantile", DEFAULT_FIT.floorQuantile ?? 0);
-    if (!(floorQuantile >= 0 && floorQuantile < 1)) throw new UsageError(`--floor-quantile: must be in [0, 1), got ${floorQuantile}`);
     const plot = f["no-plot"] ? null : typeof f.plot === "string" ? f.plot : `${stem}.png`;
+    const elasticity = num(f, "elasticity", ESTIMATED_ELASTICITY);
+    if (!(elasticity >= 0)) throw new UsageError(`--elasticity: must be >= 0, got ${elasticity}`);
     const horizon = int(f, "horizon", 30);
     if (horizon >= 2 ** 16) throw new UsageError("--horizon: must be below 65536");
     const options: TrainOptions = {
@@ -224,13 +244,18 @@ export async function trainCommand(argv: string[]): Promise<number> {
       period: int(f, "period", 60),
       horizon,
       seed: int(f, "seed", 1, 0),
-      fit: { maxEpochs: int(f, "epochs", DEFAULT_FIT.maxEpochs, 0), patience: int(f, "patience", DEFAULT_FIT.patience), batchSize: int(f, "batch", DEFAULT_FIT.batchSize), learningRate: lr, l2, l2Activity, floorQuantile, average: DEFAULT_FIT.average, level: DEFAULT_FIT.level },
-      refit: f.refit !== false,
-      variant,
-      ablation: Boolean(f.ablation),
+      correction: f.correction === false ? null : { maxEpochs: int(f, "epochs", DEFAULT_CORRECTION.maxEpochs), patience: int(f, "patience", DEFAULT_CORRECTION.patience), learningRate: lr, l2 },
       backend: backend as BackendChoice,
       policy,
       policySource,
+      policyFit: f["policy-fit"] === false ? null : {
+        reference: typeof f.reference === "string" ? f.reference : undefined,
+        elasticities: [...new Set([...REPORTED_ELASTICITIES, elasticity])].sort((a, b) => a - b),
+        shipElasticity: elasticity,
+        gasPriceGwei: f["gas-price-gwei"] as number | undefined,
+        gasTokenPrice: f["gas-token-price"] as number | undefined,
+        workers: f.workers !== undefined ? int(f, "workers", 1) : undefined,
+      },
       out,
       reportPath: str(f, "report", `${stem}.report.json`),
       plotPath: plot,
@@ -243,19 +268,12 @@ export async function trainCommand(argv: string[]): Promise<number> {
       console.log(JSON.stringify(report));
       return 0;
     }
-    if (report.ablation) {
-      console.log("ablation, validation only (QLIKE, lower is better; CV = mean over rolling folds inside train + validation):");
-      console.log(`  ${"variant".padEnd(7)} ${"inputs / units".padEnd(32)} ${"val block".padStart(9)} ${"its start".padStart(9)} ${"CV".padStart(7)} ${"CV start".padStart(8)}  CV per fold`);
-      for (const a of report.ablation.variants) {
-        console.log(`  ${a.variant.padEnd(7)} ${a.description.padEnd(32)} ${a.valQlike.toFixed(4).padStart(9)} ${a.initValQlike.toFixed(4).padStart(9)} ${(a.cv?.meanAtBestEpoch.toFixed(4) ?? "-").padStart(7)} ${(a.cv?.meanAtStart.toFixed(4) ?? "-").padStart(8)}  ${a.cv?.perFold.map((x) => x.toFixed(4)).join(" ") ?? ""} (epoch ${a.cv?.bestEpoch})`);
-      }
-      if (report.ablation.baselinesCv) console.log(`  baselines, CV: ${Object.entries(report.ablation.baselinesCv).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(", ")}`);
-    }
     console.log(`validation (${report.validation.rows.from.slice(0, 16)} .. ${report.validation.rows.to.slice(0, 16)}, n=${report.validation.rows.n}):`);
     console.log(resultsTable(report.validation.results));
     console.log(`\ntest, held out (${report.test.rows.from.slice(0, 16)} .. ${report.test.rows.to.slice(0, 16)}, n=${report.test.rows.n}, DM lag ${report.test.dmLag}):`);
     console.log(resultsTable(report.test.results));
     console.log(verdictLine(report.test.verdict));
+    if (report.policyFit) console.log(`\n${policyFitTable(report.policyFit)}`);
     console.log(`wrote ${out} (commitment ${report.model.commitment}), ${options.reportPath}${plot ? `, ${plot}` : ""} in ${report.seconds.toFixed(1)} s`);
     return 0;
   } catch (e) {

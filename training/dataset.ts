@@ -2,14 +2,18 @@
 // features as of A and the realized variance over A+1..A+H, plus the per-period squared returns
 // the baselines run on. Everything is split into contiguous segments first (see data.ts), and no
 // feature window, target or baseline recursion crosses a segment break.
-import { HORIZONS, type Observations } from "../model/index.ts";
+import { N_FEATURES, type Observations } from "../model/index.ts";
 import {
   DataError, detectFormat, expandInputs, loadMinuteBars, loadSwaps, minuteSegments, swapSegments,
   MINUTE_FILE, SWAP_FILE, type DataFormat, type GapReport, type MinuteBars, type SwapEvents,
 } from "./data.ts";
-import { featureMatrix, observationsFromMinuteBars, observationsFromSwaps, squaredReturns } from "./features.ts";
+import { featureMatrix, HAR_WINDOWS, observationsFromMinuteBars, observationsFromSwaps, squaredReturns } from "./features.ts";
 
-export const MAX_WINDOW = HORIZONS[HORIZONS.length - 1]!;
+/**
+ * Periods of history every row has behind it: the longest HAR window, so every forecast (the
+ * model's and the baselines') is judged on the same rows.
+ */
+export const MAX_WINDOW = HAR_WINDOWS[HAR_WINDOWS.length - 1]!;
 
 export interface SeriesSegment {
   /** Periods covered completely by the data: firstPeriod..lastPeriod. */
@@ -142,10 +146,14 @@ export interface Dataset {
   /** Segment of each row and its index on that segment's period grid (A - firstPeriod). */
   segment: Uint16Array;
   gridIndex: Int32Array;
-  /** 12 raw features per row (SPEC §2). */
+  /** N_FEATURES raw features per row (SPEC §2), exact integers. */
   raw: Float64Array;
-  /** 12 model inputs per row as reals (SPEC §3). */
+  /** The same as reals, ticks^2 per period (raw / 2^18): what the level sum reads. */
+  levels: Float64Array;
+  /** N_FEATURES log inputs per row as reals (SPEC §3): what the correction reads. */
   inputs: Float32Array;
+  /** Realized variance over the HAR windows ending at each row's as-of period (4 per row). */
+  windows: Float64Array;
   /** Realized variance over the next `horizon` periods, ticks^2. */
   target: Float64Array;
 }
@@ -161,15 +169,18 @@ export function buildDataset(series: Series, horizon: number): Dataset {
   const ds: Dataset = {
     series, period: series.period, horizon, n,
     asOf: new Float64Array(n), segment: new Uint16Array(n), gridIndex: new Int32Array(n),
-    raw: new Float64Array(n * 12), inputs: new Float32Array(n * 12), target: new Float64Array(n),
+    raw: new Float64Array(n * N_FEATURES), levels: new Float64Array(n * N_FEATURES), inputs: new Float32Array(n * N_FEATURES),
+    windows: new Float64Array(n * HAR_WINDOWS.length), target: new Float64Array(n),
   };
   let o = 0;
   for (const p of parts) {
     const fm = featureMatrix(p.s.obs, p.first, p.last, horizon);
     const m = fm.asOf.length;
     ds.asOf.set(fm.asOf, o);
-    ds.raw.set(fm.raw, o * 12);
-    ds.inputs.set(fm.inputs, o * 12);
+    ds.raw.set(fm.raw, o * N_FEATURES);
+    ds.levels.set(fm.levels, o * N_FEATURES);
+    ds.inputs.set(fm.inputs, o * N_FEATURES);
+    ds.windows.set(fm.windows, o * HAR_WINDOWS.length);
     ds.target.set(fm.target!, o);
     for (let r = 0; r < m; r++) {
       ds.segment[o + r] = p.i;
@@ -247,7 +258,9 @@ export function concatDatasets(a: Dataset, b: Dataset): { ds: Dataset; offset: n
       segment: cat(a.segment, segB, (n) => new Uint16Array(n)),
       gridIndex: cat(a.gridIndex, b.gridIndex, (n) => new Int32Array(n)),
       raw: cat(a.raw, b.raw, (n) => new Float64Array(n)),
+      levels: cat(a.levels, b.levels, (n) => new Float64Array(n)),
       inputs: cat(a.inputs, b.inputs, (n) => new Float32Array(n)),
+      windows: cat(a.windows, b.windows, (n) => new Float64Array(n)),
       target: cat(a.target, b.target, (n) => new Float64Array(n)),
     },
   };

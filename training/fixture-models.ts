@@ -19,7 +19,7 @@ const other = await createModel({
   policy: { base: 50, slope: 3000, modelFeeMin: 200, modelFeeMax: 20_000 },
   period: base.file.period,
   horizon: base.file.horizon,
-  meta: { kind: "test fixture: the linear path (a, b) of the default model when this file was generated (an earlier trained model, not the current default) with arbitrary hidden units and policy; not a forecasting model" },
+  meta: { kind: "test fixture: the level weights of the default model when this file was generated (not necessarily the current default) with an arbitrary correction and policy; not a forecasting model" },
 });
 saveModel(other, "test/fixtures/other-model.json");
 console.log(`wrote test/fixtures/other-model.json: commitment ${other.file.commitment}`);

@@ -2,7 +2,7 @@
 // (EWMA lambda tuned on validation), the model in float and exactly as the circuit computes it.
 // The test part is never used to choose anything.
 import {
-  evaluateFixed, fastExp2, forecastFloat, SIGMA_LOG2_CAP, FORECAST_FRAC_BITS, HORIZONS,
+  evaluateFixed, forecastFloat, forecastVariance, N_FEATURES, varianceFromForecast,
   type FloatNetwork, type Model,
 } from "../model/index.ts";
 import {
@@ -10,19 +10,11 @@ import {
   lossSeries, mean, ols, qlike, squaredError, VARIANCE_FLOOR, type DieboldMariano, type Garch, type Har,
 } from "./baselines.ts";
 import type { Dataset, Split } from "./dataset.ts";
+import { HAR_WINDOWS } from "./features.ts";
 
-/** The variance the fee path implies: sigma = fastExp2(clamp(y/2, 0, 24)), V = sigma^2 (SPEC §5). */
-export function varianceFromForecast(y: number): number {
-  const s = Math.min(Math.max(y / 2, 0), SIGMA_LOG2_CAP - 2 ** -33);
-  const sigma = fastExp2(s);
-  return sigma * sigma;
-}
-
-/** The same from the circuit's sigma (ticks at scale 2^33). */
-export function varianceFromSigmaQ(sigmaQ: bigint): number {
-  const sigma = Number(sigmaQ) / 2 ** (FORECAST_FRAC_BITS + 1);
-  return sigma * sigma;
-}
+// The model's variance forecast is the one it publishes (SPEC §5): fastExp2 of the clamped log2
+// forecast, varianceFromForecast(y) in float and forecastVariance(s) from the circuit's lane.
+export { varianceFromForecast };
 
 export interface BaselineFits {
   ewmaLambda: number;
@@ -42,12 +34,6 @@ export const LAMBDA_GRID: number[] = (() => {
   return g;
 })();
 
-function rvWindows(ds: Dataset): Float64Array {
-  const w = HORIZONS.length;
-  const out = new Float64Array(ds.n * w);
-  for (let i = 0; i < ds.n; i++) for (let h = 0; h < w; h++) out[i * w + h] = ds.raw[i * 12 + h]! + ds.raw[i * 12 + w + h]!;
-  return out;
-}
 
 export function ewmaForecasts(ds: Dataset, lambda: number, rows: Int32Array): Float64Array {
   const per = ds.series.segments.map((s) => ewmaVariance(s.r2, lambda));
@@ -84,15 +70,15 @@ export function fitBaselines(ds: Dataset, split: Split): BaselineFits {
   const cutoff = ds.asOf[tr[tr.length - 1]!]! + ds.horizon;
   const parts = ds.series.segments.filter((s) => s.firstPeriod <= cutoff).map((s) => s.r2.subarray(0, Math.min(s.r2.length, cutoff - s.firstPeriod + 1)));
   const garch = fitGarch(parts);
-  const windows = rvWindows(ds);
-  const har = fitHar(windows, HORIZONS, ds.target, tr, ds.horizon);
+  const windows = ds.windows;
+  const har = fitHar(windows, HAR_WINDOWS, ds.target, tr, ds.horizon);
   const logW = logRegressors(windows);
   const logY = Float64Array.from(ds.target, (v) => Math.log(Math.max(v, VARIANCE_FLOOR)));
-  const coef = ols(logW, HORIZONS.length, HORIZONS.map((_, j) => j), logY, tr);
+  const coef = ols(logW, HAR_WINDOWS.length, HAR_WINDOWS.map((_, j) => j), logY, tr);
   let rss = 0;
   for (const i of tr) {
     let f = coef[0]!;
-    for (let j = 0; j < HORIZONS.length; j++) f += coef[j + 1]! * logW[i * HORIZONS.length + j]!;
+    for (let j = 0; j < HAR_WINDOWS.length; j++) f += coef[j + 1]! * logW[i * HAR_WINDOWS.length + j]!;
     rss += (logY[i]! - f) ** 2;
   }
   // EWMA lambda: the grid value with the lowest validation QLIKE (ties: the first).
@@ -111,8 +97,8 @@ export function fitBaselines(ds: Dataset, split: Split): BaselineFits {
 }
 
 export function baselineForecasts(ds: Dataset, fits: BaselineFits, rows: Int32Array): Record<string, Float64Array> {
-  const windows = rvWindows(ds);
-  const w = HORIZONS.length;
+  const windows = ds.windows;
+  const w = HAR_WINDOWS.length;
   const har = new Float64Array(rows.length);
   const harLog = new Float64Array(rows.length);
   rows.forEach((i, r) => {
@@ -130,21 +116,23 @@ export function baselineForecasts(ds: Dataset, fits: BaselineFits, rows: Int32Ar
   };
 }
 
-export function inputsRow(ds: Dataset, i: number): number[] {
-  return Array.from(ds.inputs.subarray(i * 12, i * 12 + 12));
+/** Row i's model inputs as model/'s float form reads them. */
+export function inputsRow(ds: Dataset, i: number): { levels: number[]; logs: number[] } {
+  const o = i * N_FEATURES;
+  return { levels: Array.from(ds.levels.subarray(o, o + N_FEATURES)), logs: Array.from(ds.inputs.subarray(o, o + N_FEATURES)) };
 }
 
-/** The float model's variance forecasts (model/'s forecastFloat, the fee path's exp2). */
+/** The float model's variance forecasts (model/'s forecastFloat and the published forecast's exp2). */
 export function floatForecasts(net: FloatNetwork, ds: Dataset, rows: Int32Array): Float64Array {
   return Float64Array.from(rows, (i) => varianceFromForecast(forecastFloat(net, inputsRow(ds, i))));
 }
 
-/** Exactly what the circuit computes (model/'s evaluateFixed on the raw features): sigma^2. */
+/** Exactly what the circuit publishes (model/'s evaluateFixed on the raw features): fastExp2(s). */
 export function quantizedForecasts(model: Model, ds: Dataset, rows: Int32Array): Float64Array {
   const terms = { poolFeeMin: 0, poolFeeMax: 1_000_000, period: ds.period };
   return Float64Array.from(rows, (i) => {
-    const features = Array.from(ds.raw.subarray(i * 12, i * 12 + 12), (v) => BigInt(v));
-    return varianceFromSigmaQ(evaluateFixed(model.network, model.file.policy, features, terms).sigmaQ);
+    const features = Array.from(ds.raw.subarray(i * N_FEATURES, (i + 1) * N_FEATURES), (v) => BigInt(v));
+    return forecastVariance(evaluateFixed(model.network, model.file.policy, features, terms).forecast);
   });
 }
 

@@ -13,9 +13,12 @@ import {
   baselineForecasts, fitBaselines, floatForecasts, quantizedForecasts, scoreForecasts, targetsOf,
   type BaselineFits, type ScoredForecast,
 } from "./forecasts.ts";
-import { DEFAULT_FIT, fitNetwork, qlikeOf, selectBackend, VARIANTS, type BackendChoice, type EpochLog, type FitOptions, type FitResult, type Variant } from "./fit.ts";
+import {
+  DEFAULT_CORRECTION, fitCorrection, fitLevels, levelNetwork, qlikeOf, selectBackend,
+  type BackendChoice, type CorrectionFit, type CorrectionOptions, type EpochLog, type Levels,
+} from "./fit.ts";
 import { blockMean, renderSvg, writePng } from "./plot.ts";
-import { lossSeries, mean, qlike } from "./baselines.ts";
+import { fitFeePolicy, type PolicyFitResult } from "../backtest/policyFit.ts";
 
 export const DEFAULT_DATA = "data/polygon-usdc-weth-005-minute";
 /** The contiguous 35-day Polygon series inside the shipped folder (the folder also holds isolated later days). */
@@ -144,108 +147,85 @@ export function plotComparison(c: Comparison, ds: Dataset, path: string, title: 
 
 // ---------------------------------------------------------------------------------------------
 
-/**
- * The protocol every number of a training report follows. Written down before the test part of
- * the shipped series was evaluated for the model it produced (see training/README.md).
- */
-export function protocolOf(refit: boolean) {
+/** The protocol every number of a training report follows. */
+export function protocolOf() {
   return {
     split: "walk-forward by time: train (first 60% of the rows) / validation (next 20%) / test (last 20%); the last `horizon` rows of train and of validation purged",
-    selection:
-      "hyper-parameters of the default recipe (activity-path L2, forecast-floor quantile) chosen by training/select.ts (training/results/selection.json), on data that precede the test part only: a robustness gate (whole-day QLIKE <= 2 x the transferred HAR-RV's on the pre-test Polygon days 2021-12-22 and 2022-01-05, never trained on), then the lowest 4-fold rolling-origin CV QLIKE inside train + validation",
-    model:
-      "linear path initialized at least squares on log2 RV (log-HAR; the activity weights start at 0 when they are penalized); hidden output weights start at 0; Adam on QLIKE through the fee path's exp2 with L2 on the hidden weights and on the activity path; Polyak-averaged weights, log-mean level; the epoch count chosen by early stopping on validation QLIKE (fit on train)" +
-      (refit ? "; then refitted for that many epochs on train + validation (walk-forward practice), seed fixed" : ""),
-    baselines: refit
-      ? "GARCH(1,1) by Gaussian QML and HAR-RV (Corsi 2009, levels) by OLS, EWMA lambda 0.94 and tuned on QLIKE: for the validation table fitted on train (lambda tuned on validation), for the test table refitted on train + validation (lambda tuned on train + validation), the same rows as the model"
-      : "GARCH(1,1) by Gaussian QML and HAR-RV (Corsi 2009, levels) by OLS on train; EWMA lambda 0.94 and tuned on validation QLIKE",
-    zeroRealizedVariance: "realized and forecast variance floored at 1 tick^2 for every forecast (the circuit's own floor: log2 sigma is clamped at 0)",
-    test: "never used for any choice; evaluated once, after the recipe and the model file were fixed",
+    baselines: "GARCH(1,1) by Gaussian QML and HAR-RV (Corsi 2009, levels) by OLS, EWMA lambda 0.94 and tuned on QLIKE: for the validation table fitted on train (lambda tuned on validation), for the test table refitted on train + validation (lambda tuned on train + validation), the same rows as the model",
+    levels:
+      "the level sum S = c0 + sum_k w_k F_k (c0, w >= 0) of SPEC §4 starts at the best judged baseline (EWMA tuned, GARCH(1,1), HAR-RV) projected into that space (the level parameters closest in QLIKE to the baseline's forecasts on train), chosen by validation QLIKE; it is then fitted on train QLIKE by projected Fisher scoring and the fit replaces the start only if its validation QLIKE is lower",
+    correction:
+      "the correction's hidden units (input weights summing to zero: ratios of the five variances only) start with output weight 0 (no correction); Adam on the QLIKE of the train rows with the levels fixed, the epoch count chosen by early stopping on validation QLIKE of the exact published forecast; kept only if it lowers validation QLIKE by at least 0.5%",
+    refit: "the kept recipe is refitted on train + validation: levels from the train fit (or the projection of the baseline refitted on train + validation when the start was kept), the correction for the chosen epoch count",
+    zeroRealizedVariance: "realized and forecast variance floored at 1 tick^2 for every forecast (the circuit's own floor: the published log2 variance is clamped at 0)",
+    test: "never used for any choice; evaluated once, after the model file was fixed",
   };
 }
 
+/** What the second step of `train` needs: the fee policy fitted by net LP PnL (backtest/policyFit.ts). */
+export interface PolicyFitSettings {
+  reference?: string;
+  elasticities: number[];
+  /** The elasticity whose fitted policy the model file ships. */
+  shipElasticity: number;
+  gasPerUpdate?: number;
+  gasPriceGwei?: number;
+  gasTokenPrice?: number;
+  workers?: number;
+}
+
 export interface TrainOptions extends DataOptions {
-  /** Refit on train + validation with the epoch count chosen on validation (default true). */
-  refit?: boolean;
   period: number;
   horizon: number;
   seed: number;
-  fit: Omit<FitOptions, "variant" | "seed" | "onEpoch">;
-  variant: string;
-  ablation: boolean;
-  /** Epochs of each cross-validation fit in the ablation. */
-  cvEpochs?: number;
+  correction: Omit<CorrectionOptions, "seed" | "onEpoch" | "keepLast"> | null;
   backend: BackendChoice;
   policy: Policy;
   policySource: string;
+  /** Fit the fee policy by net LP PnL after the forecast (null: keep `policy`). */
+  policyFit: PolicyFitSettings | null;
   out: string;
   reportPath: string;
   plotPath: string | null;
-  onEpoch?: (variant: string, e: EpochLog) => void;
+  onEpoch?: (stage: string, e: EpochLog) => void;
   log?: (line: string) => void;
 }
 
-export interface AblationRow {
-  variant: string;
-  description: string;
-  inputs: number;
-  hidden: boolean;
-  /** Validation-block QLIKE of the early-stopped fit (the fit `train` ships for this variant). */
-  valQlike: number;
-  /** The same for its least-squares start (log-HAR on the variant's inputs). */
-  initValQlike: number;
-  bestEpoch: number;
-  /** Rolling-origin cross-validation inside train + validation (see crossValidate). */
-  cv?: { meanAtBestEpoch: number; bestEpoch: number; meanAtStart: number; perFold: number[] };
-  seconds: number;
-}
+/**
+ * The correction is kept only if it lowers validation QLIKE by at least this share: below it, the
+ * gain is within the epoch-to-epoch noise of the fit and the correction only adds parameters.
+ */
+export const CORRECTION_MIN_GAIN = 0.005;
 
-export interface Fold {
-  train: Int32Array;
-  validation: Int32Array;
+const START_LEVELS = (horizon: number): Levels => [1, ...new Array<number>(5).fill(horizon / 5)];
+
+/**
+ * Each judged baseline projected into the level space on `rows` (its own forecasts as the target),
+ * scored on `judgeRows` against the realized variance; the best one is the fit's start.
+ */
+export function projectedBaselines(ds: Dataset, fits: BaselineFits, rows: Int32Array, judgeRows: Int32Array) {
+  const forecasts = baselineForecasts(ds, fits, rows);
+  return JUDGED_BASELINES.map((name) => {
+    const projected = fitLevels(ds, rows, START_LEVELS(ds.horizon), forecasts[name]!).levels;
+    return { name, levels: projected, qlike: qlikeOf(levelNetwork(projected), ds, judgeRows) };
+  }).sort((a, b) => a.qlike - b.qlike);
 }
 
 /**
- * Rolling-origin folds inside everything before the test part: the last half of [0, test start)
- * in 4 consecutive validation blocks, each fitted on every row before it (purged by the horizon).
- * With the default 60/20 split: validate on 40-50%, 50-60%, 60-70%, 70-80% of the rows.
+ * The time ranges of the policy fit: validation covers the periods the validation rows forecast
+ * (from the first validation as-of period to the last one's horizon end, which the purge keeps
+ * before the test part); test runs from the first test as-of period to the end of the data.
  */
-export function rollingFolds(ds: Dataset, split: Split, k = 4): Fold[] {
-  const end = split.test[0]!;
-  const r = (a: number, b: number) => Int32Array.from({ length: Math.max(0, b - a) }, (_, i) => a + i);
-  return Array.from({ length: k }, (_, f) => {
-    const a = Math.floor((end * (k + f)) / (2 * k));
-    const b = Math.floor((end * (k + f + 1)) / (2 * k));
-    return { train: r(0, a - ds.horizon), validation: r(a, b - ds.horizon) };
-  });
-}
-
-/** Mean validation QLIKE over the folds for each baseline (each refitted per fold). */
-export function crossValidateBaselines(ds: Dataset, folds: Fold[]): Record<string, number> {
-  const sums: Record<string, number> = {};
-  for (const f of folds) {
-    const fs: Split = { train: f.train, validation: f.validation, test: f.validation, purged: 0 };
-    const rv = targetsOf(ds, f.validation);
-    for (const [name, v] of Object.entries(baselineForecasts(ds, fitBaselines(ds, fs), f.validation))) {
-      sums[name] = (sums[name] ?? 0) + mean(lossSeries(rv, v, qlike)) / folds.length;
-    }
-  }
-  return sums;
-}
-
-/** Fixed-length fits on every fold; the fold-mean validation curve picks the epoch. */
-export async function crossValidate(ds: Dataset, folds: Fold[], fit: Omit<FitOptions, "variant">, variant: Variant, epochs: number) {
-  const curves: number[][] = [];
-  for (const f of folds) {
-    const r = await fitNetwork(ds, { train: f.train, validation: f.validation, test: f.validation, purged: 0 }, { ...fit, variant, maxEpochs: epochs, keepLast: true, onEpoch: undefined });
-    curves.push([r.initValLoss, ...r.history.map((h) => h.valLoss)]);
-  }
-  const mean = curves[0]!.map((_, e) => curves.reduce((s, c) => s + c[e]!, 0) / curves.length);
-  let best = 0;
-  mean.forEach((v, e) => {
-    if (v < mean[best]!) best = e;
-  });
-  return { meanAtBestEpoch: mean[best]!, bestEpoch: best, meanAtStart: mean[0]!, perFold: curves.map((c) => c[best]!) };
+export function policyRanges(p: Prepared): { validation: { from: number; to: number }; test: { from: number; to: number } } {
+  const { ds, split } = p;
+  const at = (row: number) => ds.asOf[row]! * ds.period;
+  const lastVal = split.validation[split.validation.length - 1]!;
+  const firstTest = split.test[0]!;
+  const lastTest = split.test[split.test.length - 1]!;
+  return {
+    validation: { from: at(split.validation[0]!) + ds.period, to: at(lastVal) + (ds.horizon + 1) * ds.period },
+    test: { from: at(firstTest) + ds.period, to: at(lastTest) + (ds.horizon + 1) * ds.period },
+  };
 }
 
 export async function runTraining(o: TrainOptions) {
@@ -257,102 +237,105 @@ export async function runTraining(o: TrainOptions) {
   for (const l of repairLines(p)) log(l);
   const summary = dataSummary(p);
   log(`data: ${p.series.rows} rows, ${p.ds.n} samples; train ${summary.split.train.n} (${summary.split.train.from.slice(0, 10)}..${summary.split.train.to.slice(0, 10)}), validation ${summary.split.validation.n}, test ${summary.split.test.n} (${summary.split.test.from.slice(0, 10)}..${summary.split.test.to.slice(0, 10)}, held out)`);
+  const { train, validation } = p.split;
+  const rsplit = refitSplit(p.split);
   const fitsTrain = fitBaselines(p.ds, p.split);
 
-  const fitVariant = async (key: string): Promise<FitResult> => {
-    const variant: Variant | undefined = VARIANTS[key];
-    if (!variant) throw new Error(`unknown variant '${key}' (choose from ${Object.keys(VARIANTS).join(", ")})`);
-    return fitNetwork(p.ds, p.split, { ...o.fit, seed: o.seed, variant, onEpoch: (e) => o.onEpoch?.(key, e) });
-  };
+  // Stage 1: levels, from the best baseline.
+  const starts = projectedBaselines(p.ds, fitsTrain, train, validation);
+  const start = starts[0]!;
+  const fitted = fitLevels(p.ds, train, start.levels);
+  const fittedVal = qlikeOf(levelNetwork(fitted.levels), p.ds, validation);
+  const levelsMoved = fittedVal < start.qlike;
+  log(`levels: start = ${start.name} projected (validation QLIKE ${start.qlike.toFixed(4)}); QLIKE fit on train ${fittedVal.toFixed(4)} -> ${levelsMoved ? "fit kept" : "start kept"}`);
+  const trainLevels = levelsMoved ? fitted.levels : start.levels;
 
-  const ablation: AblationRow[] = [];
-  let chosen: FitResult | undefined;
-  const keys = o.ablation ? Object.keys(VARIANTS) : [o.variant];
-  const folds = o.ablation ? rollingFolds(p.ds, p.split) : [];
-  for (const key of keys) {
-    const r = await fitVariant(key);
-    const v = VARIANTS[key]!;
-    const row: AblationRow = { variant: key, description: v.name, inputs: v.inputs.filter(Boolean).length, hidden: v.hidden, valQlike: r.valLoss, initValQlike: r.initValLoss, bestEpoch: r.bestEpoch, seconds: r.seconds };
-    if (o.ablation) {
-      log(`ablation: cross-validating '${key}' on ${folds.length} rolling folds`);
-      row.cv = await crossValidate(p.ds, folds, { ...o.fit, seed: o.seed }, v, o.cvEpochs ?? 40);
-    }
-    ablation.push(row);
-    if (key === o.variant) chosen = r;
+  // Stage 2: the correction, kept only if validation says so.
+  let correction: CorrectionFit | undefined;
+  let selected = levelNetwork(trainLevels);
+  if (o.correction) {
+    correction = await fitCorrection(p.ds, train, validation, selected, { ...o.correction, seed: o.seed, onEpoch: (e) => o.onEpoch?.("correction", e) });
+    if (correction.valLoss < correction.startValLoss * (1 - CORRECTION_MIN_GAIN)) selected = correction.net;
+    log(`correction: validation QLIKE ${correction.startValLoss.toFixed(4)} without, ${correction.valLoss.toFixed(4)} with (epoch ${correction.bestEpoch}) -> ${selected === correction.net ? "kept" : "dropped"}`);
   }
-  const cvBaselines = o.ablation ? crossValidateBaselines(p.ds, folds) : undefined;
-  if (!chosen) throw new Error(`variant '${o.variant}' was not trained`);
+  const correctionKept = correction !== undefined && selected === correction.net;
 
-  // Walk-forward refit: the epoch count chosen by early stopping on validation, the other
-  // hyper-parameters as given, fitted again on train + validation; the baselines likewise.
-  const selected = chosen;
-  const refit = o.refit !== false;
-  const rsplit = refitSplit(p.split);
-  let final: FitResult = chosen;
-  if (refit) {
-    log(`refit: ${chosen.bestEpoch} epoch(s) on train + validation (${rsplit.train.length} rows)`);
-    final = await fitNetwork(p.ds, rsplit, { ...o.fit, seed: o.seed, variant: VARIANTS[o.variant]!, maxEpochs: chosen.bestEpoch, keepLast: true, onEpoch: (e) => o.onEpoch?.("refit", e) });
+  // Refit on train + validation.
+  const fitsFinal = fitBaselines(p.ds, rsplit);
+  const finalLevels = levelsMoved
+    ? fitLevels(p.ds, rsplit.train, trainLevels).levels
+    : projectedBaselines(p.ds, fitsFinal, rsplit.train, rsplit.train).find((b) => b.name === start.name)!.levels;
+  let finalNet = levelNetwork(finalLevels);
+  if (correctionKept) {
+    const refit = await fitCorrection(p.ds, rsplit.train, rsplit.train, finalNet, { ...o.correction!, seed: o.seed, maxEpochs: correction!.bestEpoch, keepLast: true, onEpoch: (e) => o.onEpoch?.("refit", e) });
+    finalNet = refit.net;
   }
-  const fitsFinal = refit ? fitBaselines(p.ds, rsplit) : fitsTrain;
-  const fittedOn = describeRows(p.ds, refit ? rsplit.train : p.split.train);
-
+  const fittedOn = describeRows(p.ds, rsplit.train);
   const meta = {
-    kind: `QLIKE-trained network of SPEC §4 (variant '${o.variant}': ${VARIANTS[o.variant]!.name})`,
-    trainedOn: refit
-      ? `${p.series.sources.length} file(s) from ${[o.data].flat().join(",")}; fitted on ${fittedOn.from} .. ${fittedOn.to} (train + validation) for ${chosen.bestEpoch} epochs, the count chosen by early stopping on ${summary.split.validation.from} .. ${summary.split.validation.to} with a fit on ${summary.split.train.from} .. ${summary.split.train.to}`
-      : `${p.series.sources.length} file(s) from ${[o.data].flat().join(",")}; rows ${summary.split.train.from} .. ${summary.split.train.to} (train), early stopping on ${summary.split.validation.from} .. ${summary.split.validation.to}`,
+    kind: `level forecast of SPEC §4 (start: ${start.name} projected; ${levelsMoved ? "QLIKE-fitted levels" : "levels of the start"}; ${correctionKept ? `correction of ${correction!.bestEpoch} epochs` : "no correction"})`,
+    trainedOn: `${p.series.sources.length} file(s) from ${[o.data].flat().join(",")}; choices on ${summary.split.validation.from} .. ${summary.split.validation.to} with fits on ${summary.split.train.from} .. ${summary.split.train.to}; refitted on ${fittedOn.from} .. ${fittedOn.to}`,
     test: `held out, never used for a choice: ${summary.split.test.from} .. ${summary.split.test.to}`,
-    loss: "QLIKE of realized variance over the horizon, variance = fastExp2(clamp(y/2, 0, 24))^2, both floored at 1 tick^2",
+    loss: "QLIKE of realized variance over the horizon against the published forecast variance fastExp2(clamp(y, 0, 48)), both floored at 1 tick^2",
     seed: o.seed,
-    epochs: chosen.bestEpoch,
-    validationQlike: chosen.valLoss,
     policyFrom: o.policySource,
     createdAt: new Date().toISOString(),
   };
   let model: Model;
   try {
-    model = await createModel({ float: final.net, policy: o.policy, period: o.period, horizon: o.horizon, meta });
+    model = await createModel({ float: finalNet, policy: o.policy, period: o.period, horizon: o.horizon, meta });
   } catch (e) {
     throw new Error(`the trained weights cannot be committed: ${(e as Error).message}`);
   }
+  const selectedModel = await createModel({ float: selected, policy: o.policy, period: o.period, horizon: o.horizon });
 
-  // Validation (the part every choice was made on: the fit on train against baselines fitted on
-  // train), then the held-out test (the refit model against baselines refitted on the same rows),
-  // reported only.
-  const selectedModel = refit ? await createModel({ float: selected.net, policy: o.policy, period: o.period, horizon: o.horizon }) : model;
-  const val = compare(p.ds, fitsTrain, p.split.validation, { float: selected.net, quantized: selectedModel });
-  const test = compare(p.ds, fitsFinal, p.split.test, { float: final.net, quantized: model });
+  // Step 2: the fee policy, fitted by net LP PnL on the validation range with the forecaster that was
+  // fitted on train only, then run on the test range with the shipped forecaster.
+  let policyFit: PolicyFitResult | undefined;
+  if (o.policyFit) {
+    const ranges = policyRanges(p);
+    log(`policy: fitting on ${new Date(ranges.validation.from * 1000).toISOString().slice(0, 16)} .. ${new Date(ranges.validation.to * 1000).toISOString().slice(0, 16)} (counterfactual (b), elasticities ${o.policyFit.elasticities.join(", ")}), test ${new Date(ranges.test.from * 1000).toISOString().slice(0, 16)} .. ${new Date(ranges.test.to * 1000).toISOString().slice(0, 16)}`);
+    policyFit = await fitFeePolicy(selectedModel, {
+      source: p.series.format === "minute" ? "bars" : "swaps",
+      input: p.series.sources.join(","),
+      reference: o.policyFit.reference,
+      ...ranges,
+      elasticities: o.policyFit.elasticities,
+      shipElasticity: o.policyFit.shipElasticity,
+      gasPerUpdate: o.policyFit.gasPerUpdate,
+      gasPriceGwei: o.policyFit.gasPriceGwei,
+      gasTokenPrice: o.policyFit.gasTokenPrice,
+      period: o.period,
+      workers: o.policyFit.workers,
+      testModel: model,
+    });
+    model = await createModel({ float: finalNet, policy: policyFit.shipped, period: o.period, horizon: o.horizon, meta: { ...meta, policyFrom: `fitted by net LP PnL on the validation range, counterfactual (b), elasticity ${policyFit.shipElasticity}` } });
+  }
+
+  // Validation (where every choice was made: the fit on train against baselines fitted on train),
+  // then the held-out test (the refit against baselines refitted on the same rows), reported only.
+  const val = compare(p.ds, fitsTrain, validation, { float: selected, quantized: selectedModel });
+  const test = compare(p.ds, fitsFinal, p.split.test, { float: finalNet, quantized: model });
   saveModel(model, o.out);
-  if (o.plotPath) plotComparison(test, p.ds, o.plotPath, `Forecast vs realized volatility, held-out test period (${VARIANTS[o.variant]!.name})`);
+  if (o.plotPath) plotComparison(test, p.ds, o.plotPath, "Forecast vs realized volatility, held-out test period");
   const strip = (c: Comparison) => ({ rows: c.rows, dmLag: c.dmLag, zeroShare: c.zeroShare, results: c.results, verdict: verdict(c.results) });
   const report = {
-    format: "provenfee-training-report/1",
-    model: { path: o.out, commitment: model.file.commitment, float: final.net, quantized: model.file.quantized, policy: model.file.policy },
+    format: "provenfee-training-report/2",
+    model: { path: o.out, commitment: model.file.commitment, float: finalNet, quantized: model.file.quantized, policy: model.file.policy },
     data: summary,
-    protocol: protocolOf(refit),
+    protocol: protocolOf(),
     fit: {
-      variant: o.variant,
       backend,
       seed: o.seed,
-      options: o.fit,
-      bestEpoch: chosen.bestEpoch,
-      refit: refit ? { rows: fittedOn, epochs: chosen.bestEpoch, trainQlike: final.trainLoss, seconds: final.seconds } : null,
-      initValidationQlike: chosen.initValLoss,
-      validationQlike: chosen.valLoss,
-      trainQlike: chosen.trainLoss,
-      seconds: chosen.seconds,
-      history: chosen.history.map((h) => ({ epoch: h.epoch, loss: h.loss, valLoss: h.valLoss })),
+      starts: starts.map((s) => ({ baseline: s.name, levels: s.levels, validationQlike: s.qlike })),
+      levels: { start: start.name, fitted: fitted.levels, fittedValidationQlike: fittedVal, kept: levelsMoved ? "fit" : "start", iterations: fitted.iterations },
+      correction: correction
+        ? { options: o.correction, kept: correctionKept, bestEpoch: correction.bestEpoch, validationQlikeWithout: correction.startValLoss, validationQlikeWith: correction.valLoss, seconds: correction.seconds, history: correction.history.map((h) => ({ epoch: h.epoch, loss: h.loss, valLoss: h.valLoss })) }
+        : null,
+      refit: { rows: fittedOn, levels: finalLevels },
     },
-    ablation: o.ablation
-      ? {
-          note: "validation only: the validation block, and rolling-origin folds inside train + validation; the test part plays no role",
-          folds: folds.map((f) => ({ train: describeRows(p.ds, f.train), validation: describeRows(p.ds, f.validation) })),
-          variants: ablation,
-          baselinesCv: cvBaselines,
-        }
-      : undefined,
+    policyFit: policyFit ?? null,
     baselines: baselineSummary(fitsFinal),
-    baselinesOnTrain: refit ? baselineSummary(fitsTrain) : undefined,
+    baselinesOnTrain: baselineSummary(fitsTrain),
     validation: strip(val),
     test: strip(test),
     plot: o.plotPath,
@@ -400,4 +383,4 @@ export async function runEvaluation(o: EvaluateOptions) {
   };
 }
 
-export { DEFAULT_FIT, DEFAULT_HORIZON, DEFAULT_PERIOD };
+export { DEFAULT_CORRECTION, DEFAULT_HORIZON, DEFAULT_PERIOD };

@@ -1,292 +1,365 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.26;
 
-/// @title OnchainFeeEvaluator
-/// @notice The fee of model/SPEC.md §3-5 computed on-chain instead of proven: fast-log2 inputs, the fixed-point
-/// network (N inputs, J hidden ReLU units, linear path, signed 16-bit weights at the spec's scales, exact integer
-/// maths) and the fee policy (clamp, fast exp2, base/slope, the four clamps). It exists to measure when evaluating
-/// the model on-chain would be cheaper than verifying a Groth16 proof of it (bench/crossover/README.md).
-///
-/// @dev Generalization beyond the shipped 12 x 4 model: N = 3H inputs from 3H raw features laid out as SPEC §2 lays
-/// out the 12 (H "horizons"): raw = [up_1..up_H, down_1..down_H, n_1..n_H], inputs x[h] = L(up_h + down_h),
-/// x[H+h] = L(down_h), x[2H+h] = L(n_h). With H = 4 this is exactly SPEC §3.
-///
-/// Weights live in contract bytecode (SSTORE2-style data contracts, written by ModelDeployer.sol) and are read with
-/// EXTCODECOPY: 2,600 gas for the first (cold) touch of a data contract, then 3 gas per 32 bytes copied, against
-/// 2,100 gas per 32-byte word for cold SLOAD. Data layout (all big-endian, after the data contract's leading 0x00):
-///
-///   chunk 0: meta word | nExtra words (units << 160 | chunk address) | scalars | chunk-0 weights
-///   meta   : kernel << 248 | N << 232 | J << 216 | laneBits << 208 | lanesPerWord << 200 | nExtra << 192
-///            | units0 << 176 | uint24(base) << 152 | slope << 128 | modelFeeMin << 104 | modelFeeMax << 80
-///   scalars: c[0..J), v[0..J), a[0..N), b as signed 16-bit lanes, zero-padded to a multiple of 32 bytes
-///   weights, kernel 0 ("plain"): hidden rows W[j][0..N) as signed 16-bit lanes, one multiply per weight;
-///   weights, kernel 1 ("packed"): for each group g of `lanesPerWord` hidden units and each input i, one word
-///            sum_l (W[g*lanesPerWord + l][i] + 2^15) << (laneBits * l). Inputs are non-negative (L(v) >= 0), so
-///            one 256-bit multiply X_i * word computes lanesPerWord products at once (SIMD within a register);
-///            each lane sums to < N * 2^16 * 2^14 <= 2^laneBits, so lanes never carry into each other, and
-///            Z_j = c_j 2^S + lane_j - 2^15 * sum_i X_i restores the signed pre-activation exactly.
-/// Each extra chunk (a data contract of its own, <= 24,575 bytes by EIP-170) holds a whole number of units (rows,
-/// or groups) of weights.
-///
-/// Inputs are trusted to be in the hook's ranges (up/down < 2^32, counts <= 240); nothing is range-checked here,
-/// just as the hook does not check its own features before packing them.
-contract OnchainFeeEvaluator {
-    uint256 internal constant S = 12; // fractional bits of weights
-    uint256 internal constant SIGMA_FRAC = 33; // sigma scale 2^33
-    uint256 internal constant FEE_SHIFT = 41; // 2^33 (sigma) * 2^8 (slope)
-    uint256 internal constant SIGMA_LOG2_CAP = 24;
+import {FixedPointModel} from "./FixedPointModel.sol";
 
+/// @title OnchainFeeEvaluator
+/// @notice The benchmark harness of bench/crossover: the fee of model/SPEC.md §3-5 computed on-chain, to measure when
+/// that is cheaper than verifying a Groth16 proof of it (bench/crossover/README.md). Two families:
+/// - `feeCommitted`: the shipped architecture (K = 5 features, J = 4 hidden units) through FixedPointModel, the
+///   library the hook would use, on the four committed words (SPEC §6) read from a data contract's code or from
+///   storage;
+/// - `fee`: the same arithmetic for any K features and J hidden units, weights read from data contracts' code (or,
+///   for comparison, from this contract's storage) in one of two layouts. This is how a larger model would be
+///   evaluated; its pieces (fast log2, level log, fee policy) are the library's.
+///
+/// @dev General layout (written by ModelDeployer.sol; all big-endian, after each data contract's leading 0x00):
+///   chunk 0: meta | policy word | nExtra entries (units << 160 | chunk address) | level block | units
+///   meta   : kernel << 248 | K << 232 | J << 208 | laneBits << 200 | lanes << 192 | nExtra << 184 | units0 << 160
+///            | b (16-bit two's complement) << 144
+///   policy : SPEC §6's policy word (base + 2^23 | slope << 24 | modelFeeMin << 48 | modelFeeMax << 72 | ..)
+///   level  : c0 (4 bytes), w[0..K) (3 bytes each), zero-padded to whole words
+///   units, kernel 0 ("plain"): one row per hidden unit, c_j, v_j, W[j][0..K) as signed 16-bit lanes; one multiply
+///            per weight, four weights per MLOAD;
+///   units, kernel 1 ("packed"): one group per `lanes` hidden units j = g lanes + l, K + 2 words with lane l at bit
+///            laneBits l: c_j 2^12 + 2^27, then v_j (16-bit lanes), then one word per feature k holding W[j][k] + 2^15.
+///            Inputs are non-negative (L(v) >= 0), so one 256-bit multiply x_k * word computes `lanes` products at
+///            once (SIMD within a register); a lane stays below 2^laneBits (ModelDeployer.packedLanes), so lanes never
+///            carry into each other, and Z_j = lane_j - 2^15 sum_k x_k - 2^27 restores the signed pre-activation.
+/// An extra chunk (a data contract of its own, at most 24,575 bytes by EIP-170) holds a whole number of units and is
+/// copied into one buffer that every extra chunk reuses, so memory does not grow with J.
+/// Storage copies (`store`): chunk `a`'s byte length at slot a << 64 | 1 << 63, its word i at slot a << 64 | i.
+///
+/// Features are trusted to be the oracle's (below 2^38: x_k <= L_8(2^38 - 1) = 9727, which the packed lane width
+/// relies on), as in FixedPointModel.
+contract OnchainFeeEvaluator {
     error BadInputs();
 
-    /// @notice The fee (pips) of the model whose chunk 0 is `model`, its weights read from that bytecode, or with
-    /// `fromStorage` from this contract's storage (see `store`).
-    function fee(address model, uint256[] calldata raw, uint256 poolFeeMin, uint256 poolFeeMax, bool fromStorage)
+    mapping(address data => FixedPointModel.CommittedModel) internal committedModels;
+
+    // ---- the shipped architecture through the library ----------------------------------------------------------
+
+    /// @notice The fee and published forecast of the 5 x 4 model whose committed words are the code of `data`
+    /// (ModelDeployer.deployCommitted), or with `fromStorage` their copy in this contract's storage (storeCommitted)
+    function feeCommitted(
+        address data,
+        uint256[5] calldata features,
+        uint256 poolFeeMin,
+        uint256 poolFeeMax,
+        bool fromStorage
+    ) external view returns (uint256 lpFee, uint256 forecast) {
+        return FixedPointModel.evaluate(_committed(data, fromStorage), features, poolFeeMin, poolFeeMax);
+    }
+
+    /// @notice Y of SPEC §4 (scale 2^32, before the clamp) of the committed model, for parity tests
+    function forecastLog2Committed(address data, uint256[5] calldata features, bool fromStorage)
         external
         view
-        returns (uint256)
+        returns (int256)
     {
-        (int256 y, uint256 meta) = _forecast(model, raw, fromStorage);
-        return _fee(y, meta, poolFeeMin, poolFeeMax);
+        return FixedPointModel.forecastLog2(_committed(data, fromStorage), features);
     }
 
-    /// @notice The forecast Y of SPEC §4 (scale 2^32, never rescaled), for parity tests.
-    function forecast(address model, uint256[] calldata raw, bool fromStorage) external view returns (int256 y) {
-        (y,) = _forecast(model, raw, fromStorage);
+    /// @notice The library's evaluation alone, for a caller that already holds the words in memory: the gas between
+    /// just before and just after FixedPointModel.evaluate
+    function evaluateCommittedGas(
+        FixedPointModel.CommittedModel calldata model,
+        uint256[5] calldata features,
+        uint256 poolFeeMin,
+        uint256 poolFeeMax
+    ) external view returns (uint256 lpFee, uint256 forecast, uint256 gasUsed) {
+        FixedPointModel.CommittedModel memory m = model;
+        uint256[5] memory f = features;
+        uint256 before = gasleft();
+        (lpFee, forecast) = FixedPointModel.evaluate(m, f, poolFeeMin, poolFeeMax);
+        gasUsed = before - gasleft();
     }
 
-    /// @notice Copies the model's data contracts (chunk 0 and every extra chunk) into this contract's storage, so
-    /// that `fee(.., true)` reads it with SLOAD: chunk `a`'s length at slot a << 64 | 1 << 63, word k at a << 64 | k.
+    /// @notice What a hook pays to evaluate inside its own call (no call to another contract, unlike feeCommitted):
+    /// the gas of reading the four words from `data`'s code (or from this contract's storage) and evaluating
+    function loadAndEvaluateCommittedGas(
+        address data,
+        uint256[5] calldata features,
+        uint256 poolFeeMin,
+        uint256 poolFeeMax,
+        bool fromStorage
+    ) external view returns (uint256 lpFee, uint256 forecast, uint256 gasUsed) {
+        uint256[5] memory f = features;
+        uint256 before = gasleft();
+        (lpFee, forecast) = FixedPointModel.evaluate(_committed(data, fromStorage), f, poolFeeMin, poolFeeMax);
+        gasUsed = before - gasleft();
+    }
+
+    /// @notice Copies the four words in `data`'s code into this contract's storage (four slots)
+    function storeCommitted(address data) external {
+        committedModels[data] = _committed(data, false);
+    }
+
+    function _committed(address data, bool fromStorage) internal view returns (FixedPointModel.CommittedModel memory m) {
+        if (fromStorage) return committedModels[data];
+        assembly ("memory-safe") {
+            extcodecopy(data, m, 1, 128)
+        }
+    }
+
+    // ---- any size: the general layouts -------------------------------------------------------------------------
+
+    /// @notice The fee and published forecast of the model whose chunk 0 is `model`, for its K raw features
+    function fee(address model, uint256[] calldata features, uint256 poolFeeMin, uint256 poolFeeMax, bool fromStorage)
+        external
+        view
+        returns (uint256 lpFee, uint256 forecast)
+    {
+        (int256 y, uint256 policyWord) = _forecastLog2(model, features, fromStorage);
+        return FixedPointModel.feeAndForecast(y, policyWord, poolFeeMin, poolFeeMax);
+    }
+
+    /// @notice Y of SPEC §4 (scale 2^32, before the clamp), for parity tests
+    function forecastLog2(address model, uint256[] calldata features, bool fromStorage) external view returns (int256 y) {
+        (y,) = _forecastLog2(model, features, fromStorage);
+    }
+
+    /// @notice Copies the model's data contracts (chunk 0 and every extra chunk) into this contract's storage, so that
+    /// `fee(.., true)` reads it with SLOAD
     function store(address model) external {
-        _storeChunk(model);
         bytes memory head = model.code;
+        _storeChunk(model, head);
         uint256 meta;
-        assembly {
+        assembly ("memory-safe") {
             meta := mload(add(head, 33))
         }
-        uint256 nExtra = (meta >> 192) & 0xff;
-        for (uint256 k; k < nExtra; ++k) {
+        for (uint256 e; e < (meta >> 184) & 0xff; ++e) {
             uint256 entry;
-            assembly {
-                entry := mload(add(head, add(65, mul(k, 32))))
+            assembly ("memory-safe") {
+                entry := mload(add(head, add(97, shl(5, e))))
             }
-            _storeChunk(address(uint160(entry)));
+            address chunk = address(uint160(entry));
+            _storeChunk(chunk, chunk.code);
         }
     }
 
-    function _storeChunk(address chunk) internal {
-        bytes memory code = chunk.code;
+    function _storeChunk(address chunk, bytes memory code) internal {
         uint256 base = uint256(uint160(chunk)) << 64;
         uint256 len = code.length - 1;
-        assembly {
+        assembly ("memory-safe") {
             sstore(or(base, shl(63, 1)), len)
-            for { let k := 0 } lt(mul(k, 32), len) { k := add(k, 1) } {
-                sstore(add(base, k), mload(add(add(code, 33), mul(k, 32))))
+            for { let i := 0 } lt(shl(5, i), len) { i := add(i, 1) } {
+                sstore(add(base, i), mload(add(add(code, 33), shl(5, i))))
             }
         }
     }
 
-    /// @dev SPEC §3-4. Memory from the free-memory pointer (never advanced: nothing allocates meanwhile):
-    ///   frame: [0] meta | [32] scalars pointer | [64] 2^15 sum_i X_i | [96] end of X | [128] end of X rounded
-    ///          down to 4 inputs | [160] v pointer | X[0..N) | chunk 0 | (at chunk 0 + 24,576) extra-chunk buffer
-    function _forecast(address model, uint256[] calldata raw, bool fromStorage)
+    /// @dev SPEC §3-4 for K features and J hidden units: returns Y and the policy word
+    function _forecastLog2(address model, uint256[] calldata features, bool fromStorage)
         internal
         view
-        returns (int256 y, uint256 meta)
+        returns (int256 y, uint256 policyWord)
     {
-        uint256 nIn = raw.length;
-        if (nIn == 0 || nIn % 3 != 0) revert BadInputs();
-        bool ok;
-        assembly {
-            // Copies `len` data bytes of `chunk` (all of them when `len` is 0) to `dst`; returns the length
-            function load(chunk, dst, len, fromStore) -> n {
-                switch fromStore
-                case 0 {
-                    n := len
-                    if iszero(n) { n := sub(extcodesize(chunk), 1) }
-                    extcodecopy(chunk, dst, 1, n)
-                }
-                default {
-                    let base := shl(64, chunk)
-                    n := sload(or(base, shl(63, 1)))
-                    for { let k := 0 } lt(mul(k, 32), n) { k := add(k, 1) } {
-                        mstore(add(dst, mul(k, 32)), sload(add(base, k)))
-                    }
-                }
-            }
-            // L(v) of SPEC §3 at scale 2^8, for v < 2^128
-            function log2fx(v) -> r {
-                if v {
-                    let m := shl(6, lt(0xffffffffffffffff, v))
-                    m := or(m, shl(5, lt(0xffffffff, shr(m, v))))
-                    m := or(m, shl(4, lt(0xffff, shr(m, v))))
-                    m := or(m, shl(3, lt(0xff, shr(m, v))))
-                    m := or(m, shl(2, lt(0xf, shr(m, v))))
-                    m := or(m, shl(1, lt(0x3, shr(m, v))))
-                    m := or(m, lt(0x1, shr(m, v)))
-                    r := add(shl(8, m), shr(m, shl(8, sub(v, shl(m, 1)))))
-                }
-            }
-            function lane16(ptr, i) -> q {
-                q := signextend(1, shr(240, mload(add(ptr, mul(i, 2)))))
-            }
-            // `units` hidden rows of 16-bit weights at p, hidden units from j:
-            // Z_j = c_j 2^S + sum_i W[j][i] X_i, Y += v_j max(Z_j, 0); four weights per MLOAD
-            function plain(y0, f, p, units, j) -> acc_y {
-                acc_y := y0
-                let xEnd4 := mload(add(f, 128))
-                let xEnd := mload(add(f, 96))
-                for { let jEnd := add(j, units) } lt(j, jEnd) { j := add(j, 1) } {
-                    let z := shl(12, lane16(mload(add(f, 32)), j))
-                    let xp := add(f, 192)
-                    for {} lt(xp, xEnd4) {} {
-                        let w := mload(p)
-                        z := add(
-                            z,
-                            add(
-                                add(mul(signextend(1, shr(240, w)), mload(xp)), mul(signextend(1, shr(224, w)), mload(add(xp, 32)))),
-                                add(
-                                    mul(signextend(1, shr(208, w)), mload(add(xp, 64))),
-                                    mul(signextend(1, shr(192, w)), mload(add(xp, 96)))
-                                )
-                            )
-                        )
-                        p := add(p, 8)
-                        xp := add(xp, 128)
-                    }
-                    for {} lt(xp, xEnd) {} {
-                        z := add(z, mul(signextend(1, shr(240, mload(p))), mload(xp)))
-                        p := add(p, 2)
-                        xp := add(xp, 32)
-                    }
-                    if sgt(z, 0) { acc_y := add(acc_y, mul(lane16(mload(add(f, 160)), j), z)) }
-                }
-            }
-            // `groups` groups of packed words at p (see the contract notes), hidden units from j
-            function packed(y0, f, p, groups, j) -> acc_y {
-                acc_y := y0
-                let meta_ := mload(f)
-                let laneBits := and(shr(208, meta_), 0xff)
-                let lanes := and(shr(200, meta_), 0xff)
-                let nHidden := and(shr(216, meta_), 0xffff)
-                for { let g := 0 } lt(g, groups) { g := add(g, 1) } {
-                    let acc := 0
-                    let xp := add(f, 192)
-                    for { let xEnd4 := mload(add(f, 128)) } lt(xp, xEnd4) {} {
-                        acc := add(
-                            acc,
-                            add(
-                                add(mul(mload(xp), mload(p)), mul(mload(add(xp, 32)), mload(add(p, 32)))),
-                                add(mul(mload(add(xp, 64)), mload(add(p, 64))), mul(mload(add(xp, 96)), mload(add(p, 96))))
-                            )
-                        )
-                        p := add(p, 128)
-                        xp := add(xp, 128)
-                    }
-                    for { let xEnd := mload(add(f, 96)) } lt(xp, xEnd) {} {
-                        acc := add(acc, mul(mload(xp), mload(p)))
-                        p := add(p, 32)
-                        xp := add(xp, 32)
-                    }
-                    let end := add(j, lanes)
-                    if gt(end, nHidden) { end := nHidden }
-                    let mask := sub(shl(laneBits, 1), 1)
-                    for {} lt(j, end) { j := add(j, 1) } {
-                        let z := add(sub(and(acc, mask), mload(add(f, 64))), shl(12, lane16(mload(add(f, 32)), j)))
-                        acc := shr(laneBits, acc)
-                        if sgt(z, 0) { acc_y := add(acc_y, mul(lane16(mload(add(f, 160)), j), z)) }
-                    }
-                }
-            }
-
-            // X[i] (SPEC §3 generalized to H = N/3 horizons) at f + 192; returns sum_i X_i
-            function inputs(f, src, n) -> sumX {
-                let xPtr := add(f, 192)
-                let h3 := div(n, 3)
-                for { let h := 0 } lt(h, h3) { h := add(h, 1) } {
-                    let down := calldataload(add(src, mul(add(h3, h), 32)))
-                    let x0 := log2fx(add(calldataload(add(src, mul(h, 32))), down))
-                    let x1 := log2fx(down)
-                    let x2 := log2fx(calldataload(add(src, mul(add(h3, add(h3, h)), 32))))
-                    mstore(add(xPtr, mul(h, 32)), x0)
-                    mstore(add(xPtr, mul(add(h3, h), 32)), x1)
-                    mstore(add(xPtr, mul(add(h3, add(h3, h)), 32)), x2)
-                    sumX := add(sumX, add(x0, add(x1, x2)))
-                }
-            }
-            // the frame, then Y = b 2^(2S) + 2^S sum_i a_i X_i: the output bias and the linear (HAR) path
-            function linear(f, head, meta_, n) -> r {
-                let nHidden := and(shr(216, meta_), 0xffff)
-                let scalars := add(head, mul(32, add(1, and(shr(192, meta_), 0xff))))
-                mstore(f, meta_)
-                mstore(add(f, 32), scalars)
-                mstore(add(f, 96), head)
-                mstore(add(f, 128), add(add(f, 192), mul(and(n, not(3)), 32)))
-                mstore(add(f, 160), add(scalars, mul(2, nHidden)))
-                let aPtr := add(scalars, mul(4, nHidden))
-                let sa := 0
-                for { let i := 0 } lt(i, n) { i := add(i, 1) } {
-                    sa := add(sa, mul(lane16(aPtr, i), mload(add(f, add(192, mul(i, 32))))))
-                }
-                r := add(shl(24, lane16(aPtr, n)), shl(12, sa))
-            }
-            // the hidden units, chunk by chunk
-            function hidden(y0, f, head, fromStore) -> r {
-                r := y0
-                let meta_ := mload(f)
-                let n := and(shr(232, meta_), 0xffff)
-                let p := add(mload(add(f, 32)), and(add(mul(2, add(add(mul(2, and(shr(216, meta_), 0xffff)), n), 1)), 31), not(31)))
-                let units := and(shr(176, meta_), 0xffff)
-                let j := 0
-                for { let k := 0 } 1 { k := add(k, 1) } {
-                    switch shr(248, meta_)
-                    case 0 {
-                        r := plain(r, f, p, units, j)
-                        j := add(j, units)
-                    }
-                    default {
-                        r := packed(r, f, p, units, j)
-                        j := add(j, mul(units, and(shr(200, meta_), 0xff)))
-                    }
-                    if eq(k, and(shr(192, meta_), 0xff)) { break }
-                    let entry := mload(add(head, mul(32, add(k, 1))))
-                    units := shr(160, entry)
-                    let unitBytes := mul(n, 32)
-                    if iszero(shr(248, meta_)) { unitBytes := mul(n, 2) }
-                    p := add(head, 24576)
-                    pop(load(and(entry, 0xffffffffffffffffffffffffffffffffffffffff), p, mul(units, unitBytes), fromStore))
-                }
-            }
-
-            let f := mload(0x40)
-            mstore(add(f, 64), shl(15, inputs(f, raw.offset, nIn)))
-            let head := add(f, add(192, mul(nIn, 32)))
-            pop(load(model, head, 0, fromStorage))
-            meta := mload(head)
-            ok := eq(and(shr(232, meta), 0xffff), nIn)
-            if ok { y := hidden(linear(f, head, meta, nIn), f, head, fromStorage) }
+        (uint256 xs, uint256 sumX) = _logInputs(features);
+        // chunk 0, allocated to its size only: memory expansion is paid on every word up to the highest touched,
+        // including the return data that Solidity writes at the free-memory pointer
+        uint256 head;
+        uint256 meta;
+        assembly ("memory-safe") {
+            head := mload(0x40)
         }
-        if (!ok) revert BadInputs();
+        {
+            uint256 headBytes = _load(model, head, 0, fromStorage);
+            assembly ("memory-safe") {
+                mstore(0x40, add(head, and(add(headBytes, 31), not(31))))
+                meta := mload(head)
+                policyWord := mload(add(head, 32))
+            }
+        }
+        if ((meta >> 232) & 0xffff != features.length) revert BadInputs();
+        uint256 units;
+        (y, units) = _levelForecast(head, meta, features);
+        y = _hidden(y, meta, head, units, xs, sumX, fromStorage);
     }
 
-    /// @dev SPEC §5: clamp, fast exp2, base + slope * sigma floored, then the model's and the pool's bounds.
-    function _fee(int256 y, uint256 meta, uint256 poolFeeMin, uint256 poolFeeMax) private pure returns (uint256 f) {
-        assembly {
-            let one := shl(SIGMA_FRAC, 1)
-            let cap := sub(mul(SIGMA_LOG2_CAP, one), 1)
-            let s := y
-            if slt(s, 0) { s := 0 }
-            if gt(s, cap) { s := cap }
-            let sigma := shl(shr(SIGMA_FRAC, s), add(one, and(s, sub(one, 1))))
-            let base := signextend(2, and(shr(152, meta), 0xffffff))
-            let slope := and(shr(128, meta), 0xffffff)
-            let raw := sar(FEE_SHIFT, add(shl(FEE_SHIFT, base), mul(slope, sigma)))
-            let lo := and(shr(104, meta), 0xffffff)
-            if gt(poolFeeMin, lo) { lo := poolFeeMin }
-            let hi := and(shr(80, meta), 0xffffff)
-            if lt(poolFeeMax, hi) { hi := poolFeeMax }
-            f := raw
-            if slt(f, lo) { f := lo }
-            if sgt(f, hi) { f := hi }
+    /// @dev SPEC §3: x_k = L_8(F_k), one word each in newly allocated memory at `xs`, and their sum (the packed
+    /// lanes' offset)
+    function _logInputs(uint256[] calldata features) internal pure returns (uint256 xs, uint256 sumX) {
+        uint256 nFeatures = features.length;
+        assembly ("memory-safe") {
+            xs := mload(0x40)
+            mstore(0x40, add(xs, shl(5, nFeatures)))
         }
+        unchecked {
+            for (uint256 k; k < nFeatures; ++k) {
+                uint256 xk = FixedPointModel.fastLog2(features[k], FixedPointModel.INPUT_FRAC_BITS);
+                assembly ("memory-safe") {
+                    mstore(add(xs, shl(5, k)), xk)
+                }
+                sumX += xk;
+            }
+        }
+    }
+
+    /// @dev The level part of Y and the output bias: (L_24(S) - 30 2^24) 2^8 + b 2^24 with S = c0 2^18 +
+    /// sum_k w_k F_k from the level block (after chunk 0's extra-chunk entries) and b from meta bits 144-159; and
+    /// where chunk 0's units start (after the level block)
+    function _levelForecast(uint256 head, uint256 meta, uint256[] calldata features)
+        internal
+        pure
+        returns (int256 y, uint256 units)
+    {
+        uint256 levelSum;
+        assembly ("memory-safe") {
+            let level := add(head, add(64, shl(5, and(shr(184, meta), 0xff))))
+            levelSum := shl(18, shr(224, mload(level)))
+            for { let k := 0 } lt(k, features.length) { k := add(k, 1) } {
+                let wk := shr(232, mload(add(level, add(4, mul(3, k)))))
+                levelSum := add(levelSum, mul(wk, calldataload(add(features.offset, shl(5, k)))))
+            }
+            units := add(level, and(add(add(4, mul(3, features.length)), 31), not(31)))
+        }
+        y = FixedPointModel.levelLog2(levelSum);
+        assembly ("memory-safe") {
+            y := add(y, shl(24, signextend(1, shr(144, meta))))
+        }
+    }
+
+    /// @dev The hidden units, chunk by chunk: y + sum_j v_j max(Z_j, 0), Z_j = c_j 2^12 + sum_k W[j][k] x_k
+    function _hidden(int256 y, uint256 meta, uint256 head, uint256 p, uint256 xs, uint256 sumX, bool fromStorage)
+        internal
+        view
+        returns (int256)
+    {
+        uint256 nFeatures = (meta >> 232) & 0xffff;
+        bool packed = meta >> 248 != 0;
+        uint256 unitBytes = packed ? 32 * (nFeatures + 2) : 2 * nFeatures + 4;
+        uint256 nExtra = (meta >> 184) & 0xff;
+        uint256 units = (meta >> 160) & 0xffffff;
+        uint256 buffer;
+        for (uint256 e;; ++e) {
+            y = packed ? _packedGroups(y, meta, p, units, xs, sumX) : _plainRows(y, p, units, xs, nFeatures);
+            if (e == nExtra) break;
+            uint256 entry;
+            assembly ("memory-safe") {
+                entry := mload(add(head, add(64, shl(5, e))))
+            }
+            units = entry >> 160;
+            if (buffer == 0) {
+                // one buffer for every extra chunk, as large as the first (the fullest) one
+                assembly ("memory-safe") {
+                    buffer := mload(0x40)
+                    mstore(0x40, add(buffer, and(add(mul(units, unitBytes), 31), not(31))))
+                }
+            }
+            p = buffer;
+            _load(address(uint160(entry)), p, units * unitBytes, fromStorage);
+        }
+        return y;
+    }
+
+    /// @dev `rows` plain rows at p (c_j, v_j, W[j][0..K) as signed 16-bit lanes): y + sum v_j max(Z_j, 0).
+    /// Four weights per MLOAD.
+    function _plainRows(int256 y, uint256 p, uint256 rows, uint256 xs, uint256 nFeatures)
+        internal
+        pure
+        returns (int256 acc)
+    {
+        assembly ("memory-safe") {
+            acc := y
+            let xEnd := add(xs, shl(5, nFeatures))
+            let xEnd4 := add(xs, shl(5, and(nFeatures, not(3))))
+            for { let end := add(p, mul(rows, add(4, shl(1, nFeatures)))) } lt(p, end) {} {
+                let cv := mload(p)
+                let z := shl(12, signextend(1, shr(240, cv)))
+                p := add(p, 4)
+                let xp := xs
+                for {} lt(xp, xEnd4) {} {
+                    let w := mload(p)
+                    z := add(
+                        z,
+                        add(
+                            add(mul(signextend(1, shr(240, w)), mload(xp)), mul(signextend(1, shr(224, w)), mload(add(xp, 32)))),
+                            add(mul(signextend(1, shr(208, w)), mload(add(xp, 64))), mul(signextend(1, shr(192, w)), mload(add(xp, 96))))
+                        )
+                    )
+                    p := add(p, 8)
+                    xp := add(xp, 128)
+                }
+                for {} lt(xp, xEnd) {} {
+                    z := add(z, mul(signextend(1, shr(240, mload(p))), mload(xp)))
+                    p := add(p, 2)
+                    xp := add(xp, 32)
+                }
+                if sgt(z, 0) { acc := add(acc, mul(signextend(1, shr(224, cv)), z)) }
+            }
+        }
+    }
+
+    /// @dev `groups` packed groups at p (see the contract notes): one multiply per feature computes every lane's
+    /// sum_k (W + 2^15) x_k at once; starting from the bias word adds c_j 2^12 + 2^27, so
+    /// Z_j = lane_j - (2^15 sum_k x_k + 2^27). Lanes of units past J hold 0, so their Z is negative and v is 0.
+    function _packedGroups(int256 y, uint256 meta, uint256 p, uint256 groups, uint256 xs, uint256 sumX)
+        internal
+        pure
+        returns (int256 acc)
+    {
+        assembly ("memory-safe") {
+            acc := y
+            // (parameters reused as locals, to stay within the stack: groups -> end, sumX -> offset, meta -> laneBits)
+            let xEnd := add(xs, shl(5, and(shr(232, meta), 0xffff)))
+            let xEnd4 := add(xs, shl(5, and(and(shr(232, meta), 0xffff), not(3))))
+            groups := add(p, mul(groups, add(64, sub(xEnd, xs))))
+            sumX := add(shl(15, sumX), shl(27, 1))
+            meta := and(shr(200, meta), 0xff)
+            let mask := sub(shl(meta, 1), 1)
+            for {} lt(p, groups) {} {
+                let lanes := mload(p)
+                let vs := mload(add(p, 32))
+                p := add(p, 64)
+                let xp := xs
+                for {} lt(xp, xEnd4) {} {
+                    lanes := add(
+                        lanes,
+                        add(
+                            add(mul(mload(xp), mload(p)), mul(mload(add(xp, 32)), mload(add(p, 32)))),
+                            add(mul(mload(add(xp, 64)), mload(add(p, 64))), mul(mload(add(xp, 96)), mload(add(p, 96))))
+                        )
+                    )
+                    p := add(p, 128)
+                    xp := add(xp, 128)
+                }
+                for {} lt(xp, xEnd) {} {
+                    lanes := add(lanes, mul(mload(xp), mload(p)))
+                    p := add(p, 32)
+                    xp := add(xp, 32)
+                }
+                // every lane of the group; a lane past the last one reads 0 (z < 0)
+                for {} vs {} {
+                    let z := sub(and(lanes, mask), sumX)
+                    if sgt(z, 0) { acc := add(acc, mul(signextend(1, vs), z)) }
+                    lanes := shr(meta, lanes)
+                    vs := shr(16, vs)
+                }
+            }
+        }
+    }
+
+    /// @dev Copies `len` data bytes of `chunk` (all of them when `len` is 0) to `dst`, from its code or its storage
+    /// copy (always all of it); returns the number of bytes copied
+    function _load(address chunk, uint256 dst, uint256 len, bool fromStorage) internal view returns (uint256) {
+        assembly ("memory-safe") {
+            switch fromStorage
+            case 0 {
+                if iszero(len) { len := sub(extcodesize(chunk), 1) }
+                extcodecopy(chunk, dst, 1, len)
+            }
+            default {
+                // an address in assembly may carry dirty high bits (here from a chunk entry's unit count)
+                let base := shl(64, and(chunk, 0xffffffffffffffffffffffffffffffffffffffff))
+                len := sload(or(base, shl(63, 1)))
+                // a chunk that was never stored would leave stale memory in its place
+                if iszero(len) { revert(0, 0) }
+                for { let i := 0 } lt(shl(5, i), len) { i := add(i, 1) } {
+                    mstore(add(dst, shl(5, i)), sload(add(base, i)))
+                }
+            }
+        }
+        return len;
     }
 }

@@ -1,161 +1,167 @@
 // Writes bench/crossover/fixtures.json, the parity fixture of test/sol/crossover/Crossover.t.sol:
 //   npx tsx bench/crossover/fixtures.ts
-// - real feature vectors: the hook's features (model/ featuresAsOf) of real Polygon USDC/WETH minute bars
-//   (data/polygon-usdc-weth-005-minute, 2022-07-21 and -22, 60 s periods) at a few as-of periods;
-// - for the shipped default model: the fee and the forecast Y that model/ computes (evaluateFixed);
-// - for larger, deterministic random models (N = 3H inputs, J hidden units; the keccak generator of
-//   bench/crossover/ModelDeployer.sol): Y and fee from `evaluateGeneral` below, the same SPEC §3-5 arithmetic for
-//   any N and J, which this script first checks bit for bit against model/'s evaluateFixed on the default model
-//   and on random 12 x 4 models. Inputs for N > 12 are the same real features over more horizons.
+// - real features: model/'s oracle (featureSeries) over real Polygon USDC/WETH 0.05% minute bars
+//   (data/polygon-usdc-weth-005-minute, 2022-07-20 .. 22, 60 s periods, via training/features.ts) at a few as-of
+//   periods; for the larger measured models (K = 10, 20 inputs) the same oracle with more half-lives
+//   (general.ts featuresWithHalfLives, first checked against featureSeries at the shipped five);
+// - the shipped model (model/default-model.json, a snapshot kept in the fixture so that retraining does not break the
+//   test): the level sum, Y, the published forecast and the fee that model/'s evaluateFixed computes, and the four
+//   committed words of SPEC §6 (model/commitment.ts) that the on-chain library reads;
+// - deterministic random models (general.ts randomNet = ModelDeployer.randomNet) of the measured sizes: the same
+//   numbers from general.ts evaluateGeneral, which this script first checks bit for bit against evaluateFixed on
+//   the shipped model and on 20 random 5 x 4 models, over the real features and edge cases.
 import { writeFileSync } from "node:fs";
-import { encodeAbiParameters, keccak256 } from "viem";
-import { countThrough, evaluateFixed, fastLog2Fixed, FEATURE_MAX, featuresAsOf, loadModel, type Observations, type Policy, type QuantizedNetwork } from "../../model/index.ts";
+import {
+  correctionWords, DECAY_Q64, evaluateFixed, FEATURE_MAX, featureSeries, HALF_LIVES, levelWord, loadModel, N_FEATURES, policyWord, toHex,
+  type Policy, type QuantizedNetwork,
+} from "../../model/index.ts";
 import { loadMinuteBars } from "../../training/data.ts";
 import { observationsFromMinuteBars } from "../../training/features.ts";
+import { decayFactorQ64, evaluateGeneral, featuresWithHalfLives, RANDOM_POLICY, randomNet, type GeneralNet } from "./general.ts";
 
 const OUT = "bench/crossover/fixtures.json";
-const DATA = ["data/polygon-usdc-weth-005-minute/polygon-0x45dd-2022-07-21.minute.csv.gz", "data/polygon-usdc-weth-005-minute/polygon-0x45dd-2022-07-22.minute.csv.gz"];
-export const HORIZONS_BY_H: Record<number, number[]> = {
-  4: [1, 5, 30, 240],
-  8: [1, 2, 5, 10, 30, 60, 120, 240],
-  16: [1, 2, 3, 5, 8, 10, 15, 20, 30, 45, 60, 90, 120, 180, 240, 360],
+const DATA = [20, 21, 22].map((d) => `data/polygon-usdc-weth-005-minute/polygon-0x45dd-2022-07-${d}.minute.csv.gz`);
+const PERIOD = 60;
+const HORIZON = 30;
+/** Half-lives (periods) of the K EWMA inputs: the shipped five; every power of two up to 1024; steps of sqrt(2). */
+export const HALF_LIVES_BY_K: Record<number, number[]> = {
+  5: [...HALF_LIVES],
+  10: [2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
+  20: [2, 3, 4, 6, 8, 11, 16, 23, 32, 45, 64, 91, 128, 181, 256, 362, 512, 724, 1024, 1448],
 };
-/** The random models checked for parity: multi-chunk (J = 1100) and wider inputs. */
+/** Random models checked for parity: the shipped shape (with a correction that is not zero), wider inputs, and
+ * J = 3000, whose weights span several data contracts in both layouts. */
 const RANDOM_MODELS = [
-  { n: 12, j: 4, seed: 11 },
-  { n: 24, j: 20, seed: 12 },
-  { n: 48, j: 9, seed: 13 },
-  { n: 12, j: 1100, seed: 14 },
+  { k: 5, j: 4, seed: 1 },
+  { k: 5, j: 4, seed: 2 },
+  { k: 10, j: 20, seed: 3 },
+  { k: 20, j: 9, seed: 4 },
+  { k: 5, j: 3000, seed: 5 },
 ];
-const DEFAULT_POLICY: Policy = { base: 0, slope: 8000, modelFeeMin: 100, modelFeeMax: 10_000 };
+/** The random 5 x 4 model of the shipped-size gas rows: every hidden unit active on case 0's features (checked
+ * below), the costliest path through the correction, as a trained correction may take. */
+const ALL_ACTIVE_SEED = 3;
 const TERMS = [
   { poolFeeMin: 500, poolFeeMax: 50_000 },
   { poolFeeMin: 1, poolFeeMax: 1_000_000 },
+  { poolFeeMin: 2_000, poolFeeMax: 3_000 },
+];
+/** Features at the domain's edges, for the evaluateGeneral vs evaluateFixed check only. */
+const EDGE_FEATURES: bigint[][] = [
+  [0n, 0n, 0n, 0n, 0n],
+  [1n, 1n, 1n, 1n, 1n],
+  [FEATURE_MAX, FEATURE_MAX, FEATURE_MAX, FEATURE_MAX, FEATURE_MAX],
+  [2n, 3n, 1n << 20n, (1n << 37n) + 1n, FEATURE_MAX - 1n],
+  [0n, 1n << 18n, 0n, 12345678n, 1n << 30n],
 ];
 
-export interface GeneralNet extends QuantizedNetwork {
-  n: number;
-  j: number;
-}
-
-/** Raw features over horizons `hs` as of `asOf`: SPEC §2 generalized ([up.., down.., n..]). */
-export function generalFeatures(obs: Observations, asOf: number, hs: readonly number[]): bigint[] {
-  const kA = countThrough(obs, asOf);
-  const at = (k: number, arr: Float64Array) => (k > 0 ? arr[k - 1]! : 0);
-  const sat = (v: number) => (BigInt(v) > FEATURE_MAX ? FEATURE_MAX : BigInt(v));
-  const up: bigint[] = [];
-  const down: bigint[] = [];
-  const n: bigint[] = [];
-  for (const h of hs) {
-    const kB = countThrough(obs, asOf - h);
-    up.push(sat(at(kA, obs.cumUp) - at(kB, obs.cumUp)));
-    down.push(sat(at(kA, obs.cumDown) - at(kB, obs.cumDown)));
-    n.push(BigInt(kA - kB));
-  }
-  return [...up, ...down, ...n];
-}
-
-/** SPEC §3-5 for any N = 3H and J: what OnchainFeeEvaluator.sol computes. */
-export function evaluateGeneral(net: GeneralNet, policy: Policy, raw: readonly bigint[], terms: { poolFeeMin: number; poolFeeMax: number }): { Y: bigint; fee: number } {
-  const H = net.n / 3;
-  if (raw.length !== net.n) throw new Error("raw length");
-  const x: bigint[] = new Array(net.n);
-  for (let h = 0; h < H; h++) {
-    x[h] = fastLog2Fixed(raw[h]! + raw[H + h]!);
-    x[H + h] = fastLog2Fixed(raw[H + h]!);
-    x[2 * H + h] = fastLog2Fixed(raw[2 * H + h]!);
-  }
-  let Y = net.b << 24n;
-  for (let i = 0; i < net.n; i++) Y += (net.a[i]! * x[i]!) << 12n;
-  for (let j = 0; j < net.j; j++) {
-    let z = net.c[j]! << 12n;
-    for (let i = 0; i < net.n; i++) z += net.W[j]![i]! * x[i]!;
-    if (z > 0n) Y += net.v[j]! * z;
-  }
-  const one = 1n << 33n;
-  const cap = 24n * one - 1n;
-  const s = Y < 0n ? 0n : Y > cap ? cap : Y;
-  const sigma = (one + (s & (one - 1n))) << (s >> 33n);
-  const num = (BigInt(policy.base) << 41n) + BigInt(policy.slope) * sigma;
-  const raw41 = num >> 41n; // BigInt >> is floor for negatives
-  const lo = BigInt(Math.max(policy.modelFeeMin, terms.poolFeeMin));
-  const hi = BigInt(Math.min(policy.modelFeeMax, terms.poolFeeMax));
-  const clampedLow = raw41 < lo ? lo : raw41;
-  const fee = clampedLow > hi ? hi : clampedLow;
-  return { Y, fee: Number(fee) };
-}
-
-/** ModelDeployer.randomNet: q_k = keccak256(abi.encode(seed, k)) % 2^bits - 2^(bits-1). */
-export function randomNet(n: number, j: number, seed: number): GeneralNet {
-  let k = 0n;
-  const rand = (bits: bigint) => {
-    const h = BigInt(keccak256(encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }], [BigInt(seed), k++])));
-    return (h % (1n << bits)) - (1n << (bits - 1n));
+function words(q: QuantizedNetwork, policy: Policy) {
+  const [correctionWord0, correctionWord1] = correctionWords(q);
+  return {
+    correctionWord0: toHex(correctionWord0!),
+    correctionWord1: toHex(correctionWord1!),
+    levelWord: toHex(levelWord(q)),
+    policyWord: toHex(policyWord(policy, PERIOD, HORIZON)),
   };
-  const W: bigint[][] = [];
-  for (let r = 0; r < j; r++) {
-    const row: bigint[] = [];
-    for (let i = 0; i < n; i++) row.push(rand(13n));
-    W.push(row);
-  }
-  const c = Array.from({ length: j }, () => rand(16n));
-  const a = Array.from({ length: n }, () => rand(13n));
-  const v = Array.from({ length: j }, () => rand(13n));
-  const b = rand(16n);
-  return { n, j, W, c, a, v, b };
+}
+
+/** Plain JSON numbers (every lane fits a double exactly), as in a model file. */
+function quantizedJson(q: QuantizedNetwork) {
+  const s = (v: bigint) => Number(v);
+  return { w: q.w.map(s), c0: s(q.c0), W: q.W.map((r) => r.map(s)), c: q.c.map(s), v: q.v.map(s), b: s(q.b) };
 }
 
 async function main(): Promise<void> {
   const model = await loadModel("model/default-model.json");
-  const bars = loadMinuteBars(DATA);
-  const obs = observationsFromMinuteBars(bars, 60);
+  const obs = observationsFromMinuteBars(loadMinuteBars(DATA), PERIOD);
   const first = obs.periods[0]!;
-  // as-of periods spread over the second day (a full 240-period history behind each)
-  const asOfs = [0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95].map((q) => first + 1440 + Math.floor(q * 1440));
+  const last = obs.periods[obs.periods.length - 1]!;
+  // two as-of periods early in the history (large bias correction), seven spread over the third day
+  const asOfs = [first + 2, first + 30, ...[0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95].map((q) => first + 2880 + Math.floor(q * 1440))];
+  if (asOfs[asOfs.length - 1]! > last) throw new Error("as-of period past the data");
 
-  const defaultNet: GeneralNet = { ...model.network, n: 12, j: 4 };
-  const defaultCases = asOfs.map((asOf, idx) => {
-    const raw = featuresAsOf(obs, asOf);
-    const general = generalFeatures(obs, asOf, HORIZONS_BY_H[4]!);
-    if (general.join() !== raw.join()) throw new Error("generalFeatures differs from model/ featuresAsOf at H = 4");
-    const terms = TERMS[idx % TERMS.length]!;
-    const ref = evaluateFixed(model.network, model.file.policy, raw, { ...terms, period: 60 });
-    const gen = evaluateGeneral(defaultNet, model.file.policy, raw, terms);
-    if (gen.Y !== ref.Y || gen.fee !== ref.fee) throw new Error(`evaluateGeneral differs from evaluateFixed at as-of ${asOf}`);
-    return { asOfPeriod: asOf, raw: raw.map(String), ...terms, Y: ref.Y.toString(), fee: ref.fee };
+  // model/'s oracle, and the same oracle with other half-lives: the same decay factors and, at the shipped five,
+  // the same features on every period of the third day
+  HALF_LIVES.forEach((h, k) => {
+    if (decayFactorQ64(h) !== DECAY_Q64[k]) throw new Error(`decayFactorQ64(${h}) differs from model/'s DECAY_Q64[${k}]`);
   });
-  // the general evaluator against model/ on random 12 x 4 networks too
-  for (let seed = 100; seed < 120; seed++) {
-    const net = randomNet(12, 4, seed);
-    for (const asOf of asOfs) {
-      const raw = featuresAsOf(obs, asOf);
-      const ref = evaluateFixed(net, DEFAULT_POLICY, raw, { ...TERMS[1]!, period: 60 });
-      const gen = evaluateGeneral(net, DEFAULT_POLICY, raw, TERMS[1]!);
-      if (gen.Y !== ref.Y || gen.fee !== ref.fee) throw new Error(`evaluateGeneral differs from evaluateFixed (seed ${seed})`);
+  const dayThree = { from: first + 2880, to: first + 4319 };
+  const series = featureSeries(obs.periods, obs.ticks, dayThree.from, dayThree.to);
+  const allDayThree = Array.from({ length: dayThree.to - dayThree.from + 1 }, (_, r) => dayThree.from + r);
+  const general = featuresWithHalfLives(obs.periods, obs.ticks, HALF_LIVES_BY_K[5]!, allDayThree);
+  general.forEach((row, r) => row.forEach((f, k) => {
+    if (f !== BigInt(series[r * N_FEATURES + k]!)) throw new Error(`featuresWithHalfLives differs from featureSeries as of ${allDayThree[r]}, feature ${k}`);
+  }));
+  const featuresByK: Record<number, { asOfPeriod: number; features: bigint[] }[]> = {};
+  for (const [k, halfLives] of Object.entries(HALF_LIVES_BY_K)) {
+    const rows = featuresWithHalfLives(obs.periods, obs.ticks, halfLives, asOfs);
+    featuresByK[Number(k)] = rows.map((features, i) => ({ asOfPeriod: asOfs[i]!, features }));
+  }
+  for (const { asOfPeriod, features } of featuresByK[5]!) {
+    const ref = featureSeries(obs.periods, obs.ticks, asOfPeriod, asOfPeriod);
+    if (features.some((f, k) => f !== BigInt(ref[k]!))) throw new Error(`K = 5 features as of ${asOfPeriod} differ from featureSeries`);
+  }
+
+  // evaluateGeneral is evaluateFixed at the shipped size: the shipped model and 20 random 5 x 4 ones
+  const realAndEdge = [...featuresByK[5]!.map((r) => r.features), ...EDGE_FEATURES];
+  const checkNets: [GeneralNet, Policy][] = [[{ ...model.network, k: 5, j: 4 }, model.file.policy]];
+  for (let seed = 100; seed < 120; seed++) checkNets.push([randomNet(5, 4, seed), RANDOM_POLICY]);
+  let checked = 0;
+  for (const [net, policy] of checkNets) {
+    for (const features of realAndEdge) {
+      for (const terms of TERMS) {
+        const ref = evaluateFixed(net, policy, features, { ...terms, period: PERIOD });
+        const gen = evaluateGeneral(net, policy, features, terms);
+        if (gen.Y !== ref.Y || gen.levelSum !== ref.levelSum || gen.forecast !== ref.forecast || gen.fee !== ref.fee) {
+          throw new Error(`evaluateGeneral differs from evaluateFixed on features ${features.join(",")}`);
+        }
+        checked++;
+      }
     }
   }
-  const random = RANDOM_MODELS.map(({ n, j, seed }) => {
-    const net = randomNet(n, j, seed);
-    const cases = asOfs.slice(0, 4).map((asOf, idx) => {
-      const raw = generalFeatures(obs, asOf, HORIZONS_BY_H[n / 3]!);
-      const terms = TERMS[idx % TERMS.length]!;
-      const r = evaluateGeneral(net, DEFAULT_POLICY, raw, terms);
-      return { asOfPeriod: asOf, raw: raw.map(String), ...terms, Y: r.Y.toString(), fee: r.fee };
-    });
-    return { n, j, seed, cases };
+
+  const allActive = evaluateFixed(randomNet(5, 4, ALL_ACTIVE_SEED), RANDOM_POLICY, featuresByK[5]![0]!.features, { ...TERMS[0]!, period: PERIOD });
+  if (!allActive.preActivations.every((z) => z > 0n)) throw new Error(`random 5 x 4 model ${ALL_ACTIVE_SEED} has inactive units on case 0`);
+
+  const caseJson = (e: { levelSum: bigint; Y: bigint; forecast: bigint; fee: number }, asOfPeriod: number, features: bigint[], terms: (typeof TERMS)[number]) => ({
+    asOfPeriod, features: features.map(String), ...terms, levelSum: e.levelSum.toString(), Y: e.Y.toString(), forecast: e.forecast.toString(), fee: e.fee,
   });
+  const defaultCases = featuresByK[5]!.map(({ asOfPeriod, features }, i) => {
+    const terms = TERMS[i % TERMS.length]!;
+    return caseJson(evaluateFixed(model.network, model.file.policy, features, { ...terms, period: PERIOD }), asOfPeriod, features, terms);
+  });
+  const random = RANDOM_MODELS.map(({ k, j, seed }) => {
+    const net = randomNet(k, j, seed);
+    const cases = featuresByK[k]!.map(({ asOfPeriod, features }, i) => {
+      const terms = TERMS[i % TERMS.length]!;
+      return caseJson(evaluateGeneral(net, RANDOM_POLICY, features, terms), asOfPeriod, features, terms);
+    });
+    return { k, j, seed, ...(k === 5 && j === 4 ? { words: words(net, RANDOM_POLICY) } : {}), cases };
+  });
+
   const fixture = {
     generatedBy: "npx tsx bench/crossover/fixtures.ts",
     data: DATA,
-    period: 60,
-    horizonsByH: HORIZONS_BY_H,
-    // a snapshot of the model the cases were computed with, so the parity test does not depend on later retraining
-    defaultModel: { path: "model/default-model.json", commitment: model.file.commitment, quantized: model.file.quantized, policy: model.file.policy, cases: defaultCases },
+    period: PERIOD,
+    horizon: HORIZON,
+    halfLivesByK: HALF_LIVES_BY_K,
+    randomPolicy: RANDOM_POLICY,
+    allActiveSeed: ALL_ACTIVE_SEED,
+    defaultModel: {
+      path: "model/default-model.json",
+      commitment: model.file.commitment,
+      quantized: quantizedJson(model.network),
+      policy: model.file.policy,
+      words: words(model.network, model.file.policy),
+      cases: defaultCases,
+    },
     random,
   };
   writeFileSync(OUT, `${JSON.stringify(fixture, null, 1)}\n`);
-  const fees = defaultCases.map((c) => c.fee);
-  console.log(`wrote ${OUT}: default-model fees ${fees.join(", ")}; ${random.length} random models`);
+  console.log(`evaluateGeneral = evaluateFixed on ${checked} evaluations (${checkNets.length} models x ${realAndEdge.length} feature vectors x ${TERMS.length} pool terms)`);
+  console.log(`featuresWithHalfLives = featureSeries on ${allDayThree.length} as-of periods`);
+  console.log(`wrote ${OUT}: shipped-model fees ${defaultCases.map((c) => c.fee).join(", ")}`);
+  for (const r of random) console.log(`  random K=${r.k} J=${r.j} seed ${r.seed}: fees ${r.cases.map((c) => c.fee).join(", ")}`);
 }
 
 main().catch((e) => {

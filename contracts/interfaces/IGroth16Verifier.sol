@@ -8,7 +8,7 @@ interface IGroth16Verifier {
     /// @param _pA The proof's A point
     /// @param _pB The proof's B point (coordinates in the order snarkjs exports them)
     /// @param _pC The proof's C point
-    /// @param _pubSignals featureWord0, featureWord1, commitment and context (model/SPEC.md §7)
+    /// @param _pubSignals featureWord, termsWord, commitment and context (model/SPEC.md §7)
     /// @return True if and only if the proof verifies for these public signals
     function verifyProof(
         uint256[2] calldata _pA,

@@ -1,12 +1,12 @@
 pragma circom 2.1.0;
 
-// provenfee: the LP fee of one pool as the committed volatility model computes it (model/SPEC.md
-// §3-7), from the features and pool terms the hook packs into two public words.
+// provenfee: the LP fee and the volatility forecast of one pool as the committed model computes
+// them (model/SPEC.md §3-7), from the features and pool terms the hook packs into two public words.
 //
-// Public signals (SPEC §7, in this order): featureWord0, featureWord1, commitment, context.
-// Everything else is private: the lanes of the two words (checked against them), the fee (a lane
-// of featureWord1, forced to equal the fee computed here), the 69 network parameters, the policy
-// and the horizon (all bound to `commitment` through the lane-packed Poseidon(6)).
+// Public signals (SPEC §7, in this order): featureWord, termsWord, commitment, context.
+// Everything else is private: the lanes of the two words (checked against them), the fee and the
+// forecast (lanes of termsWord, forced to equal the values computed here), the model's parameters,
+// the policy and the horizon (all bound to `commitment` through the lane-packed Poseidon(4)).
 //
 // Soundness rests on every lane being range-checked, so that each packed word has exactly one
 // decomposition and no product can wrap around the field: see the per-part notes below.
@@ -14,32 +14,35 @@ pragma circom 2.1.0;
 include "circomlib/circuits/poseidon.circom";
 include "lib/bits.circom";
 include "lib/log2.circom";
-include "lib/network.circom";
+include "lib/correction.circom";
 include "lib/policy.circom";
 
 template ProvenFee() {
-    var F = 8;          // fractional bits of inputs (SPEC §3)
-    var S = 12;         // fractional bits of weights (SPEC §4)
-    var N = 12;         // inputs
-    var J = 4;          // hidden units
-    var H = 4;          // horizons
+    var K = 5;          // features: EWMA variances (SPEC §2)
+    var J = 4;          // hidden units of the correction
+    var FB = 38;        // bits of a feature lane
+    var EF = 18;        // fractional bits of a feature (ticks^2 per period)
+    var F = 8;          // fractional bits of the log inputs x_k
+    var FL = 24;        // fractional bits of the fast log2 of the level sum
+    var S = 12;         // fractional bits of the weights
 
     // ---- public (order matters: snarkjs lists public inputs in declaration order) -------------
-    signal input featureWord0;
-    signal input featureWord1;
+    signal input featureWord;
+    signal input termsWord;
     signal input commitment;
     signal input context;
 
     // ---- private ------------------------------------------------------------------------------
-    // [up_1, up_5, up_30, up_240, down_1, down_5, down_30, down_240, n_1, n_5, n_30, n_240]
-    signal input features[12];
+    signal input features[K];
     signal input poolFeeMin;
     signal input poolFeeMax;
     signal input period;
     signal input fee;
-    signal input W[J][N];
+    signal input forecast;
+    signal input w[K];
+    signal input c0;
+    signal input W[J][K];
     signal input c[J];
-    signal input a[N];
     signal input v[J];
     signal input b;
     signal input base;
@@ -48,74 +51,65 @@ template ProvenFee() {
     signal input modelFeeMax;
     signal input horizon;
 
-    // ---- 1. feature words: every lane range-checked, so each word has one decomposition ------
-    // featureWord0 = up_1 | up_5 << 32 | up_30 << 64 | up_240 << 96 | down_1 << 128 | down_5 << 160 | down_30 << 192
-    component lane32[8];
+    // ---- 1. public words: every lane range-checked, so each word has one decomposition -------
+    // featureWord = F_0 | F_1 << 38 | F_2 << 76 | F_3 << 114 | F_4 << 152
+    component featureRange[K];
     var word0 = 0;
-    for (var i = 0; i < 8; i++) {
-        lane32[i] = RangeCheck(32);
-        lane32[i].in <== features[i];
-        if (i < 7) {
-            word0 += features[i] * (1 << (32 * i));
-        }
+    for (var k = 0; k < K; k++) {
+        featureRange[k] = RangeCheck(FB);
+        featureRange[k].in <== features[k];
+        word0 += features[k] * (1 << (FB * k));
     }
-    featureWord0 === word0;
-    // featureWord1 = down_240 | n_1 << 32 | n_5 << 40 | n_30 << 48 | n_240 << 56 | poolFeeMin << 64
-    //              | poolFeeMax << 88 | period << 112 | fee << 144
-    component countBits[H];
-    for (var h = 0; h < H; h++) {
-        countBits[h] = ToBits(8);
-        countBits[h].in <== features[8 + h];
-    }
+    featureWord === word0;
+    // termsWord = poolFeeMin | poolFeeMax << 24 | period << 48 | fee << 80 | forecast << 104.
+    // fee and forecast need no range check of their own: each is forced to equal a computed value
+    // (a min/max of 24-bit values; a clamp into [0, 3 * 2^36)).
     component poolMinRange = RangeCheck(24);
     poolMinRange.in <== poolFeeMin;
     component poolMaxRange = RangeCheck(24);
     poolMaxRange.in <== poolFeeMax;
     component periodRange = RangeCheck(32);
     periodRange.in <== period;
-    // fee needs no range check of its own: it is forced to equal the computed fee, which is a
-    // min/max of 24-bit values.
-    featureWord1 === features[7]
-        + features[8] * (1 << 32) + features[9] * (1 << 40) + features[10] * (1 << 48) + features[11] * (1 << 56)
-        + poolFeeMin * (1 << 64) + poolFeeMax * (1 << 88) + period * (1 << 112) + fee * (1 << 144);
+    termsWord === poolFeeMin + poolFeeMax * (1 << 24) + period * (1 << 48) + fee * (1 << 80) + forecast * (1 << 104);
 
-    // ---- 2. model inputs: fast log2 (SPEC §3) -------------------------------------------------
-    signal X[N];
-    component logRv[H];
-    component logDown[H];
-    component logCount[H];
-    for (var h = 0; h < H; h++) {
-        // up_h + down_h < 2^33 as a sum of two range-checked 32-bit lanes
-        logRv[h] = FastLog2Wide(33, F);
-        logRv[h].in <== features[h] + features[4 + h];
-        X[h] <== logRv[h].out;
-        logDown[h] = FastLog2Wide(32, F);
-        logDown[h].in <== features[4 + h];
-        X[4 + h] <== logDown[h].out;
-        logCount[h] = FastLog2SmallBits(8, F);
-        logCount[h].bits <== countBits[h].out;
-        X[8 + h] <== logCount[h].out;
+    // ---- 2. log inputs: fast log2 of each feature (SPEC §3) ---------------------------------
+    signal X[K];
+    component logFeature[K];
+    for (var k = 0; k < K; k++) {
+        logFeature[k] = FastLog2Wide(FB, F);
+        logFeature[k].in <== features[k];
+        X[k] <== logFeature[k].out;
     }
 
-    // ---- 3. network parameters: signed 16-bit, range-checked as lanes (SPEC §6) ---------------
-    var P = J * N + J + N + J + 1;       // 69
+    // ---- 3. parameters: level lanes unsigned, correction lanes signed 16-bit (SPEC §6) ------
+    component levelRange[K];
+    signal wf[K];
+    var levelSum = c0 * (1 << EF);
+    var levelWord = c0;
+    for (var k = 0; k < K; k++) {
+        levelRange[k] = RangeCheck(24);
+        levelRange[k].in <== w[k];
+        wf[k] <== w[k] * features[k];
+        levelSum += wf[k];
+        levelWord += w[k] * (1 << (32 + 24 * k));
+    }
+    component c0Range = RangeCheck(32);
+    c0Range.in <== c0;
+
+    var P = J * K + J + J + 1;           // 29
     signal params[P];
     for (var j = 0; j < J; j++) {
-        for (var i = 0; i < N; i++) {
-            params[j * N + i] <== W[j][i];
+        for (var k = 0; k < K; k++) {
+            params[j * K + k] <== W[j][k];
         }
-        params[J * N + j] <== c[j];
-        params[J * N + J + N + j] <== v[j];
-    }
-    for (var i = 0; i < N; i++) {
-        params[J * N + J + i] <== a[i];
+        params[J * K + j] <== c[j];
+        params[J * K + J + j] <== v[j];
     }
     params[P - 1] <== b;
     component paramRange[P];
-    var words[5];
-    for (var k = 0; k < 5; k++) {
-        words[k] = 0;
-    }
+    var words[2];
+    words[0] = 0;
+    words[1] = 0;
     for (var p = 0; p < P; p++) {
         paramRange[p] = RangeCheck(16);
         paramRange[p].in <== params[p] + (1 << 15);
@@ -123,15 +117,17 @@ template ProvenFee() {
     }
 
     // ---- 4. forecast (SPEC §4) ----------------------------------------------------------------
-    component net = Network(N, J, F, S, 32);
-    net.X <== X;
-    net.W <== W;
-    net.c <== c;
-    net.a <== a;
-    net.v <== v;
-    net.b <== b;
+    // S = c0 2^18 + sum_k w_k F_k < 2^50 + 5 * 2^62 < 2^65 for any witness (range-checked lanes).
+    component logLevel = FastLog2Wide(65, FL);
+    logLevel.in <== levelSum;
+    component correction = Correction(K, J, S, 32);
+    correction.X <== X;
+    correction.W <== W;
+    correction.c <== c;
+    correction.v <== v;
+    signal Y <== (logLevel.out - (EF + S) * (1 << FL)) * (1 << (32 - FL)) + b * (1 << (32 - F)) + correction.out;
 
-    // ---- 5. policy (SPEC §5) ------------------------------------------------------------------
+    // ---- 5. policy and the published forecast (SPEC §5) ---------------------------------------
     component baseRange = RangeCheck(24);
     baseRange.in <== base + (1 << 23);
     component slopeRange = RangeCheck(24);
@@ -144,7 +140,7 @@ template ProvenFee() {
     horizonRange.in <== horizon;
 
     component policy = FeePolicy();
-    policy.Y <== net.Y;
+    policy.Y <== Y;
     policy.base <== base;
     policy.slope <== slope;
     policy.modelFeeMin <== modelFeeMin;
@@ -152,13 +148,14 @@ template ProvenFee() {
     policy.poolFeeMin <== poolFeeMin;
     policy.poolFeeMax <== poolFeeMax;
     fee === policy.fee;
+    forecast === policy.s;
 
     // ---- 6. commitment (SPEC §6) --------------------------------------------------------------
-    component hash = Poseidon(6);
-    for (var k = 0; k < 5; k++) {
-        hash.inputs[k] <== words[k];
-    }
-    hash.inputs[5] <== (base + (1 << 23)) + slope * (1 << 24) + modelFeeMin * (1 << 48)
+    component hash = Poseidon(4);
+    hash.inputs[0] <== words[0];
+    hash.inputs[1] <== words[1];
+    hash.inputs[2] <== levelWord;
+    hash.inputs[3] <== (base + (1 << 23)) + slope * (1 << 24) + modelFeeMin * (1 << 48)
         + modelFeeMax * (1 << 72) + period * (1 << 96) + horizon * (1 << 128);
     commitment === hash.out;
 
@@ -167,4 +164,4 @@ template ProvenFee() {
     signal contextSquared <== context * context;
 }
 
-component main {public [featureWord0, featureWord1, commitment, context]} = ProvenFee();
+component main {public [featureWord, termsWord, commitment, context]} = ProvenFee();

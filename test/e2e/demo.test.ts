@@ -31,7 +31,22 @@ describe("provenfee demo", () => {
     expect(html).toContain("<svg");
     expect((html.match(/<tr><td>/g) ?? []).length).toBe(summary.updatesLanded);
 
-    // LP fees under the proven fee vs the static tiers on the same swaps.
+    // The LP's question: net of LVR and update gas under counterfactual (b), each policy, and who won.
+    const net = summary.lpNet;
+    expect(net.rows.map((r: { name: string }) => r.name)).toEqual(["static 1 bp", "static 5 bps", "static 30 bps", "static 100 bps", "proven dynamic"]);
+    for (const r of net.rows) {
+      expect(r.netUsdc).toBeCloseTo(r.feesUsdc - r.lvrUsdc - r.gasUsdc, 6);
+      if (r.name.startsWith("static")) expect(r.updates).toBe(0);
+    }
+    const dynamic = net.rows.find((r: { name: string }) => r.name === "proven dynamic");
+    expect(dynamic.feesUsdc).toBeGreaterThan(0);
+    if (dynamic.updates > 0) expect(dynamic.gasUsdc).toBeGreaterThan(0);
+    expect(net.winner).toBe(net.rows.reduce((a: { netUsdc: number }, b: { netUsdc: number }) => (b.netUsdc > a.netUsdc ? b : a)).name);
+    expect(net.elasticity).toBe(0.1);
+    expect(net.gasPerUpdate).toBe(Math.round(summary.meanGasPerUpdate));
+    expect(html).toContain("What the pool's LPs would have netted");
+
+    // LP fees under the proven fee vs the static tiers on the same swaps (the on-chain check).
     const lp = summary.lpFees;
     expect(lp.exactReplay).toBe(true); // the off-chain replay reproduced every on-chain swap and the fee growth
     expect(lp.swapsUnderProvenFee).toBeGreaterThan(0);
@@ -94,7 +109,7 @@ describe("provenfee demo", () => {
 
 describe("provenfee prove exit codes", () => {
   const prove = (...args: string[]) => spawnSync(process.execPath, ["bin/provenfee.js", "prove", ...args], { encoding: "utf8" });
-  const features = "1000,5000,40000,600000,900,3000,25000,300000,1,5,28,200";
+  const features = "7864320,5242880,4194304,3670016,3145728";
 
   it("exits 2 on a malformed command line, naming the option", () => {
     const run = prove("--model", "model/default-model.json", "--features", "1,2,3", "--context", "1");

@@ -22,7 +22,8 @@ describe("keeper faults (anvil, real hook and prover)", () => {
   beforeAll(async () => {
     [info, prover] = await Promise.all([keeperStage({ pools: 3 }), Prover.load()]);
     feeProver = feeProverOf(prover);
-    await feeProver.prove((await import("../../model/index.ts").then((m) => m.loadModel("model/default-model.json"))), Array(12).fill(0n), { poolFeeMin: 100, poolFeeMax: 100_000, period: 60 }, 1n);
+    const { loadModel, N_FEATURES } = await import("../../model/index.ts");
+    await feeProver.prove(await loadModel("model/default-model.json"), Array(N_FEATURES).fill(0n), { poolFeeMin: 100, poolFeeMax: 100_000, period: 60 }, 1n);
   });
 
   afterEach(async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildStage, type Stage } from "./stage.ts";
 import { replayBlock } from "../../keeper/replay.ts";
 import { hookArtifact } from "../../keeper/deploy.ts";
-import { buildObservations, periodCloses, featuresAsOf } from "../../model/index.ts";
+import { buildObservations, periodCloses, featureSeries, N_FEATURES, type Observations } from "../../model/index.ts";
 import { loadMinuteBars } from "../../training/data.ts";
 import { observationsFromMinuteBars } from "../../training/features.ts";
 
@@ -32,16 +32,21 @@ describe("oracle parity: hook vs model/ on real swaps (anvil)", () => {
     await stage?.anvil.stop();
   });
 
-  it("replays enough real history to exercise every horizon", () => {
+  /** model/'s features as of `asOf` from these closes. */
+  const features = (obs: Observations, asOf: number) => Array.from(featureSeries(obs.periods, obs.ticks, asOf, asOf), (v) => BigInt(v));
+
+  it("replays enough real history to exercise every decay", () => {
     expect(stage.blocks.length).toBeGreaterThan(100);
     expect(checks.length).toBeGreaterThan(240);
-    expect(checks.some((c) => c.onChain[11]! > 230n && c.onChain[3]! > c.onChain[2]!)).toBe(true);
+    // every variance moved, and the fast ones differ from the slow ones (the term structure is not flat)
+    for (let k = 0; k < N_FEATURES; k++) expect(checks.some((c) => c.onChain[k]! > 0n)).toBe(true);
+    expect(checks.some((c) => c.onChain[0]! > 2n * c.onChain[4]!) && checks.some((c) => 2n * c.onChain[0]! < c.onChain[4]!)).toBe(true);
   });
 
   it("equals features computed from the replayed per-swap rows", () => {
     const ticks = stage.blocks.map((b) => b.ticks[b.ticks.length - 1]!);
     const obs = buildObservations(periodCloses(stage.blocks.map((b) => b.timestamp), ticks, 60));
-    for (const { asOf, onChain } of checks) expect(onChain).toEqual(featuresAsOf(obs, asOf));
+    for (const { asOf, onChain } of checks) expect(onChain).toEqual(features(obs, asOf));
   });
 
   it("equals features computed from the same day's minute bars", () => {
@@ -51,7 +56,7 @@ describe("oracle parity: hook vs model/ on real swaps (anvil)", () => {
     const inSlice = (t: number) => t >= first - (first % 60) && t <= last;
     const sliced = { ...bars, traded: bars.traded.map((traded, i) => (inSlice(bars.timestamps[i]!) ? traded : 0)) };
     const obs = observationsFromMinuteBars(sliced, 60);
-    for (const { asOf, onChain } of checks) expect(onChain).toEqual(featuresAsOf(obs, asOf));
+    for (const { asOf, onChain } of checks) expect(onChain).toEqual(features(obs, asOf));
   });
 });
 

@@ -41,18 +41,18 @@ describe("a proven fee update lands on a real v4 pool (anvil)", () => {
     expect(proven.fee).not.toBe(stage.config.fallbackFee);
 
     const { a, b, c } = proven.calldata;
-    const receipt = await send(stage.clients, stage.hook, hookArtifact().abi, "updateFee", [stage.key, asOf, proven.fee, a, b, c]);
+    const receipt = await send(stage.clients, stage.hook, hookArtifact().abi, "updateFee", [stage.key, asOf, proven.fee, proven.forecast, a, b, c]);
     expect(await hook.lpFee(stage.key)).toBe(proven.fee);
     const event = receipt.logs
       .map((log) => { try { return decodeEventLog({ abi: hookArtifact().abi, ...log }); } catch { return undefined; } })
       .find((e) => e?.eventName === "FeeUpdated");
-    expect(event?.args).toMatchObject({ asOfPeriod: asOf, fee: proven.fee, commitment: stage.model.commitment });
+    expect(event?.args).toMatchObject({ asOfPeriod: asOf, fee: proven.fee, forecast: proven.forecast, commitment: stage.model.commitment });
     expect([...(event?.args as unknown as { features: readonly bigint[] }).features]).toEqual(features);
     // The receipt adds the 21k base and calldata to updateFee's execution gas (under 300k, checked in forge).
     expect(receipt.gasUsed).toBeLessThan(340_000n);
   });
 
-  it("refuses the same proof for a later period, and a tampered fee", async () => {
+  it("refuses the same proof for a later period, a tampered fee and a tampered forecast", async () => {
     await rpc(stage.clients, "evm_increaseTime", [120]);
     await rpc(stage.clients, "evm_mine", []);
     const block = await stage.clients.public.getBlock();
@@ -63,9 +63,10 @@ describe("a proven fee update lands on a real v4 pool (anvil)", () => {
     const proven = await prover.prove(stage.model, features, terms, context);
     const { a, b, c } = proven.calldata;
     const abi = hookArtifact().abi;
-    await expect(send(stage.clients, stage.hook, abi, "updateFee", [stage.key, asOf, proven.fee + 1, a, b, c])).rejects.toThrow(/InvalidProof/);
-    await expect(send(stage.clients, stage.hook, abi, "updateFee", [stage.key, asOf - 1, proven.fee, a, b, c])).rejects.toThrow(/InvalidProof|PeriodNotNewer/);
-    await send(stage.clients, stage.hook, abi, "updateFee", [stage.key, asOf, proven.fee, a, b, c]);
+    await expect(send(stage.clients, stage.hook, abi, "updateFee", [stage.key, asOf, proven.fee + 1, proven.forecast, a, b, c])).rejects.toThrow(/InvalidProof/);
+    await expect(send(stage.clients, stage.hook, abi, "updateFee", [stage.key, asOf, proven.fee, proven.forecast + 1n, a, b, c])).rejects.toThrow(/InvalidProof/);
+    await expect(send(stage.clients, stage.hook, abi, "updateFee", [stage.key, asOf - 1, proven.fee, proven.forecast, a, b, c])).rejects.toThrow(/InvalidProof|PeriodNotNewer/);
+    await send(stage.clients, stage.hook, abi, "updateFee", [stage.key, asOf, proven.fee, proven.forecast, a, b, c]);
     expect(await hook.lpFee(stage.key)).toBe(proven.fee);
   });
 });

@@ -12,7 +12,8 @@ import {PoolId} from "@uniswap/v4-core/src/types/PoolId.sol";
 import {SwapParams} from "@uniswap/v4-core/src/types/PoolOperation.sol";
 import {BaseHook} from "@openzeppelin/uniswap-hooks/base/BaseHook.sol";
 import {ProvenFeeHook} from "../../contracts/ProvenFeeHook.sol";
-import {VolatilityOracle, OBSERVATION_CAPACITY} from "../../contracts/libraries/VolatilityOracle.sol";
+import {VarianceOracle} from "../../contracts/libraries/VarianceOracle.sol";
+import {ReferenceOracle} from "./utils/ReferenceOracle.sol";
 import {ExpectingVerifier} from "./utils/ExpectingVerifier.sol";
 import {ProvenFeeFixture} from "./utils/ProvenFeeFixture.sol";
 
@@ -49,7 +50,7 @@ contract ProvenFeeHookTest is ProvenFeeFixture {
         ProvenFeeHook.PoolState memory s = hook.poolState(key);
         assertTrue(s.onFallback);
         assertFalse(s.hasSwapped);
-        assertEq(s.observationCount, 0);
+        assertFalse(s.hasClose);
         assertEq(_lpFee(key), FALLBACK_FEE);
         assertEq(hook.currentPeriod(key), T0 / 60);
     }
@@ -171,9 +172,19 @@ contract ProvenFeeHookTest is ProvenFeeFixture {
         hook.currentPeriod(k);
         (uint256[2] memory a, uint256[2][2] memory b, uint256[2] memory c) = _noProof();
         vm.expectRevert(ProvenFeeHook.UnknownPool.selector);
-        hook.updateFee(k, 1, FEE_MIN, a, b, c);
+        hook.updateFee(k, 1, FEE_MIN, 0, a, b, c);
         vm.expectRevert(ProvenFeeHook.UnknownPool.selector);
-        hook.prefillObservations(k, 0, 1);
+        hook.featuresAsOf(k, 1);
+        vm.expectRevert(ProvenFeeHook.UnknownPool.selector);
+        hook.publicSignalsFor(k, 1, FEE_MIN, 0);
+        vm.expectRevert(ProvenFeeHook.UnknownPool.selector);
+        hook.oracleState(k);
+        vm.expectRevert(ProvenFeeHook.UnknownPool.selector);
+        hook.pendingClose(k);
+        vm.expectRevert(ProvenFeeHook.UnknownPool.selector);
+        hook.poolState(k);
+        vm.expectRevert(ProvenFeeHook.UnknownPool.selector);
+        hook.poolConfig(k);
     }
 
     // ------------------------------------------------------------ model registry
@@ -215,50 +226,84 @@ contract ProvenFeeHookTest is ProvenFeeFixture {
         hook.registerModel(r - 1, 60, 30, "");
     }
 
-    // ------------------------------------------------------------ observations
+    // ------------------------------------------------------------ closes and the variance state
 
-    function test_swaps_firstSwapAppendsNothing() public {
+    function test_swaps_firstSwapRecordsNothing() public {
         _swapTo(key, 50);
         ProvenFeeHook.PoolState memory s = hook.poolState(key);
         assertTrue(s.hasSwapped);
         assertEq(s.lastSwapPeriod, T0 / 60);
-        assertEq(s.observationCount, 0);
-        (bool exists,) = hook.pendingClose(key);
+        assertFalse(s.hasClose);
+        (bool hasClose,,,,) = hook.oracleState(key);
+        assertFalse(hasClose);
+        (bool exists,,) = hook.pendingClose(key);
         assertFalse(exists, "the period is still open");
         _warpPeriods(key, 1);
-        VolatilityOracle.Observation memory close;
-        (exists, close) = hook.pendingClose(key);
-        assertTrue(exists);
-        assertEq(close.period, T0 / 60);
-        assertEq(close.tick, 50);
+        (bool pending, uint32 period, int24 tick) = hook.pendingClose(key);
+        assertTrue(pending);
+        assertEq(period, T0 / 60);
+        assertEq(tick, 50);
     }
 
-    function test_swaps_appendTheCloseOfTheLastTradedPeriod() public {
+    function test_swaps_recordTheCloseOfTheLastTradedPeriod() public {
+        uint32 p0 = uint32(T0 / 60);
         _swapTo(key, 50);
         vm.warp(block.timestamp + 59);
         _swapTo(key, -20);
         _swapTo(key, 7);
-        _warpPeriods(key, 3); // two periods without swaps append nothing
-        (, VolatilityOracle.Observation memory pending) = hook.pendingClose(key);
+        _warpPeriods(key, 3); // two periods without swaps record nothing
+        (, uint32 pendingPeriod, int24 pendingTick) = hook.pendingClose(key);
         _swapTo(key, 1000);
-        assertEq(hook.poolState(key).observationCount, 1);
-        VolatilityOracle.Observation memory o = hook.observation(key, 0);
-        assertEq(o.period, T0 / 60);
-        assertEq(o.tick, 7);
-        assertEq(o.cumUp, 0);
-        assertEq(abi.encode(o), abi.encode(pending), "the pending close is what the next swap stores");
+        (bool hasClose, int24 lastCloseTick, uint32 statePeriod, uint32 firstPeriod, uint256[5] memory variances) =
+            hook.oracleState(key);
+        assertTrue(hasClose);
+        assertEq(lastCloseTick, 7);
+        assertEq(statePeriod, p0);
+        assertEq(firstPeriod, p0);
+        _assertFeatures(variances, [uint256(0), 0, 0, 0, 0]);
+        assertEq(abi.encode(pendingPeriod, pendingTick), abi.encode(p0, int24(7)), "what the next swap records");
+        ProvenFeeHook.PoolState memory s = hook.poolState(key);
+        assertTrue(s.hasClose);
+        assertEq(s.lastCloseTick, 7);
+        assertEq(s.lastSwapPeriod, p0 + 3);
+
         _warpPeriods(key, 1);
         _swapTo(key, 0);
-        o = hook.observation(key, 1);
-        assertEq(o.period, T0 / 60 + 3);
-        assertEq(o.tick, 1000);
-        assertEq(o.cumUp, 993 * 993);
-        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.ObservationNotStored.selector, 2));
-        hook.observation(key, 2);
+        (hasClose, lastCloseTick, statePeriod, firstPeriod, variances) = hook.oracleState(key);
+        assertEq(lastCloseTick, 1000);
+        assertEq(statePeriod, p0 + 3);
+        assertEq(firstPeriod, p0);
+        _assertFeatures(variances, _referenceState().variances);
+        assertGt(variances[4], 0);
     }
 
-    /// @dev Features over random swap schedules on the real PoolManager equal the naive reference, for every
-    /// as-of period an update may use, including the pending close
+    /// @dev A period that closes where the last one did costs the oracle nothing: the swap that records it
+    /// writes only the pool's state slot (the new period), and the variance state is unchanged
+    function test_swaps_closeWithoutAMoveChangesNothing() public {
+        _swapTo(key, 100);
+        _warpPeriods(key, 1);
+        _swapTo(key, 300);
+        _warpPeriods(key, 1);
+        _swapTo(key, -40); // records the close of 300
+        _swapTo(key, 300); // back where the last close was, in the same period
+        _warpPeriods(key, 5);
+        bytes memory before = _oracleState();
+        (bool exists,, int24 tick) = hook.pendingClose(key);
+        assertTrue(exists);
+        assertEq(tick, 300);
+
+        vm.record();
+        _swapTo(key, 500);
+        (, bytes32[] memory writes) = vm.accesses(address(hook));
+        assertEq(writes.length, 1, "one slot written");
+        assertEq(writes[0], keccak256(abi.encode(id, uint256(1))), "the pool's state slot (_states, slot 1)");
+        assertEq(_oracleState(), before);
+        assertEq(hook.poolState(key).lastSwapPeriod, _currentPeriod(key));
+    }
+
+    /// @dev Features over random swap schedules on the real PoolManager equal the reference, for every as-of
+    /// period an update may use, including the pending close, and updates verify against them; as-of periods
+    /// a recorded move has superseded revert, in featuresAsOf and updateFee alike
     function testFuzz_features_matchReference(uint256 seed) public {
         uint256 n = bound(seed, 5, 60);
         uint256 regime = (seed >> 8) % 3;
@@ -266,56 +311,62 @@ contract ProvenFeeHookTest is ProvenFeeFixture {
         for (uint256 i; i < n; ++i) {
             uint256 r = uint256(keccak256(abi.encode(seed, i)));
             // dense: a swap or more every period; sparse: gaps up to 40 periods; mixed: a long pause now and then
-            uint256 gap = regime == 0 ? r % 2 : regime == 1 ? r % 40 : (r % 7 == 0 ? 100 + r % 200 : r % 3);
+            uint256 gap = regime == 0 ? r % 2 : regime == 1 ? r % 40 : (r % 7 == 0 ? 100 + r % 2000 : r % 3);
             vm.warp(block.timestamp + gap * 60 + (r >> 32) % 60);
-            tick = (r >> 64) % 8 == 0 ? int256((r >> 80) % 400_001) - 200_000 : tick + int256((r >> 80) % 601) - 300;
+            uint256 move = (r >> 64) % 8;
+            // now and then a jump anywhere, or a period that closes where it opened
+            if (move == 0) tick = int256((r >> 80) % 400_001) - 200_000;
+            else if (move > 1) tick = tick + int256((r >> 80) % 601) - 300;
             _swapTo(key, int24(tick));
             if ((r >> 128) % 4 == 0) _checkRecentFeatures();
-            if ((r >> 136) % 3 == 0) _updateAndCheck(_currentPeriod(key) - 1 - uint32((r >> 144) % 3));
+            if ((r >> 136) % 3 == 0) _updateAndCheck(_currentPeriod(key) - 1 - uint32((r >> 144) % 3), uint64(r >> 160));
         }
         vm.warp(block.timestamp + ((seed >> 16) % 3) * 60);
         _checkRecentFeatures();
-        _updateAndCheck(_currentPeriod(key) - 1);
+        _updateAndCheck(_currentPeriod(key) - 1, uint64(seed >> 160));
     }
 
-    /// @dev An update as of `asOf` (if newer than the last) verifies, and reports, the reference features:
-    /// updates also leave the window memo behind that later ones start from
-    function _updateAndCheck(uint32 asOf) internal {
+    /// @dev An update as of `asOf` (if newer than the last) verifies against, and reports, the reference
+    /// features; or reverts with PeriodSuperseded where the reference says a move after `asOf` is recorded
+    function _updateAndCheck(uint32 asOf, uint64 forecast) internal {
         if (asOf <= hook.poolState(key).lastUpdatePeriod) return;
-        uint256[12] memory f = _expectedFeatures(asOf);
-        verifier.expect(_expectedSignals(hook, key, MODEL, asOf, 1000, f));
+        forecast = uint64(bound(forecast, 0, 2 ** 38 - 1));
+        (bool superseded, uint32 statePeriod) = _expectedSuperseded(asOf);
+        if (superseded) {
+            vm.expectRevert(abi.encodeWithSelector(VarianceOracle.PeriodSuperseded.selector, asOf, statePeriod));
+            _update(asOf, 1000, forecast);
+            return;
+        }
+        uint256[5] memory f = _expectedFeatures(asOf);
+        verifier.expect(_expectedSignals(hook, key, MODEL, asOf, 1000, forecast, f));
         vm.expectEmit(address(hook));
-        emit ProvenFeeHook.FeeUpdated(id, asOf, f, 1000, MODEL, address(this));
-        _update(asOf, 1000);
+        emit ProvenFeeHook.FeeUpdated(id, asOf, f, 1000, forecast, MODEL, address(this));
+        _update(asOf, 1000, forecast);
     }
 
-    /// @dev 600 traded periods wrap the ring twice; the features stay exact and match model/observations.ts
-    function test_features_acrossRingWraps() public {
+    /// @dev 700 swaps with gaps: the hook's features match model/oracle.ts, the TypeScript definition that
+    /// training, the keeper and the prover use, computed from the same swaps' timestamps and ticks
+    function test_features_longHistoryMatchesModelOracleTs() public {
         string[] memory times = new string[](700);
         string[] memory ticks = new string[](700);
         for (uint256 i; i < 700; ++i) {
             uint256 r = uint256(keccak256(abi.encode(i)));
-            vm.warp(block.timestamp + (r % 10 == 0 ? 60 * (r % 5) : 60));
-            _swapTo(key, int24(int256((r >> 64) % 6001) - 3000));
+            vm.warp(block.timestamp + (r % 10 == 0 ? 60 * (r % 500) : r % 10 == 1 ? 0 : 60));
+            _swapTo(key, r % 6 == 0 ? _tick(key) : int24(int256((r >> 64) % 6001) - 3000));
             times[i] = vm.toString(block.timestamp);
             ticks[i] = vm.toString(_tick(key));
             if (i == 300) _checkRecentFeatures();
         }
-        assertGt(hook.poolState(key).observationCount, 2 * OBSERVATION_CAPACITY);
         _warpPeriods(key, 2);
         _checkRecentFeatures();
-        // a 240-period window as of 300 periods ago needs observations the ring has overwritten
         uint32 asOf = _currentPeriod(key) - 1;
-        vm.expectRevert(VolatilityOracle.ObservationOverwritten.selector);
-        hook.featuresAsOf(key, asOf - 300);
-
         string[] memory cmd = new string[](9);
-        (cmd[0], cmd[1], cmd[2], cmd[3], cmd[4]) = ("node", "--import", "tsx", "test/sol/ffi/model.ts", "features");
+        (cmd[0], cmd[1], cmd[2], cmd[3], cmd[4]) = ("node", "--import", "tsx", "test/sol/ffi/model.ts", "swaps");
         (cmd[5], cmd[6], cmd[7], cmd[8]) = ("60", _join(times, 0, 700), _join(ticks, 0, 700), vm.toString(asOf));
-        uint256[] memory model = abi.decode(vm.ffi(cmd), (uint256[]));
-        uint256[12] memory actual = hook.featuresAsOf(key, asOf);
-        for (uint256 i; i < 12; ++i) {
-            assertEq(actual[i], model[i], "parity with model/observations.ts");
+        uint256[5] memory model = abi.decode(vm.ffi(cmd), (uint256[5]));
+        _assertFeatures(hook.featuresAsOf(key, asOf), model);
+        for (uint256 k; k < 5; ++k) {
+            assertGt(model[k], 0, "a history that exercises every feature");
         }
     }
 
@@ -324,22 +375,31 @@ contract ProvenFeeHookTest is ProvenFeeFixture {
         vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.PeriodNotCompleted.selector, current, current));
         hook.featuresAsOf(key, current);
         vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.PeriodNotCompleted.selector, current, current));
-        hook.publicSignalsFor(key, current, FEE_MIN);
+        hook.publicSignalsFor(key, current, FEE_MIN, 0);
     }
 
-    function test_prefillObservations_placeholdersInUnwrittenSlots() public {
-        _swapTo(key, 1);
+    /// @dev Once the close of period P + 1 with a move is recorded, nothing is as of P any more: the views
+    /// and updateFee all refuse it, while P + 1 and later still work
+    function test_periodSuperseded_revertsEverywhere() public {
+        verifier.setAcceptAll(true);
+        uint32 p = _currentPeriod(key);
+        _swapTo(key, 10);
         _warpPeriods(key, 1);
-        _swapTo(key, 2); // writes observation 0
-        hook.prefillObservations(key, 0, 300);
-        // _observations is the hook's fifth storage variable (slot 4); its ring for this pool starts here
-        bytes32 base = keccak256(abi.encode(id, uint256(4)));
-        assertEq(uint256(vm.load(address(hook), base)) & type(uint32).max, T0 / 60, "observation 0 untouched");
-        assertEq(uint256(vm.load(address(hook), bytes32(uint256(base) + 1))), 1);
-        assertEq(uint256(vm.load(address(hook), bytes32(uint256(base) + 255))), 1);
+        _swapTo(key, 20); // records the first close, of p
+        // as of p the pending close (p + 1, 20) is not counted: the stored state is as of p
         _warpPeriods(key, 1);
-        _swapTo(key, 3);
-        assertEq(hook.observation(key, 1).tick, 2);
+        hook.featuresAsOf(key, p);
+        _swapTo(key, 30); // records the close of p + 1: a move of 10
+        bytes memory superseded = abi.encodeWithSelector(VarianceOracle.PeriodSuperseded.selector, p, p + 1);
+        vm.expectRevert(superseded);
+        hook.featuresAsOf(key, p);
+        vm.expectRevert(superseded);
+        hook.publicSignalsFor(key, p, FEE_MIN, 0);
+        vm.expectRevert(superseded);
+        _update(p, FEE_MIN, 0);
+        _assertFeatures(hook.featuresAsOf(key, p + 1), _expectedFeatures(p + 1));
+        _update(p + 1, FEE_MIN, 0);
+        assertEq(hook.poolState(key).lastUpdatePeriod, p + 1);
     }
 
     // ------------------------------------------------------------ fee updates
@@ -347,16 +407,16 @@ contract ProvenFeeHookTest is ProvenFeeFixture {
     function test_updateFee_setsTheProvenFee() public {
         _trade(20);
         uint32 asOf = _currentPeriod(key) - 1;
-        uint256[12] memory f = _expectedFeatures(asOf);
+        uint256[5] memory f = _expectedFeatures(asOf);
         _assertFeatures(hook.featuresAsOf(key, asOf), f);
-        verifier.expect(_expectedSignals(hook, key, MODEL, asOf, 12_345, f));
+        verifier.expect(_expectedSignals(hook, key, MODEL, asOf, 12_345, 0x1_2345_6789, f));
 
         address keeper = makeAddr("keeper");
         vm.expectEmit(address(hook));
-        emit ProvenFeeHook.FeeUpdated(id, asOf, f, 12_345, MODEL, keeper);
+        emit ProvenFeeHook.FeeUpdated(id, asOf, f, 12_345, 0x1_2345_6789, MODEL, keeper);
         (uint256[2] memory a, uint256[2][2] memory b, uint256[2] memory c) = _noProof();
         vm.prank(keeper);
-        hook.updateFee(key, asOf, 12_345, a, b, c);
+        hook.updateFee(key, asOf, 12_345, 0x1_2345_6789, a, b, c);
 
         assertEq(_lpFee(key), 12_345);
         ProvenFeeHook.PoolState memory s = hook.poolState(key);
@@ -368,67 +428,94 @@ contract ProvenFeeHookTest is ProvenFeeFixture {
 
     function test_publicSignalsFor_matchesTheSpec() public {
         _trade(10);
-        uint32 asOf = _currentPeriod(key) - 3;
-        uint256[4] memory expected = _expectedSignals(hook, key, MODEL, asOf, 777, _expectedFeatures(asOf));
-        uint256[4] memory actual = hook.publicSignalsFor(key, asOf, 777);
-        for (uint256 i; i < 4; ++i) {
-            assertEq(actual[i], expected[i]);
+        _warpPeriods(key, 2);
+        for (uint32 back = 1; back <= 3; ++back) {
+            uint32 asOf = _currentPeriod(key) - back;
+            uint256[4] memory expected =
+                _expectedSignals(hook, key, MODEL, asOf, 777, 2 ** 38 - 1, _expectedFeatures(asOf));
+            uint256[4] memory actual = hook.publicSignalsFor(key, asOf, 777, 2 ** 38 - 1);
+            for (uint256 i; i < 4; ++i) {
+                assertEq(actual[i], expected[i]);
+            }
+            assertEq(hook.contextOf(key, asOf), expected[3]);
         }
-        assertEq(hook.contextOf(key, asOf), expected[3]);
     }
 
+    /// @dev The oldest as-of period allowed, maxStalenessPeriods back, with the pending close in it
     function test_updateFee_acceptsTheStalestAllowedPeriod() public {
         _trade(20);
+        _warpPeriods(key, 14);
         uint32 asOf = _currentPeriod(key) - 15;
-        verifier.expect(_expectedSignals(hook, key, MODEL, asOf, FEE_MAX, _expectedFeatures(asOf)));
-        _update(asOf, FEE_MAX);
+        uint256[5] memory f = _expectedFeatures(asOf);
+        assertGt(f[0], 0);
+        verifier.expect(_expectedSignals(hook, key, MODEL, asOf, FEE_MAX, 0, f));
+        _update(asOf, FEE_MAX, 0);
         assertEq(_lpFee(key), FEE_MAX);
     }
 
     function test_updateFee_revertsForAnOpenPeriod() public {
         uint32 current = _currentPeriod(key);
         vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.PeriodNotCompleted.selector, current, current));
-        _update(current, FEE_MIN);
+        _update(current, FEE_MIN, 0);
         vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.PeriodNotCompleted.selector, current + 9, current));
-        _update(current + 9, FEE_MIN);
+        _update(current + 9, FEE_MIN, 0);
     }
 
     function test_updateFee_revertsForAPeriodNotNewer() public {
         verifier.setAcceptAll(true);
         uint32 asOf = _currentPeriod(key) - 2;
-        _update(asOf, FEE_MIN);
+        _update(asOf, FEE_MIN, 0);
         vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.PeriodNotNewer.selector, asOf, asOf));
-        _update(asOf, FEE_MIN);
+        _update(asOf, FEE_MIN, 0);
         vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.PeriodNotNewer.selector, asOf - 1, asOf));
-        _update(asOf - 1, FEE_MIN);
-        _update(asOf + 1, FEE_MIN);
+        _update(asOf - 1, FEE_MIN, 0);
+        _update(asOf + 1, FEE_MIN, 0);
     }
 
     function test_updateFee_revertsForAPeriodTooOld() public {
         verifier.setAcceptAll(true);
         uint32 current = _currentPeriod(key);
         vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.PeriodTooOld.selector, current - 16, current));
-        _update(current - 16, FEE_MIN);
+        _update(current - 16, FEE_MIN, 0);
     }
 
     function test_updateFee_revertsForAFeeOutOfBounds() public {
         verifier.setAcceptAll(true);
         uint32 asOf = _currentPeriod(key) - 1;
         vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.FeeOutOfBounds.selector, FEE_MIN - 1));
-        _update(asOf, FEE_MIN - 1);
+        _update(asOf, FEE_MIN - 1, 0);
         vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.FeeOutOfBounds.selector, FEE_MAX + 1));
-        _update(asOf, FEE_MAX + 1);
+        _update(asOf, FEE_MAX + 1, 0);
+    }
+
+    /// @dev The forecast is a 38-bit lane of the terms word: a larger one would spill past the word's lanes, so
+    /// it is refused before anything is packed; the largest lane value is accepted
+    function test_updateFee_revertsForAForecastOutOfRange() public {
+        verifier.setAcceptAll(true);
+        uint32 asOf = _currentPeriod(key) - 1;
+        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.ForecastOutOfRange.selector, 2 ** 38));
+        _update(asOf, FEE_MIN, 2 ** 38);
+        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.ForecastOutOfRange.selector, type(uint64).max));
+        _update(asOf, FEE_MIN, type(uint64).max);
+        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.ForecastOutOfRange.selector, 2 ** 38));
+        hook.publicSignalsFor(key, asOf, FEE_MIN, 2 ** 38);
+
+        verifier.setAcceptAll(false);
+        verifier.expect(_expectedSignals(hook, key, MODEL, asOf, FEE_MIN, 2 ** 38 - 1, _expectedFeatures(asOf)));
+        _update(asOf, FEE_MIN, 2 ** 38 - 1);
     }
 
     function test_updateFee_revertsWhenTheVerifierSaysNo() public {
         _trade(5);
         uint32 asOf = _currentPeriod(key) - 1;
-        verifier.expect(_expectedSignals(hook, key, MODEL, asOf, 1000, _expectedFeatures(asOf)));
+        verifier.expect(_expectedSignals(hook, key, MODEL, asOf, 1000, 4242, _expectedFeatures(asOf)));
         vm.expectRevert(ProvenFeeHook.InvalidProof.selector);
-        _update(asOf, 1001); // a proof of 1000 does not prove 1001
+        _update(asOf, 1001, 4242); // a proof of 1000 does not prove 1001
         vm.expectRevert(ProvenFeeHook.InvalidProof.selector);
-        _update(asOf - 1, 1000); // nor 1000 as of another period
-        _update(asOf, 1000);
+        _update(asOf, 1000, 4243); // nor another forecast
+        vm.expectRevert(ProvenFeeHook.InvalidProof.selector);
+        _update(asOf - 1, 1000, 4242); // nor 1000 as of another period
+        _update(asOf, 1000, 4242);
     }
 
     // ------------------------------------------------------------ liveness
@@ -436,7 +523,7 @@ contract ProvenFeeHookTest is ProvenFeeFixture {
     function test_liveness_fallsBackOnceWhenTheKeeperGoesSilent() public {
         verifier.setAcceptAll(true);
         _swapTo(key, 10);
-        _update(_currentPeriod(key) - 1, 20_000);
+        _update(_currentPeriod(key) - 1, 20_000, 0);
         uint32 landed = _currentPeriod(key);
 
         _warpPeriods(key, LIVENESS - 1);
@@ -456,14 +543,14 @@ contract ProvenFeeHookTest is ProvenFeeFixture {
         _swapFee(key, 14);
         assertEq(fallbackEvents, 0, "only once");
 
-        _update(_currentPeriod(key) - 1, 40_000);
+        _update(_currentPeriod(key) - 1, 40_000, 0);
         assertFalse(hook.poolState(key).onFallback);
         assertEq(_swapFee(key, 15), 40_000);
     }
 
     function test_liveness_emitsTheFallbackEvent() public {
         verifier.setAcceptAll(true);
-        _update(_currentPeriod(key) - 1, 20_000);
+        _update(_currentPeriod(key) - 1, 20_000, 0);
         _warpPeriods(key, LIVENESS);
         vm.expectEmit(address(hook));
         emit ProvenFeeHook.FallbackActivated(id, _currentPeriod(key), FALLBACK_FEE);
@@ -493,7 +580,7 @@ contract ProvenFeeHookTest is ProvenFeeFixture {
         vm.prank(makeAddr("anyone"));
         hook.applyModel(key);
         assertEq(hook.poolConfig(key).commitment, MODEL_2);
-        assertEq(hook.publicSignalsFor(key, _currentPeriod(key) - 1, FEE_MIN)[2], MODEL_2);
+        assertEq(hook.publicSignalsFor(key, _currentPeriod(key) - 1, FEE_MIN, 0)[2], MODEL_2);
         (pending, at) = hook.pendingModel(key);
         assertEq(pending, 0);
         assertEq(at, 0);
@@ -566,15 +653,36 @@ contract ProvenFeeHookTest is ProvenFeeFixture {
         }
     }
 
-    function _update(uint32 asOf, uint24 fee) internal {
+    function _update(uint32 asOf, uint24 fee, uint64 forecast) internal {
         (uint256[2] memory a, uint256[2][2] memory b, uint256[2] memory c) = _noProof();
-        hook.updateFee(key, asOf, fee, a, b, c);
+        hook.updateFee(key, asOf, fee, forecast, a, b, c);
     }
 
-    function _checkRecentFeatures() internal view {
+    /// @dev Features as of each of the last 15 periods equal the reference, or revert as it says
+    function _checkRecentFeatures() internal {
         uint32 current = _currentPeriod(key);
         for (uint32 back = 1; back <= 15; ++back) {
-            _assertFeatures(hook.featuresAsOf(key, current - back), _expectedFeatures(current - back));
+            uint32 asOf = current - back;
+            (bool superseded, uint32 statePeriod) = _expectedSuperseded(asOf);
+            if (superseded) {
+                vm.expectRevert(abi.encodeWithSelector(VarianceOracle.PeriodSuperseded.selector, asOf, statePeriod));
+                hook.featuresAsOf(key, asOf);
+            } else {
+                _assertFeatures(hook.featuresAsOf(key, asOf), _expectedFeatures(asOf));
+            }
+        }
+    }
+
+    function _oracleState() internal view returns (bytes memory) {
+        (bool hasClose, int24 lastCloseTick, uint32 statePeriod, uint32 firstPeriod, uint256[5] memory variances) =
+            hook.oracleState(key);
+        return abi.encode(hasClose, lastCloseTick, statePeriod, firstPeriod, variances);
+    }
+
+    /// @dev The reference state after the recorded closes, all stored (every one of them followed by a swap)
+    function _referenceState() internal view returns (ReferenceOracle.State memory s) {
+        for (uint256 i; i + 1 < closePeriods.length; ++i) {
+            ReferenceOracle.record(s, closePeriods[i], closeTicks[i]);
         }
     }
 

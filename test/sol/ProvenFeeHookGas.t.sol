@@ -5,7 +5,6 @@ import {Hooks} from "@uniswap/v4-core/src/libraries/Hooks.sol";
 import {IHooks} from "@uniswap/v4-core/src/interfaces/IHooks.sol";
 import {LPFeeLibrary} from "@uniswap/v4-core/src/libraries/LPFeeLibrary.sol";
 import {PoolKey} from "@uniswap/v4-core/src/types/PoolKey.sol";
-import {OBSERVATION_CAPACITY} from "../../contracts/libraries/VolatilityOracle.sol";
 import {IGroth16Verifier} from "../../contracts/interfaces/IGroth16Verifier.sol";
 import {ExpectingVerifier} from "./utils/ExpectingVerifier.sol";
 import {BaselineDynamicFeeHook} from "./utils/BaselineDynamicFeeHook.sol";
@@ -24,7 +23,6 @@ abstract contract GasFixture is ProvenFeeFixture {
         hook = _deployHook(_verifier(), 0x4444);
         key = _keyFor(hook, 60);
         _createPool(hook, key, _config(_register(DEFAULT_MODEL)));
-        hook.prefillObservations(key, 0, OBSERVATION_CAPACITY);
 
         address at = address(uint160(Hooks.AFTER_INITIALIZE_FLAG) | (0x5555 << 144));
         deployCodeTo("BaselineDynamicFeeHook.sol:BaselineDynamicFeeHook", abi.encode(manager, FALLBACK_FEE), at);
@@ -45,7 +43,9 @@ abstract contract GasFixture is ProvenFeeFixture {
     }
 }
 
-contract ProvenFeeHookSwapGasTest is GasFixture {
+/// @notice Swaps. The history moves both pools to the same ticks, one period each; the measured swap sells
+/// 1e15 of token0 (about ten ticks) without crossing an initialized tick.
+abstract contract SwapGasFixture is GasFixture {
     uint256 constant MAX_SWAP_OVERHEAD = 8_000;
     uint256 constant MAX_FIRST_SWAP_OVERHEAD = 30_000;
 
@@ -56,20 +56,45 @@ contract ProvenFeeHookSwapGasTest is GasFixture {
         return verifier;
     }
 
-    /// @dev Identical swaps in both pools for a few periods, then a proven fee equal to the baseline's fee,
-    /// so the hooked pool is live (not on its fallback) and both charge the same fee
-    function _history() internal override {
-        for (uint256 i; i < 5; ++i) {
+    /// @dev The tick each history period ends at, one swap per period in both pools
+    function _closes() internal pure virtual returns (int24[] memory);
+
+    /// @dev The history, then a fee update so that the hooked pool is live (not on its fallback) and charges
+    /// the baseline's fee
+    function _history() internal virtual override {
+        int24[] memory closes = _closes();
+        for (uint256 i; i < closes.length; ++i) {
             _nextPeriod();
-            bool zeroForOne = i % 2 == 0;
-            swap(key, zeroForOne, -1e15, ZERO_BYTES);
-            swap(baseline, zeroForOne, -1e15, ZERO_BYTES);
+            replay.swapToTick(key, closes[i]);
+            replay.swapToTick(baseline, closes[i]);
         }
         (uint256[2] memory a, uint256[2][2] memory b, uint256[2] memory c) = _noProof();
-        hook.updateFee(key, _currentPeriod(key) - 1, FALLBACK_FEE, a, b, c);
+        hook.updateFee(key, _currentPeriod(key) - 1, FALLBACK_FEE, 0, a, b, c);
         assertFalse(hook.poolState(key).onFallback);
     }
 
+    function _measureSwap(PoolKey memory k) internal returns (uint256 gasUsed) {
+        uint256 snapshot = vm.snapshotState();
+        swap(k, true, -1e15, ZERO_BYTES);
+        gasUsed = vm.lastCallGas().gasTotalUsed;
+        vm.revertToState(snapshot);
+    }
+
+    /// @dev The period of the last recorded move, after one more swap (outside any measurement)
+    function _statePeriodAfterASwap() internal returns (uint32 statePeriod) {
+        swap(key, true, -1e15, ZERO_BYTES);
+        (,, statePeriod,,) = hook.oracleState(key);
+    }
+}
+
+contract ProvenFeeHookSwapGasTest is SwapGasFixture {
+    /// @dev Every period closes away from the last close
+    function _closes() internal pure override returns (int24[] memory t) {
+        t = new int24[](5);
+        (t[0], t[1], t[2], t[3], t[4]) = (5, -5, 5, -5, 5);
+    }
+
+    /// @dev A swap in a period that has already traded: the hook reads one slot
     function test_gas_swapOverhead() public {
         uint256 base = _measureSwap(baseline);
         uint256 hooked = _measureSwap(key);
@@ -79,37 +104,82 @@ contract ProvenFeeHookSwapGasTest is GasFixture {
         assertLe(hooked - base, MAX_SWAP_OVERHEAD);
     }
 
+    /// @dev The first swap of a period records the close of the last one, which moved: all five variances
+    /// decay and take the squared move
     function test_gas_firstSwapOfPeriodOverhead() public {
         _nextPeriod();
         uint256 base = _measureSwap(baseline);
         uint256 hooked = _measureSwap(key);
-        vm.snapshotValue("first swap of a period", hooked);
-        vm.snapshotValue("first swap of a period overhead", hooked - base);
+        vm.snapshotValue("first swap of a period, close moved", hooked);
+        vm.snapshotValue("first swap of a period, close moved, overhead", hooked - base);
         assertLe(hooked - base, MAX_FIRST_SWAP_OVERHEAD);
-        // it did write an observation
-        swap(key, true, -1e15, ZERO_BYTES);
-        assertEq(hook.poolState(key).observationCount, 5);
+        assertEq(_statePeriodAfterASwap(), _currentPeriod(key) - 1, "it did record a move");
     }
 
-    function test_gas_prefillObservations() public {
-        PoolKey memory k = _keyFor(hook, 10);
-        hook.createPool(k, SQRT_PRICE_1_1, hook.poolConfig(key));
-        hook.prefillObservations(k, 0, OBSERVATION_CAPACITY);
-        vm.snapshotGasLastCall("prefillObservations, all 256 slots");
-    }
-
-    function _measureSwap(PoolKey memory k) internal returns (uint256 gasUsed) {
-        uint256 snapshot = vm.snapshotState();
-        swap(k, true, -1e15, ZERO_BYTES);
-        gasUsed = vm.lastCallGas().gasTotalUsed;
-        vm.revertToState(snapshot);
+    /// @dev The worst swap: the keeper has been silent for the liveness window, so the first swap of the period
+    /// records a moved close and also switches the pool to its fallback fee (a PoolManager call and an event)
+    function test_gas_firstSwapOfPeriodWithFallbackOverhead() public {
+        vm.warp(block.timestamp + 60 * LIVENESS);
+        uint256 base = _measureSwap(baseline);
+        uint256 hooked = _measureSwap(key);
+        vm.snapshotValue("first swap of a period, close moved, fallback activated", hooked);
+        vm.snapshotValue("first swap of a period, close moved, fallback activated, overhead", hooked - base);
+        assertLe(hooked - base, MAX_FIRST_SWAP_OVERHEAD);
+        assertEq(_statePeriodAfterASwap(), _currentPeriod(key) - LIVENESS, "it did record a move");
+        assertTrue(hook.poolState(key).onFallback, "and did fall back");
     }
 }
 
-/// @notice updateFee with the real verifier and a real proof of the default model, after a history of
-/// swaps. The keeper's previous update was as of `lastUpdateBack` periods before the measured one (1: a
-/// keeper updating every period), and the pool traded in every period (`maxGap` 1) or with irregular gaps
-/// of up to `maxGap` periods, so the window-boundary searches do real binary searches.
+contract ProvenFeeHookSwapGasNoMoveTest is SwapGasFixture {
+    /// @dev The last period closes where the one before it did
+    function _closes() internal pure override returns (int24[] memory t) {
+        t = new int24[](5);
+        (t[0], t[1], t[2], t[3], t[4]) = (5, -5, 5, -5, -5);
+    }
+
+    /// @dev The first swap of a period whose last traded period closed without a move: only the pool state
+    /// slot is written (the new period), the variance word is not touched
+    function test_gas_firstSwapOfPeriodWithoutMoveOverhead() public {
+        _nextPeriod();
+        uint256 base = _measureSwap(baseline);
+        uint256 hooked = _measureSwap(key);
+        vm.snapshotValue("first swap of a period, close did not move", hooked);
+        vm.snapshotValue("first swap of a period, close did not move, overhead", hooked - base);
+        assertLe(hooked - base, MAX_FIRST_SWAP_OVERHEAD);
+        assertEq(_statePeriodAfterASwap(), _currentPeriod(key) - 2, "no move recorded");
+    }
+}
+
+contract ProvenFeeHookSwapGasFirstCloseTest is SwapGasFixture {
+    /// @dev One traded period: the next one's first swap records the pool's first close
+    function _closes() internal pure override returns (int24[] memory t) {
+        t = new int24[](1);
+        t[0] = 5;
+    }
+
+    function _history() internal override {
+        super._history();
+        (bool hasClose,,,,) = hook.oracleState(key);
+        assertFalse(hasClose);
+    }
+
+    function test_gas_firstCloseOverhead() public {
+        _nextPeriod();
+        uint256 base = _measureSwap(baseline);
+        uint256 hooked = _measureSwap(key);
+        vm.snapshotValue("first swap of a period, the pool's first close", hooked);
+        vm.snapshotValue("first swap of a period, the pool's first close, overhead", hooked - base);
+        assertLe(hooked - base, MAX_FIRST_SWAP_OVERHEAD);
+        swap(key, true, -1e15, ZERO_BYTES);
+        (bool hasClose,,,,) = hook.oracleState(key);
+        assertTrue(hasClose);
+    }
+}
+
+/// @notice updateFee with the real verifier and a real proof of the default model as of the last completed
+/// period, whose close is still pending (the keeper does not wait for a swap), after 400 periods of history.
+/// The keeper's previous update was as of `lastUpdateBack` periods before the measured one (1: a keeper
+/// updating every period), and the pool traded in every period (`maxGap` 1) or with gaps of up to `maxGap`.
 abstract contract UpdateGasFixture is GasFixture {
     uint256 constant MAX_UPDATE_GAS = 300_000;
 
@@ -122,7 +192,7 @@ abstract contract UpdateGasFixture is GasFixture {
         return IGroth16Verifier(deployCode("Groth16Verifier.sol:Groth16Verifier"));
     }
 
-    function _history() internal override {
+    function _history() internal virtual override {
         (uint256 maxGap, uint256 lastUpdateBack) = _shape();
         uint256 periods;
         for (uint256 i; periods < 400; ++i) {
@@ -137,20 +207,25 @@ abstract contract UpdateGasFixture is GasFixture {
             }
             periods += gap;
             vm.warp(block.timestamp + 60 * gap);
-            _swapTo(key, int24(int256(r % 2001) - 1000));
+            _swapTo(key, int24(int256(r % 201) - 100));
         }
         _nextPeriod();
-        asOf = _currentPeriod(key) - 1;
+        _prepare(_currentPeriod(key) - 1);
+    }
+
+    function _prepare(uint32 at) internal {
+        asOf = at;
         proof = _prove(DEFAULT_MODEL, key, asOf);
+        (bool pending, uint32 period,) = hook.pendingClose(key);
+        assertTrue(pending && period <= asOf, "the measured update records the pending close");
     }
 
     function _update(uint32 at) internal {
-        Proof memory p = _prove(DEFAULT_MODEL, key, at);
-        hook.updateFee(key, at, p.fee, p.a, p.b, p.c);
+        _updateFee(hook, key, at, _prove(DEFAULT_MODEL, key, at));
     }
 
     function _measure(string memory name) internal {
-        hook.updateFee(key, asOf, proof.fee, proof.a, proof.b, proof.c);
+        _updateFee(hook, key, asOf, proof);
         assertLe(vm.snapshotGasLastCall(name), MAX_UPDATE_GAS);
         assertEq(_lpFee(key), proof.fee);
     }
@@ -187,7 +262,7 @@ contract ProvenFeeHookUpdateGasIdleKeeperTest is UpdateGasFixture {
     }
 }
 
-/// @dev The first update of a pool with a long sparse history: no memo of earlier boundaries to start from
+/// @dev The first update of a pool with a long sparse history
 contract ProvenFeeHookUpdateGasFirstUpdateTest is UpdateGasFixture {
     function _shape() internal pure override returns (uint256, uint256) {
         return (3, 400);
@@ -195,5 +270,36 @@ contract ProvenFeeHookUpdateGasFirstUpdateTest is UpdateGasFixture {
 
     function test_gas_updateFee() public {
         _measure("updateFee, sparse history, first update");
+    }
+}
+
+/// @dev The most arithmetic an update can do: it records a pending close that moved, and every one of the
+/// fifteen fixed-point powers runs its longest loop with every bit set (exponent h_k - 1). Closes at periods
+/// F (the first), F + 1 (a move: the state period S) and P = S + 1023 (pending, a move); the update is as of
+/// P + 1023, so the pending record decays by P - S = 1023, the features by 1023, and the bias correction
+/// uses n = 2047: each is h_k - 1 modulo every half-life h_k (all powers of two up to 1024).
+contract ProvenFeeHookUpdateGasWorstCaseTest is UpdateGasFixture {
+    function _shape() internal pure override returns (uint256, uint256) {}
+
+    function _history() internal override {
+        uint32 first = _currentPeriod(key);
+        _swapTo(key, 0);
+        _nextPeriod();
+        _swapTo(key, 40);
+        vm.warp(block.timestamp + 60 * 1023);
+        _swapTo(key, -40);
+        vm.warp(block.timestamp + 60 * 1024);
+        (, int24 lastCloseTick, uint32 statePeriod, uint32 firstPeriod,) = hook.oracleState(key);
+        (bool pending, uint32 pendingPeriod, int24 pendingTick) = hook.pendingClose(key);
+        assertEq(firstPeriod, first);
+        assertEq(statePeriod, first + 1);
+        assertTrue(pending && pendingPeriod == statePeriod + 1023 && pendingTick != lastCloseTick);
+        _prepare(_currentPeriod(key) - 1);
+        assertEq(asOf, pendingPeriod + 1023);
+        assertEq(asOf - firstPeriod, 2047);
+    }
+
+    function test_gas_updateFee() public {
+        _measure("updateFee, worst case: pending move, every power at its longest");
     }
 }

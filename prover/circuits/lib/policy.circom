@@ -7,6 +7,7 @@ include "bits.circom";
 //   sigmaQ = (2^33 + f) << I
 //   raw    = floor((base 2^41 + slope sigmaQ) / 2^41)
 //   fee    = min(max(raw, max(modelFeeMin, poolFeeMin)), min(modelFeeMax, poolFeeMax))
+// and outputs s, the published forecast (SPEC §5).
 // Caller guarantees: base + 2^23 in [0, 2^24); slope and the four bounds in [0, 2^24).
 // Y is range-checked here: Y + 2^44 in [0, 2^45) (SPEC §4: the quantizer refuses models that could
 // leave it, so an honest witness always passes; a forecast outside it has no witness at all).
@@ -19,6 +20,7 @@ template FeePolicy() {
     signal input poolFeeMin;
     signal input poolFeeMax;
     signal output fee;
+    signal output s;
 
     // --- clamp and fast exp2 -------------------------------------------------------------
     component yb = ToBits(45);
@@ -34,6 +36,12 @@ template FeePolicy() {
     highZero.in <== highCount;
     signal over <== pos * (1 - highZero.out);
     var inRange = pos - over;                   // 0 <= Y < 24 * 2^33: s = Y, I = bits 33..37 <= 23
+    var yLow = 0;                               // Y itself when pos (bits 0..43)
+    for (var k = 0; k < 44; k++) {
+        yLow += yb.out[k] * (1 << k);
+    }
+    signal sInRange <== inRange * yLow;
+    s <== sInRange + over * (3 * (1 << 36) - 1);
 
     // 2^I from bits 33..37 of Y
     signal pw[5];

@@ -1,10 +1,14 @@
 // forge ffi entry point: the reference model/ computations the Solidity tests check parity against.
-//   signals  <f0,..,f11> <poolFeeMin> <poolFeeMax> <period> <fee> <commitment> <chainId> <hook> <poolId> <asOfPeriod>
+//   signals  <f0,..,f4> <poolFeeMin> <poolFeeMax> <period> <fee> <forecast> <commitment> <chainId> <hook> <poolId> <asOfPeriod>
 //            -> abi.encode(uint256[4]) of model/signals.ts publicSignals
-//   features <period> <timestamp,..> <tickAfter,..> <asOfPeriod>
-//            -> abi.encode(uint256[]) of model/observations.ts featuresAsOf over the swaps' period closes
+//   closes   <period,..> <tick,..> <asOfPeriod>
+//            -> abi.encode(uint256[5]) of model/oracle.ts featuresAsOf, every close but the last stored and
+//               the last one pending (as the hook holds them)
+//   swaps    <period> <timestamp,..> <tickAfter,..> <asOfPeriod>
+//            -> the same over the period closes (model/oracle.ts periodCloses) of a sequence of swaps
+// It exits non-zero (so the calling test fails) when model/ refuses the input, e.g. superseded features.
 import { encodeAbiParameters, type Address, type Hex } from "viem";
-import { buildObservations, contextOf, featuresAsOf, periodCloses, publicSignals } from "../../../model/index.ts";
+import { contextOf, emptyOracleState, featuresAsOf, periodCloses, publicSignals, recordClose, type PeriodClose } from "../../../model/index.ts";
 
 const list = (csv: string): string[] => (csv === "" ? [] : csv.split(","));
 const [command, ...args] = process.argv.slice(2);
@@ -14,17 +18,29 @@ const arg = (i: number): string => {
   return v;
 };
 
+function featuresOfCloses(closes: PeriodClose[], asOf: number): bigint[] {
+  const state = emptyOracleState();
+  for (const close of closes.slice(0, -1)) recordClose(state, close.period, close.tick);
+  return featuresAsOf(state, asOf, closes[closes.length - 1]);
+}
+
+const encodeFeatures = (f: bigint[]): Hex => encodeAbiParameters([{ type: "uint256[5]" }], [f as [bigint, bigint, bigint, bigint, bigint]]);
+
 let out: Hex;
 if (command === "signals") {
   const features = list(arg(0)).map(BigInt);
   const terms = { poolFeeMin: Number(arg(1)), poolFeeMax: Number(arg(2)), period: Number(arg(3)) };
-  const context = contextOf(BigInt(arg(6)), arg(7) as Address, arg(8) as Hex, BigInt(arg(9)));
-  const signals = publicSignals(features, terms, Number(arg(4)), BigInt(arg(5)), context);
+  const context = contextOf(BigInt(arg(7)), arg(8) as Address, arg(9) as Hex, BigInt(arg(10)));
+  const signals = publicSignals(features, terms, Number(arg(4)), BigInt(arg(5)), BigInt(arg(6)), context);
   out = encodeAbiParameters([{ type: "uint256[4]" }], [signals as [bigint, bigint, bigint, bigint]]);
-} else if (command === "features") {
+} else if (command === "closes") {
+  const periods = list(arg(0)).map(Number);
+  const ticks = list(arg(1)).map(Number);
+  if (periods.length !== ticks.length) throw new Error("closes: periods and ticks differ in length");
+  out = encodeFeatures(featuresOfCloses(periods.map((period, i) => ({ period, tick: ticks[i]! })), Number(arg(2))));
+} else if (command === "swaps") {
   const closes = periodCloses(list(arg(1)).map(Number), list(arg(2)).map(Number), Number(arg(0)));
-  const features = featuresAsOf(buildObservations(closes), Number(arg(3)));
-  out = encodeAbiParameters([{ type: "uint256[]" }], [features]);
+  out = encodeFeatures(featuresOfCloses(closes, Number(arg(3))));
 } else {
   throw new Error(`unknown command ${command}`);
 }

@@ -7,53 +7,54 @@ import {PublicSignals} from "../../../contracts/libraries/PublicSignals.sol";
 
 contract PublicSignalsTest is Test {
     uint256 constant SNARK_SCALAR_FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    uint256 constant LANE_38 = 2 ** 38 - 1;
 
-    function test_featureWords_lanes() public pure {
-        uint256[12] memory f = [
-            uint256(0x11111111),
-            0x22222222,
-            0x33333333,
-            0x44444444,
-            0x55555555,
-            0x66666666,
-            0x77777777,
-            0x88888888,
-            0x99,
-            0xaa,
-            0xbb,
-            0xcc
-        ];
-        assertEq(PublicSignals.featureWord0(f), 0x77777777666666665555555544444444333333332222222211111111);
+    function test_featureWord_lanes() public pure {
+        uint256[5] memory f = [uint256(0x11_1111_1111), 0x22_2222_2222, 0x33_3333_3333, 0x04_4444_4444, 0x3f_ffff_ffff];
+        // 38-bit lanes do not line up with hex digits: F_k * 2^(38k), summed
         assertEq(
-            PublicSignals.featureWord1(f, 0xdddddd, 0xeeeeee, 0xffffffff, 0x123456),
-            0x123456ffffffffeeeeeedddddd_cc_bb_aa_99_88888888
+            PublicSignals.featureWord(f),
+            0x11_1111_1111 + 0x22_2222_2222 * 2 ** 38 + 0x33_3333_3333 * 2 ** 76 + 0x04_4444_4444 * 2 ** 114
+                + 0x3f_ffff_ffff * 2 ** 152
         );
+        assertEq(PublicSignals.featureWord([uint256(0), 0, 0, 0, LANE_38]), LANE_38 << 152);
+        assertLt(PublicSignals.featureWord([LANE_38, LANE_38, LANE_38, LANE_38, LANE_38]), 2 ** 190);
     }
 
-    function testFuzz_featureWords_unpack(uint256[12] memory f, uint24 feeMin, uint24 feeMax, uint32 period, uint24 fee)
-        public
-        pure
-    {
-        for (uint256 i; i < 8; ++i) {
-            f[i] = bound(f[i], 0, type(uint32).max);
+    function test_termsWord_lanes() public pure {
+        assertEq(
+            PublicSignals.termsWord(0xaaaaaa, 0xbbbbbb, 0xcccccccc, 0xdddddd, 0x3f_eeee_eeee),
+            0x3feeeeeeee_dddddd_cccccccc_bbbbbb_aaaaaa
+        );
+        assertEq(PublicSignals.termsWord(0, 0, 0, 0, LANE_38), LANE_38 << 104);
+    }
+
+    /// @dev Every lane unpacks to its input, and the words stay below the field
+    function testFuzz_words_unpack(
+        uint256[5] memory f,
+        uint24 feeMin,
+        uint24 feeMax,
+        uint32 period,
+        uint24 fee,
+        uint256 forecast
+    ) public pure {
+        for (uint256 k; k < 5; ++k) {
+            f[k] = bound(f[k], 0, LANE_38);
         }
-        for (uint256 i = 8; i < 12; ++i) {
-            f[i] = bound(f[i], 0, 240);
+        forecast = bound(forecast, 0, LANE_38);
+        uint256 features = PublicSignals.featureWord(f);
+        uint256 terms = PublicSignals.termsWord(feeMin, feeMax, period, fee, forecast);
+        for (uint256 k; k < 5; ++k) {
+            assertEq((features >> (38 * k)) & LANE_38, f[k]);
         }
-        uint256 w0 = PublicSignals.featureWord0(f);
-        uint256 w1 = PublicSignals.featureWord1(f, feeMin, feeMax, period, fee);
-        for (uint256 i; i < 7; ++i) {
-            assertEq((w0 >> (32 * i)) & type(uint32).max, f[i]);
-        }
-        assertEq(w0 >> 224, 0);
-        assertEq(w1 & type(uint32).max, f[7]);
-        for (uint256 i; i < 4; ++i) {
-            assertEq((w1 >> (32 + 8 * i)) & 0xff, f[8 + i]);
-        }
-        assertEq((w1 >> 64) & type(uint24).max, feeMin);
-        assertEq((w1 >> 88) & type(uint24).max, feeMax);
-        assertEq((w1 >> 112) & type(uint32).max, period);
-        assertEq(w1 >> 144, fee);
+        assertEq(features >> 190, 0);
+        assertEq(terms & type(uint24).max, feeMin);
+        assertEq((terms >> 24) & type(uint24).max, feeMax);
+        assertEq((terms >> 48) & type(uint32).max, period);
+        assertEq((terms >> 80) & type(uint24).max, fee);
+        assertEq(terms >> 104, forecast);
+        assertLt(features, SNARK_SCALAR_FIELD);
+        assertLt(terms, SNARK_SCALAR_FIELD);
     }
 
     function testFuzz_context_belowFieldAndBindsEveryInput(address hook, bytes32 id, uint32 asOf, uint64 chainId)
@@ -72,26 +73,40 @@ contract PublicSignalsTest is Test {
 
     /// @dev Parity with model/signals.ts, the definition the prover and keeper use
     function test_parity_modelSignals() public {
-        _checkParity([uint256(0), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 0, 1_000_000, 60, 0, 1, address(1), bytes32(0), 0);
+        _checkParity([uint256(0), 0, 0, 0, 0], 0, 1_000_000, 60, 0, 0, 1, address(1), bytes32(0), 0);
         _checkParity(
-            [uint256(type(uint32).max), 123_456, 9, 4_000_000_000, 1, 2, 3, type(uint32).max, 1, 5, 30, 240],
+            [LANE_38, 123_456, 9, 4_000_000_000, 1],
             100,
             100_000,
             60,
             3000,
+            LANE_38,
             0x17903be515f763db48550363a0a171304db010fd4a776dff51755d9a085dece3,
             0x1234567890AbcdEF1234567890aBcdef12345678,
             keccak256("pool"),
             28_333_334
         );
+        _checkParity(
+            [uint256(66120044), 59086209, 57366763, 56939764, 56833033],
+            500,
+            50_000,
+            type(uint32).max,
+            1_000_000,
+            0x2_8a3b_c6b5,
+            SNARK_SCALAR_FIELD - 1,
+            address(type(uint160).max),
+            bytes32(type(uint256).max),
+            type(uint32).max
+        );
     }
 
     function _checkParity(
-        uint256[12] memory f,
+        uint256[5] memory f,
         uint24 feeMin,
         uint24 feeMax,
         uint32 period,
         uint24 fee,
+        uint256 forecast,
         uint256 commitment,
         address hook,
         bytes32 id,
@@ -99,28 +114,19 @@ contract PublicSignalsTest is Test {
     ) internal {
         vm.chainId(8453);
         string memory csv = vm.toString(f[0]);
-        for (uint256 i = 1; i < 12; ++i) {
+        for (uint256 i = 1; i < 5; ++i) {
             csv = string.concat(csv, ",", vm.toString(f[i]));
         }
-        string[] memory cmd = new string[](15);
-        cmd[0] = "node";
-        cmd[1] = "--import";
-        cmd[2] = "tsx";
-        cmd[3] = "test/sol/ffi/model.ts";
-        cmd[4] = "signals";
-        cmd[5] = csv;
-        cmd[6] = vm.toString(feeMin);
-        cmd[7] = vm.toString(feeMax);
-        cmd[8] = vm.toString(period);
-        cmd[9] = vm.toString(fee);
-        cmd[10] = vm.toString(commitment);
-        cmd[11] = "8453";
-        cmd[12] = vm.toString(hook);
-        cmd[13] = vm.toString(id);
-        cmd[14] = vm.toString(asOf);
+        string[] memory cmd = new string[](16);
+        (cmd[0], cmd[1], cmd[2], cmd[3], cmd[4], cmd[5]) =
+            ("node", "--import", "tsx", "test/sol/ffi/model.ts", "signals", csv);
+        (cmd[6], cmd[7], cmd[8], cmd[9], cmd[10]) =
+            (vm.toString(feeMin), vm.toString(feeMax), vm.toString(period), vm.toString(fee), vm.toString(forecast));
+        (cmd[11], cmd[12], cmd[13], cmd[14], cmd[15]) =
+            (vm.toString(commitment), "8453", vm.toString(hook), vm.toString(id), vm.toString(asOf));
         uint256[4] memory expected = abi.decode(vm.ffi(cmd), (uint256[4]));
-        assertEq(PublicSignals.featureWord0(f), expected[0], "featureWord0");
-        assertEq(PublicSignals.featureWord1(f, feeMin, feeMax, period, fee), expected[1], "featureWord1");
+        assertEq(PublicSignals.featureWord(f), expected[0], "featureWord");
+        assertEq(PublicSignals.termsWord(feeMin, feeMax, period, fee, forecast), expected[1], "termsWord");
         assertEq(commitment, expected[2], "commitment");
         assertEq(PublicSignals.context(hook, PoolId.wrap(id), asOf), expected[3], "context");
     }

@@ -34,9 +34,10 @@ abstract contract ProvenFeeFixture is Test, Deployers {
     string constant DEFAULT_MODEL = "model/default-model.json";
     string constant OTHER_MODEL = "test/fixtures/other-model.json";
 
-    /// @dev A fee and its Groth16 proof, as prover/ffi-prove.ts returns them
+    /// @dev A fee, its forecast and their Groth16 proof, as prover/ffi-prove.ts returns them
     struct Proof {
         uint24 fee;
+        uint64 forecast;
         uint256[2] a;
         uint256[2][2] b;
         uint256[2] c;
@@ -131,9 +132,18 @@ abstract contract ProvenFeeFixture is Test, Deployers {
         (,,, fee) = manager.getSlot0(k.toId());
     }
 
-    /// @dev The reference features as of `asOf` over the recorded closes (the last one pending or stored)
-    function _expectedFeatures(uint32 asOf) internal view returns (uint256[12] memory) {
-        return ReferenceOracle.features(closePeriods, closeTicks, asOf);
+    /// @dev The reference features as of `asOf` over the recorded closes (the last one pending or still open);
+    /// fails the test if they are superseded, so only use it for as-of periods that exist
+    function _expectedFeatures(uint32 asOf) internal view returns (uint256[5] memory) {
+        ReferenceOracle.Features memory f = ReferenceOracle.featuresOfCloses(closePeriods, closeTicks, asOf);
+        assertFalse(f.superseded, string.concat("features as of ", vm.toString(asOf), " are superseded"));
+        return f.values;
+    }
+
+    /// @dev Whether the reference says the features as of `asOf` are superseded, and by a move of which period
+    function _expectedSuperseded(uint32 asOf) internal view returns (bool, uint32) {
+        ReferenceOracle.Features memory f = ReferenceOracle.featuresOfCloses(closePeriods, closeTicks, asOf);
+        return (f.superseded, uint32(f.statePeriod));
     }
 
     /// @dev The public signals computed independently of PublicSignals.sol, straight from SPEC §7
@@ -143,20 +153,21 @@ abstract contract ProvenFeeFixture is Test, Deployers {
         uint256 commitment,
         uint32 asOf,
         uint24 fee,
-        uint256[12] memory f
+        uint64 forecast,
+        uint256[5] memory f
     ) internal view returns (uint256[4] memory s) {
-        for (uint256 i; i < 7; ++i) {
-            s[0] += f[i] * 2 ** (32 * i);
+        for (uint256 i; i < 5; ++i) {
+            s[0] += f[i] * 2 ** (38 * i);
         }
         ProvenFeeHook.PoolConfig memory c = h.poolConfig(k);
-        s[1] = f[7] + f[8] * 2 ** 32 + f[9] * 2 ** 40 + f[10] * 2 ** 48 + f[11] * 2 ** 56 + uint256(c.poolFeeMin) * 2
-            ** 64 + uint256(c.poolFeeMax) * 2 ** 88 + uint256(c.period) * 2 ** 112 + uint256(fee) * 2 ** 144;
+        s[1] = uint256(c.poolFeeMin) + uint256(c.poolFeeMax) * 2 ** 24 + uint256(c.period) * 2 ** 48
+            + uint256(fee) * 2 ** 80 + uint256(forecast) * 2 ** 104;
         s[2] = commitment;
         s[3] = uint256(keccak256(abi.encode(block.chainid, address(h), PoolId.unwrap(k.toId()), uint256(asOf)))) / 64;
     }
 
-    function _assertFeatures(uint256[12] memory actual, uint256[12] memory expected) internal pure {
-        for (uint256 i; i < 12; ++i) {
+    function _assertFeatures(uint256[5] memory actual, uint256[5] memory expected) internal pure {
+        for (uint256 i; i < 5; ++i) {
             assertEq(actual[i], expected[i], string.concat("feature ", vm.toString(i)));
         }
     }
@@ -171,24 +182,40 @@ abstract contract ProvenFeeFixture is Test, Deployers {
         );
     }
 
-    /// @dev A proof from prover/ffi-prove.ts of the fee `modelPath` computes for pool `k` as of `asOf`,
-    /// from the features, terms and context the hook itself reports
-    function _prove(string memory modelPath, PoolKey memory k, uint32 asOf) internal returns (Proof memory p) {
-        uint256[12] memory f = hook.featuresAsOf(k, asOf);
+    /// @dev A proof from prover/ffi-prove.ts of the fee and forecast `modelPath` computes for pool `k` of hook
+    /// `h` as of `asOf`, from the features, terms and context the hook itself reports
+    function _prove(string memory modelPath, ProvenFeeHook h, PoolKey memory k, uint32 asOf)
+        internal
+        returns (Proof memory p)
+    {
+        uint256[5] memory f = h.featuresAsOf(k, asOf);
         string memory csv = vm.toString(f[0]);
-        for (uint256 i = 1; i < 12; ++i) {
+        for (uint256 i = 1; i < 5; ++i) {
             csv = string.concat(csv, ",", vm.toString(f[i]));
         }
-        ProvenFeeHook.PoolConfig memory config = hook.poolConfig(k);
+        ProvenFeeHook.PoolConfig memory config = h.poolConfig(k);
         string[] memory cmd = new string[](10);
         (cmd[0], cmd[1], cmd[2], cmd[3], cmd[4], cmd[5]) =
         ("node", "--import", "tsx", "prover/ffi-prove.ts", modelPath, csv);
         cmd[6] = vm.toString(config.poolFeeMin);
         cmd[7] = vm.toString(config.poolFeeMax);
         cmd[8] = vm.toString(config.period);
-        cmd[9] = vm.toString(hook.contextOf(k, asOf));
+        cmd[9] = vm.toString(h.contextOf(k, asOf));
         uint256 fee;
-        (fee, p.a, p.b, p.c) = abi.decode(vm.ffi(cmd), (uint256, uint256[2], uint256[2][2], uint256[2]));
+        uint256 forecast;
+        (fee, forecast, p.a, p.b, p.c) =
+            abi.decode(vm.ffi(cmd), (uint256, uint256, uint256[2], uint256[2][2], uint256[2]));
+        assertLe(fee, type(uint24).max, "the prover's fee fits the hook's argument");
+        assertLe(forecast, type(uint64).max, "the prover's forecast fits the hook's argument");
         p.fee = uint24(fee);
+        p.forecast = uint64(forecast);
+    }
+
+    function _prove(string memory modelPath, PoolKey memory k, uint32 asOf) internal returns (Proof memory) {
+        return _prove(modelPath, hook, k, asOf);
+    }
+
+    function _updateFee(ProvenFeeHook h, PoolKey memory k, uint32 asOf, Proof memory p) internal {
+        h.updateFee(k, asOf, p.fee, p.forecast, p.a, p.b, p.c);
     }
 }

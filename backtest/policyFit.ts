@@ -1,0 +1,166 @@
+// The fee policy fitted to what LPs earn, and what it is worth: the second step of `provenfee train`.
+//
+// For each volume elasticity, on counterfactual (b) (arbitrage re-sized to each fee, other volume
+// elastic; backtest/README.md):
+//   1. validation range: the model's fee policy (base, slope, modelFeeMin, modelFeeMax) is fitted by
+//      net LP PnL after the gas of its updates (tune.ts); the best constant fee is chosen on the same
+//      range from a grid of static fees;
+//   2. test range, later, never used for a choice: the fitted policy against the static tiers
+//      1/5/30/100 bp and against that best constant fee, with block-bootstrap intervals of each edge.
+// The best constant fee is the honest benchmark of what the dynamics add: the fitted policy contains
+// it (slope 0), so on validation it can only match or beat it; the test range says whether that holds.
+import type { Model } from "../model/modelFile.ts";
+import { bootstrapSum, type Report } from "./metrics.ts";
+import { STATIC_TIERS_BPS } from "./policy.ts";
+import { defaultOptions, loadHistory, runBacktest, withPolicyUncommitted, type BacktestOptions } from "./run.ts";
+import { tunePolicy, type PolicyParams } from "./tune.ts";
+
+/** The elasticities every fit is reported at (issue: 0, 0.01, 0.02, 0.05 and 0.1 per bp). */
+export const REPORTED_ELASTICITIES = [0, 0.01, 0.02, 0.05, 0.1];
+/** Static fees, bp, the best constant fee is chosen from. */
+export const CONSTANT_GRID_BPS = [1, 2, 3, 4, 5, 7.5, 10, 15, 20, 25, 30, 40, 50, 75, 100];
+
+export interface PolicyFitOptions {
+  source: "bars" | "swaps";
+  input: string;
+  reference?: string;
+  /** Unix seconds: [from, to) of each range. */
+  validation: { from: number; to: number };
+  test: { from: number; to: number };
+  elasticities: number[];
+  /** The elasticity whose fitted policy the model file ships. */
+  shipElasticity: number;
+  gasPerUpdate?: number;
+  gasPriceGwei?: number;
+  gasTokenPrice?: number;
+  period: number;
+  workers?: number;
+  /** Pattern-search rounds of the policy tuner. */
+  maxRounds?: number;
+  /**
+   * The forecaster the test range runs with the fitted policy (default: `model`). Training fits the
+   * policy with the forecaster fitted on the training part only (it has not seen validation) and
+   * ships it on the forecaster refitted on train + validation.
+   */
+  testModel?: Model;
+  onProgress?: (fraction: number) => void;
+}
+
+export interface EdgeRow {
+  versus: string;
+  /** Fitted minus the other policy's net LP PnL after gas, quote; 95% block-bootstrap interval. */
+  edge: number;
+  lo: number;
+  hi: number;
+  pPositive: number;
+}
+
+export interface ElasticityRow {
+  elasticity: number;
+  fitted: PolicyParams;
+  validation: { fittedNet: number; bestConstantBps: number; bestConstantNet: number; candidates: number };
+  /** Test range, net LP PnL after gas (fees - LVR - update gas), quote, per policy. */
+  test: Record<string, { net: number; fees: number; lvr: number; gas: number; updates: number; meanFeeBps: number }>;
+  /** The fitted policy's edge over each static tier and over the best constant fee, test range. */
+  edges: EdgeRow[];
+  beatsBestConstant: boolean;
+  beatsEveryTier: boolean;
+}
+
+export interface PolicyFitResult {
+  shipped: PolicyParams;
+  shipElasticity: number;
+  gasPriced: boolean;
+  rows: ElasticityRow[];
+  seconds: number;
+}
+
+const bpsName = (bps: number) => `static-${bps}bp`;
+
+/** Net LP PnL after gas, hour by hour: the report's hourly net minus the gas of that hour's fee updates. */
+function hourlyNetAfterGas(report: Report, name: string, gasPerUpdateQuote: number): number[] {
+  const cum = report.series.cumulativeNet[name]!;
+  const hourly = cum.map((c, h) => c - (h > 0 ? cum[h - 1]! : 0));
+  if (!(gasPerUpdateQuote > 0)) return hourly;
+  const hours = report.series.hours;
+  const times = report.series.feeTimes[name]!;
+  const values = report.series.feeValues[name]!;
+  for (let i = 1; i < values.length; i++) {
+    if (values[i] === values[i - 1]) continue;
+    const h = Math.min(hours.length - 1, Math.max(0, Math.floor((times[i]! - hours[0]!) / 3600)));
+    hourly[h]! -= gasPerUpdateQuote;
+  }
+  return hourly;
+}
+
+export async function fitFeePolicy(model: Model, o: PolicyFitOptions): Promise<PolicyFitResult> {
+  const started = performance.now();
+  const base: BacktestOptions = {
+    ...defaultOptions(),
+    source: o.source,
+    input: o.input,
+    counterfactual: "resize",
+    reference: o.reference,
+    period: o.period,
+    statics: [],
+    ewma: false,
+    foresight: false,
+    models: [],
+    ...(o.gasPerUpdate !== undefined ? { gasPerUpdate: o.gasPerUpdate } : {}),
+    ...(o.gasPriceGwei !== undefined ? { gasPriceGwei: o.gasPriceGwei } : {}),
+    ...(o.gasTokenPrice !== undefined ? { gasTokenPrice: o.gasTokenPrice } : {}),
+  };
+  const history = loadHistory(base);
+  const range = (r: { from: number; to: number }) => ({ from: String(r.from), to: String(r.to) });
+  const rows: ElasticityRow[] = [];
+  let gasPriced = false;
+  const steps = o.elasticities.length;
+  for (const [step, elasticity] of o.elasticities.entries()) {
+    const progress = (f: number) => o.onProgress?.((step + f) / steps);
+    const bt: BacktestOptions = { ...base, elasticity };
+    const constants = await runBacktest({ ...bt, ...range(o.validation), statics: CONSTANT_GRID_BPS }, undefined, undefined, history);
+    const best = constants.report.policies.reduce((a, b) => (b.netPnlAfterGas > a.netPnlAfterGas ? b : a));
+    const bestBps = Number(/static-([\d.]+)bp/.exec(best.name)![1]);
+    progress(0.1);
+    // The best constant fee is a policy too (slope 0): the search starts from it as well, so the fit
+    // can only leave it where validation says the dynamics pay.
+    const constantPolicy: PolicyParams = { base: Math.round(bestBps * 100), slope: 0, modelFeeMin: 0, modelFeeMax: 1_000_000 };
+    const tuned = await tunePolicy(model, { ...bt, ...range(o.validation) }, { workers: o.workers, history, maxRounds: o.maxRounds ?? 4, seeds: [constantPolicy], onProgress: (f) => progress(0.1 + 0.8 * f) });
+    progress(0.9);
+    const fitted = withPolicyUncommitted(o.testModel ?? model, tuned.best.policy);
+    const statics = [...new Set([...STATIC_TIERS_BPS, bestBps])];
+    const test = await runBacktest({ ...bt, ...range(o.test), statics, models: ["fitted"] }, undefined, new Map([["fitted", fitted]]), history);
+    const report = test.report;
+    const perPolicy = Object.fromEntries(report.policies.map((p) => [p.name === "model" ? "fitted" : p.name, p]));
+    const fittedMetrics = perPolicy.fitted!;
+    const gasQuote = fittedMetrics.feeUpdates > 0 && Number.isFinite(fittedMetrics.gasCost) ? fittedMetrics.gasCost / fittedMetrics.feeUpdates : 0;
+    gasPriced ||= Number.isFinite(fittedMetrics.gasCost);
+    const gasOf = (name: string) => (Number.isFinite(perPolicy[name]!.gasCost) ? perPolicy[name]!.gasCost : 0);
+    const fittedHours = hourlyNetAfterGas(report, "model", gasQuote);
+    const edgeOver = (name: string, label: string): EdgeRow => {
+      const other = hourlyNetAfterGas(report, name, gasQuote);
+      const diff = fittedHours.map((v, h) => v - other[h]!);
+      const ci = bootstrapSum(diff, 2000, `policy-fit/${elasticity}/${name}`);
+      return { versus: label, edge: fittedMetrics.netPnlAfterGas - perPolicy[name]!.netPnlAfterGas, ...ci };
+    };
+    const edges = [
+      ...STATIC_TIERS_BPS.map((bps) => edgeOver(bpsName(bps), bpsName(bps))),
+      edgeOver(bpsName(bestBps), `best constant (${bestBps} bp, chosen on validation)`),
+    ];
+    rows.push({
+      elasticity,
+      fitted: tuned.best.policy,
+      validation: { fittedNet: tuned.best.netPnl, bestConstantBps: bestBps, bestConstantNet: best.netPnlAfterGas, candidates: tuned.evaluated.length },
+      test: Object.fromEntries(
+        Object.entries(perPolicy).map(([name, p]) => [name, { net: p.netPnlAfterGas, fees: p.feeRevenue, lvr: p.lvr, gas: gasOf(name), updates: p.feeUpdates, meanFeeBps: p.meanFeePips / 100 }]),
+      ),
+      edges,
+      beatsBestConstant: edges[edges.length - 1]!.edge > 0,
+      beatsEveryTier: edges.slice(0, STATIC_TIERS_BPS.length).every((e) => e.edge > 0),
+    });
+    progress(1);
+  }
+  const ship = rows.find((r) => r.elasticity === o.shipElasticity);
+  if (!ship) throw new Error(`the shipped elasticity ${o.shipElasticity} is not among the fitted ones (${o.elasticities.join(", ")})`);
+  return { shipped: ship.fitted, shipElasticity: o.shipElasticity, gasPriced, rows, seconds: (performance.now() - started) / 1000 };
+}

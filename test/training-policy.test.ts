@@ -1,0 +1,62 @@
+// The fee-policy step of `provenfee train`: the policy is chosen on the validation range only (no
+// look-ahead into the test range), the best constant fee is among what the policy can express, and
+// the ranges follow the walk-forward split.
+import { describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { loadModel } from "../model/index.ts";
+import { tunePolicy } from "../backtest/tune.ts";
+import { defaultOptions, loadHistory, type BacktestOptions } from "../backtest/run.ts";
+import { fitFeePolicy } from "../backtest/policyFit.ts";
+import { policyRanges, prepare } from "../training/pipeline.ts";
+
+const DAY = "data/swaps-usdc-weth/ethereum-0x8ad5-usdc-weth-030-2024-01-05.pool.tick.csv.gz";
+const tmp = mkdtempSync(path.join(tmpdir(), "provenfee-policy-"));
+
+describe("policy fit", () => {
+  const p = prepare({ data: DAY, split: [0.6, 0.2], period: 60 }, 30);
+  const ranges = policyRanges(p);
+
+  it("validation covers the validation rows' forecast windows and ends before the test range starts", () => {
+    expect(ranges.validation.from).toBe((p.ds.asOf[p.split.validation[0]!]! + 1) * 60);
+    expect(ranges.validation.to).toBeLessThanOrEqual(ranges.test.from);
+    expect(ranges.test.from).toBe((p.ds.asOf[p.split.test[0]!]! + 1) * 60);
+  });
+
+  it("chooses the same policy when every event after the validation range is deleted (no look-ahead)", async () => {
+    const model = await loadModel("model/default-model.json");
+    // The same file cut at the end of the validation range.
+    const lines = gunzipSync(readFileSync(DAY)).toString("utf8").split("\n");
+    const header = lines[0]!.split(",");
+    const ts = header.indexOf("block_timestamp");
+    const cut = lines.filter((l, i) => i === 0 || (l !== "" && Date.parse(`${l.split(",")[ts]!.replace(" ", "T")}Z`) / 1000 < ranges.validation.to));
+    expect(cut.length).toBeLessThan(lines.length - 20);
+    const truncated = path.join(tmp, "ethereum-0x8ad5-usdc-weth-030-2024-01-05.cut.pool.tick.csv");
+    writeFileSync(truncated, `${cut.join("\n")}\n`);
+    const validation = (input: string): BacktestOptions => ({
+      ...defaultOptions(), source: "swaps", input, counterfactual: "resize", statics: [], ewma: false, foresight: false, models: [],
+      from: String(ranges.validation.from), to: String(ranges.validation.to),
+    });
+    const full = await tunePolicy(model, validation(DAY), { workers: 1, maxRounds: 2, history: loadHistory(validation(DAY)) });
+    const short = await tunePolicy(model, validation(truncated), { workers: 1, maxRounds: 2, history: loadHistory(validation(truncated)) });
+    expect(short.best).toEqual(full.best);
+    expect(short.evaluated.map((e) => e.netPnl)).toEqual(full.evaluated.map((e) => e.netPnl));
+  }, 120_000);
+
+  it("reports the fitted policy against every static tier and the best constant fee, on the test range", async () => {
+    const model = await loadModel("model/default-model.json");
+    const fit = await fitFeePolicy(model, { source: "swaps", input: DAY, ...ranges, elasticities: [0.1], shipElasticity: 0.1, period: 60, workers: 1, maxRounds: 1 });
+    expect(fit.shipped).toEqual(fit.rows[0]!.fitted);
+    const row = fit.rows[0]!;
+    expect(row.edges.map((e) => e.versus)).toEqual(["static-1bp", "static-5bp", "static-30bp", "static-100bp", `best constant (${row.validation.bestConstantBps} bp, chosen on validation)`]);
+    for (const e of row.edges) {
+      expect(e.lo).toBeLessThanOrEqual(e.hi);
+      // the edge is the fitted policy's net minus the other's, after gas
+      const other = e.versus.startsWith("best") ? `static-${row.validation.bestConstantBps}bp` : e.versus;
+      expect(e.edge).toBeCloseTo(row.test.fitted!.net - row.test[other]!.net, 6);
+    }
+    expect(row.beatsBestConstant).toBe(row.edges[4]!.edge > 0);
+  }, 120_000);
+});
