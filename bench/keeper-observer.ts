@@ -2,7 +2,7 @@
 // line, `at` being Date.now(). Runs as its own process so that the keeper's proving, in the bench's
 // process, cannot delay the clock that the bench measures the keeper against.
 //   node --import tsx bench/keeper-observer.ts ws://127.0.0.1:8545
-import { WsRpcClient } from "../keeper/wsRpc.ts";
+import { WsRpcClient } from "../chain/wsRpc.ts";
 
 const url = process.argv[2];
 if (!url) {

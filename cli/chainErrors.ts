@@ -5,8 +5,8 @@ import {
   BaseError, ContractFunctionExecutionError, ContractFunctionRevertedError, HttpRequestError, TimeoutError, WebSocketRequestError,
   decodeErrorResult, type Abi, type Hex,
 } from "viem";
-import { v4Artifact } from "../keeper/artifacts.ts";
-import { hookArtifact } from "../keeper/deploy.ts";
+import { v4Artifact } from "../chain/artifacts.ts";
+import { hookArtifact } from "../chain/deploy.ts";
 
 /**
  * Every error a call to the hook can end in: the hook's own (its forge artifact's ABI) and v4's,

@@ -3,7 +3,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadModel, type Model } from "../model/index.ts";
-import { connect, type Clients } from "./chain.ts";
+import { connect, type Clients } from "../chain/chain.ts";
 import { ConfigError, KEEPER_USAGE, loadKeeperConfig, type KeeperConfig } from "./config.ts";
 import { HookClient } from "./hookClient.ts";
 import { KeyError, resolvePrivateKey } from "./keys.ts";
@@ -11,7 +11,7 @@ import { KeyError, resolvePrivateKey } from "./keys.ts";
 // has been checked, so a bad one is refused in a second or two.
 import type { Keeper, ServedPool, FeeProver } from "./keeper.ts";
 import type { TxManager } from "./txmanager.ts";
-import { poolIdOf } from "./localPool.ts";
+import { poolIdOf } from "../chain/localPool.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { Registry, serveMetrics } from "./metrics.ts";
 

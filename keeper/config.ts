@@ -7,7 +7,7 @@ import { closest, parseOptions, type Spec } from "../cli/options.ts";
 import type { Address } from "viem";
 import type { LogFormat, LogLevel } from "./log.ts";
 import type { BackendName } from "./inference.ts";
-import type { PoolKey } from "./localPool.ts";
+import type { PoolKey } from "../chain/localPool.ts";
 
 export class ConfigError extends Error {}
 

@@ -1,10 +1,10 @@
 // Typed reads of one hook and its PoolManager, all pinned to a block so a decision never mixes
 // state from two blocks (or from a block a reorg has since orphaned).
 import { decodeErrorResult, encodeAbiParameters, keccak256, type Abi, type Address, type Hex } from "viem";
-import type { Clients } from "./chain.ts";
-import { hookArtifact, type PoolConfig } from "./deploy.ts";
-import type { PoolKey } from "./localPool.ts";
-import { poolIdOf } from "./localPool.ts";
+import type { Clients } from "../chain/chain.ts";
+import { hookArtifact, type PoolConfig } from "../chain/deploy.ts";
+import type { PoolKey } from "../chain/localPool.ts";
+import { poolIdOf } from "../chain/localPool.ts";
 
 export interface PoolState {
   period: number;

@@ -10,7 +10,7 @@ import { EventEmitter } from "node:events";
 import { encodeFunctionData, type Hex, type Block } from "viem";
 import { evaluateFixed, N_FEATURES, type Model, type PoolTerms } from "../model/index.ts";
 import type { HookClient, PoolState } from "./hookClient.ts";
-import type { PoolKey } from "./localPool.ts";
+import type { PoolKey } from "../chain/localPool.ts";
 import type { Logger } from "./log.ts";
 import type { Registry, Counter, Histogram, Gauge } from "./metrics.ts";
 import { inferBatch, type InferenceJob } from "./inference.ts";

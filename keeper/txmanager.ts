@@ -5,7 +5,7 @@
 // and a receipt in a block that a reorg later removed settles nothing.
 import { EventEmitter } from "node:events";
 import { keccak256, type Address, type Hex, type TransactionReceipt } from "viem";
-import type { Clients } from "./chain.ts";
+import type { Clients } from "../chain/chain.ts";
 import type { Logger } from "./log.ts";
 
 export interface TxRequest {

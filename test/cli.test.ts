@@ -8,11 +8,11 @@ import { checkFeatures, loadModel, N_FEATURES, FEATURE_MAX } from "../model/inde
 import { closest, editDistance, parseOptions, UsageError } from "../cli/options.ts";
 import { explainChainError, hookAndV4ErrorAbis } from "../cli/chainErrors.ts";
 import { SETUP_OUTPUTS } from "../prover/setup.ts";
-import { startAnvil, freePort, type Anvil } from "../keeper/anvil.ts";
-import { connect, deploy, ANVIL_DEV_KEY } from "../keeper/chain.ts";
-import { v4Artifact } from "../keeper/artifacts.ts";
-import { createPool, deployHook, deployVerifier, hookedPoolKey, registerModel } from "../keeper/deploy.ts";
-import { sqrtPriceNearTick } from "../keeper/localPool.ts";
+import { startAnvil, freePort, type Anvil } from "../chain/anvil.ts";
+import { connect, deploy, ANVIL_DEV_KEY } from "../chain/chain.ts";
+import { v4Artifact } from "../chain/artifacts.ts";
+import { createPool, deployHook, deployVerifier, hookedPoolKey, registerModel } from "../chain/deploy.ts";
+import { sqrtPriceNearTick } from "../chain/localPool.ts";
 
 // The bin as a user runs it, from a folder that is not the repository: paths must not depend on it.
 const BIN = path.resolve("bin/provenfee.js");

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { toHex, type Hex } from "viem";
-import { startAnvil, type Anvil } from "../keeper/anvil.ts";
-import { connect, ANVIL_DEV_KEY, type Clients } from "../keeper/chain.ts";
-import { rpc } from "../keeper/replay.ts";
+import { startAnvil, type Anvil } from "../chain/anvil.ts";
+import { connect, ANVIL_DEV_KEY, type Clients } from "../chain/chain.ts";
+import { rpc } from "../chain/replay.ts";
 import { createLogger } from "../keeper/log.ts";
 import { TxManager, DEFAULT_FEES, FeeCapError, type FeeSettings, type TxOutcome } from "../keeper/txmanager.ts";
 import { KEEPER_KEYS, memoryLog } from "./e2e/keeperStage.ts";

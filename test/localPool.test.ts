@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startAnvil, type Anvil } from "../keeper/anvil.ts";
-import { connect, ANVIL_DEV_KEY, send, type Clients } from "../keeper/chain.ts";
-import { deployLocalV4, addLiquidity, swapToTick, currentTick, sqrtPriceNearTick, type LocalV4, type PoolKey } from "../keeper/localPool.ts";
-import { v4Artifact } from "../keeper/artifacts.ts";
+import { startAnvil, type Anvil } from "../chain/anvil.ts";
+import { connect, ANVIL_DEV_KEY, send, type Clients } from "../chain/chain.ts";
+import { deployLocalV4, addLiquidity, swapToTick, currentTick, sqrtPriceNearTick, type LocalV4, type PoolKey } from "../chain/localPool.ts";
+import { v4Artifact } from "../chain/artifacts.ts";
 
 // The replay machinery the demo and the end-to-end tests stand on, against the real PoolManager.
 describe("replaying a tick path on the real v4 PoolManager (anvil)", () => {

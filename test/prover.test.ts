@@ -16,7 +16,7 @@ import { Prover, buildCircuitInput, toSolidityCalldata, type CircuitInput } from
 import { compileCircuit, type CompiledCircuit } from "../prover/compile.ts";
 import { ARTIFACTS, SOLIDITY_VERIFIER, REPO_ROOT } from "../prover/paths.ts";
 import { solidityVerifierSource, sha256File } from "../prover/ceremony.ts";
-import { startAnvil, type Anvil } from "../keeper/anvil.ts";
+import { startAnvil, type Anvil } from "../chain/anvil.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Random inputs across the whole domain

@@ -8,12 +8,12 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameS
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { encodeFunctionData, type Address, type Hex } from "viem";
-import { startAnvil, type Anvil } from "../../keeper/anvil.ts";
-import { connect, ANVIL_DEV_KEY, type Clients } from "../../keeper/chain.ts";
-import { deployLocalV4, addLiquidity, sqrtPriceNearTick, poolIdOf, type LocalV4, type PoolKey } from "../../keeper/localPool.ts";
-import { deployHook, deployVerifier, registerModel, createPool, hookedPoolKey, hookArtifact, verifierArtifact, type PoolConfig } from "../../keeper/deploy.ts";
-import { projectArtifact } from "../../keeper/artifacts.ts";
-import { groupByBlock, rpc } from "../../keeper/replay.ts";
+import { startAnvil, type Anvil } from "../../chain/anvil.ts";
+import { connect, ANVIL_DEV_KEY, type Clients } from "../../chain/chain.ts";
+import { deployLocalV4, addLiquidity, sqrtPriceNearTick, poolIdOf, type LocalV4, type PoolKey } from "../../chain/localPool.ts";
+import { deployHook, deployVerifier, registerModel, createPool, hookedPoolKey, hookArtifact, verifierArtifact, type PoolConfig } from "../../chain/deploy.ts";
+import { projectArtifact } from "../../chain/artifacts.ts";
+import { groupByBlock, rpc } from "../../chain/replay.ts";
 import { loadModel } from "../../model/index.ts";
 import { loadSwaps } from "../../training/data.ts";
 import { loadKeeperConfig, type Deployment, type KeeperConfig } from "../../keeper/config.ts";
@@ -64,7 +64,7 @@ function stageKey(options: StageOptions): string {
   h.update(verifierArtifact().bytecode);
   h.update(projectArtifact("ReplayRouter").bytecode);
   h.update(readFileSync(MODEL));
-  h.update(readFileSync("keeper/deploy.ts"));
+  h.update(readFileSync("chain/deploy.ts"));
   return h.digest("hex").slice(0, 16);
 }
 

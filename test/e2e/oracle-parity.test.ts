@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildStage, type Stage } from "./stage.ts";
-import { replayBlock } from "../../keeper/replay.ts";
-import { hookArtifact } from "../../keeper/deploy.ts";
+import { replayBlock } from "../../chain/replay.ts";
+import { hookArtifact } from "../../chain/deploy.ts";
 import { buildObservations, periodCloses, featureSeries, N_FEATURES, type Observations } from "../../model/index.ts";
 import { loadMinuteBars } from "../../training/data.ts";
 import { observationsFromMinuteBars } from "../../training/features.ts";

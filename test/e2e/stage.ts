@@ -1,10 +1,10 @@
 // A fresh anvil with the real PoolManager, the real verifier and the hook, and one hooked pool
 // started at the first tick of a slice of real mainnet swaps: shared by the end-to-end tests.
-import { startAnvil, type Anvil } from "../../keeper/anvil.ts";
-import { connect, ANVIL_DEV_KEY, type Clients } from "../../keeper/chain.ts";
-import { deployLocalV4, addLiquidity, sqrtPriceNearTick, type LocalV4, type PoolKey } from "../../keeper/localPool.ts";
-import { deployHook, deployVerifier, registerModel, createPool, hookedPoolKey, type PoolConfig } from "../../keeper/deploy.ts";
-import { groupByBlock, type HistoricalBlock } from "../../keeper/replay.ts";
+import { startAnvil, type Anvil } from "../../chain/anvil.ts";
+import { connect, ANVIL_DEV_KEY, type Clients } from "../../chain/chain.ts";
+import { deployLocalV4, addLiquidity, sqrtPriceNearTick, type LocalV4, type PoolKey } from "../../chain/localPool.ts";
+import { deployHook, deployVerifier, registerModel, createPool, hookedPoolKey, type PoolConfig } from "../../chain/deploy.ts";
+import { groupByBlock, type HistoricalBlock } from "../../chain/replay.ts";
 import { loadModel, type Model } from "../../model/index.ts";
 import { loadSwaps, type SwapEvents } from "../../training/data.ts";
 import type { Address, Hex } from "viem";

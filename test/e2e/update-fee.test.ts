@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeEventLog } from "viem";
 import { buildStage, type Stage } from "./stage.ts";
-import { replayBlock, rpc } from "../../keeper/replay.ts";
-import { hookArtifact } from "../../keeper/deploy.ts";
+import { replayBlock, rpc } from "../../chain/replay.ts";
+import { hookArtifact } from "../../chain/deploy.ts";
 import { HookClient } from "../../keeper/hookClient.ts";
-import { send } from "../../keeper/chain.ts";
+import { send } from "../../chain/chain.ts";
 import { Prover } from "../../prover/prover.ts";
 import { contextOf, evaluateFixed } from "../../model/index.ts";
 
