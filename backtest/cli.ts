@@ -10,6 +10,7 @@ import { runSweep, type SweepPoint } from "./sweep.ts";
 import { tunePolicy } from "./tune.ts";
 import { choiceOption, failure, numberOption, parseOptions, UsageError } from "../cli/options.ts";
 import { shipped } from "../cli/shipped.ts";
+import { CHAIN_PRESETS, UPDATE_RULE_MODES } from "../model/updateRule.ts";
 
 export const HELP = `usage: provenfee backtest (--swaps FILES | --bars FILES | --simulate) [options]
 
@@ -41,8 +42,20 @@ counterfactual (history):
   --from T, --to T         range: YYYY-MM-DD[THH:MM] (UTC), unix seconds, or block:N
   --historical-fee PIPS    the pool's fee where rows and file names do not tell (e.g. 500)
   --tick-spacing N  --quote 0|1 (default 0)  --decimals D0,D1 (default 6,18)  --period S (default 60)
-costs:
-  --gas-per-update G (default 280000)  --gas-price-gwei P (default 20)  --gas-token-price Q
+fee updates and their gas (backtest/README.md, "Updates only when they pay"):
+  --update-rule pays|off   pays (default): a dynamic policy's fee change is sent only when |change| x
+                           the fee base of the last H periods exceeds its gas, and always before the
+                           pool would fall back; the pool charges the last fee sent. off: every change
+  --rule-horizon H         periods a fee change is assumed to persist (default: the policy's own
+                           horizon, a model's forecast horizon: 30 for the shipped model)
+  --liveness N             the hook's livenessPeriods (default 60, provenfee deploy's)
+  --keep-alive-periods N   send at least this many periods before the pool would fall back (default 2)
+  --gas-per-update G       an update's gas, or its share of a batch's (default 280000, measured)
+  --gas-price-gwei P       (default 20; or the --chain preset's)
+  --chain mainnet|l2       gas-price preset, gas paid in ETH: mainnet 2.7 gwei (2025 average), l2
+                           0.005 gwei (Base's minimum base fee since 2026-02-19; L1 data fee excluded)
+  --gas-token-price Q      quote tokens per gas token (default: the pool's own price for a WETH pair
+                           where gas is ETH: --chain, or Ethereum history; else gas in units only)
 tuning and sweeps:
   --tune-policy MODEL      fit MODEL's whole fee policy (intercept, slope, modelFeeMin, modelFeeMax) by
                            net LP PnL under (b) on --validation FROM..TO (grids, then a pattern
@@ -86,7 +99,7 @@ const SPEC = {
   swaps: str, bars: str, simulate: bool, static: str, model: { type: "string", multiple: true }, "ewma-half-life": str, ewma: { type: "boolean", negatable: true },
   foresight: { type: "boolean", negatable: true }, counterfactual: str, elasticity: str, "classify-horizon": str, reference: str, "reference-column": str,
   from: str, to: str, "historical-fee": str, "tick-spacing": str, quote: str, decimals: str, period: str, "gas-per-update": str, "gas-price-gwei": str,
-  "gas-token-price": str, days: str, sigma: str, "block-seconds": str, blocks: str, seed: str, "initial-price": str, jumps: str, regimes: str,
+  "gas-token-price": str, "update-rule": str, "rule-horizon": str, liveness: str, "keep-alive-periods": str, chain: str, days: str, sigma: str, "block-seconds": str, blocks: str, seed: str, "initial-price": str, jumps: str, regimes: str,
   "noise-trades-per-day": str, "noise-size": str, "tune-policy": str, validation: str, test: str, "tuned-out": str, sweep: str, workers: str, out: str,
   html: { type: "boolean", negatable: true }, png: { type: "boolean", negatable: true }, json: bool, quiet: bool, progress: { type: "boolean", negatable: true },
 } as const;
@@ -125,6 +138,15 @@ export function parseArgs(argv: string[]): CliOptions | "help" {
   if (f["gas-per-update"] !== undefined) bt.gasPerUpdate = num("--gas-per-update", f["gas-per-update"], (x) => x >= 0, "gas >= 0");
   if (f["gas-price-gwei"] !== undefined) bt.gasPriceGwei = num("--gas-price-gwei", f["gas-price-gwei"], (x) => x >= 0, "gwei >= 0");
   if (f["gas-token-price"] !== undefined) bt.gasTokenPrice = num("--gas-token-price", f["gas-token-price"], (x) => x >= 0, "a price >= 0");
+  if (f.chain !== undefined) {
+    bt.chain = choiceOption("--chain", f.chain, ["mainnet", "l2"] as const);
+    if (f["gas-price-gwei"] === undefined) bt.gasPriceGwei = CHAIN_PRESETS[bt.chain].gasPriceGwei;
+  }
+  if (f["update-rule"] !== undefined) bt.updateRule = choiceOption("--update-rule", f["update-rule"], UPDATE_RULE_MODES);
+  if (f["rule-horizon"] !== undefined) bt.ruleHorizon = num("--rule-horizon", f["rule-horizon"], (x) => Number.isInteger(x) && x >= 1, "a positive integer (periods)");
+  if (f.liveness !== undefined) bt.liveness = num("--liveness", f.liveness, (x) => Number.isInteger(x) && x >= 1, "a positive integer (periods)");
+  if (f["keep-alive-periods"] !== undefined) bt.keepAlivePeriods = num("--keep-alive-periods", f["keep-alive-periods"], (x) => Number.isInteger(x) && x >= 0, "an integer >= 0 (periods)");
+  if (!(bt.liveness > bt.keepAlivePeriods)) throw new UsageError(`--liveness ${bt.liveness} must exceed --keep-alive-periods ${bt.keepAlivePeriods}`);
   if (f.days !== undefined) bt.sim.days = num("--days", f.days, (x) => x > 0, "a positive number of days");
   if (f.sigma !== undefined) bt.sim.price.sigma = num("--sigma", f.sigma, (x) => x >= 0, "a volatility >= 0");
   if (f["block-seconds"] !== undefined) bt.sim.blockSeconds = num("--block-seconds", f["block-seconds"], (x) => x > 0, "positive seconds");

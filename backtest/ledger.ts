@@ -12,7 +12,8 @@
 // - Markouts at h minutes = sum(dx * R(t + h) + dy) per flow class (LP's side, fees excluded):
 //   positive means the LPs gained. For h > 0 the reference price at the end of the minute h
 //   minutes after the trade's minute is used.
-// - Fee statistics are over the periods in which the policy was asked (periods with activity).
+// - Fee statistics are over the periods in which the policy was asked (periods with activity), of
+//   the fee the pool charged (the last one sent: backtest/README.md, "Updates only when they pay").
 
 export const ARB = 0;
 export const NOISE = 1;
@@ -65,7 +66,13 @@ export class Ledger {
   /** Sum of pool reserve changes (raw token units) for PnL versus holding. */
   sumDx = 0;
   sumDy = 0;
+  /** Fee updates sent (the first fee of a run is the pool's initial fee, not an update). */
   feeUpdates = 0;
+  /** Each update's period and gas cost (quote; NaN where gas is not priced), in order. */
+  readonly updatePeriods: number[] = [];
+  readonly updateGasCosts: number[] = [];
+  /** Sum of the updates' gas costs, quote (NaN where gas is not priced). */
+  gasCost = 0;
   /** Per-minute sums of dx and dy by class (compact minutes of the clock), for markouts. */
   private readonly bucketX: number[][] = [[], []];
   private readonly bucketY: number[][] = [[], []];
@@ -136,10 +143,18 @@ export class Ledger {
     this.hourFees[this.hourSlot()]! += feeQ;
   }
 
-  setFee(period: number, fee: number, previous: number): void {
+  /** The fee the pool charges from an ask on (sent now or earlier). */
+  setFee(period: number, fee: number): void {
     this.feePeriods.push(period);
     this.feeValues.push(fee);
-    if (previous >= 0 && fee !== previous) this.feeUpdates++;
+  }
+
+  /** A fee update sent at `period`, costing `gasCost` quote tokens of gas (NaN: not priced). */
+  recordUpdate(period: number, gasCost: number): void {
+    this.feeUpdates++;
+    this.updatePeriods.push(period);
+    this.updateGasCosts.push(gasCost);
+    this.gasCost += gasCost;
   }
 
   /**

@@ -30,9 +30,11 @@ export interface RunView {
 
 export interface CostOptions {
   gasPerUpdate: number;
-  gasPriceGwei: number;
-  /** Quote tokens per unit of the gas token (NaN: report gas units only). */
-  gasTokenPrice: number;
+  /**
+   * Whether the updates' gas is priced in the quote token (each update at the gas token's price of
+   * its moment: the ledgers' `gasCost`); if not, gas is reported in units only.
+   */
+  gasPriced: boolean;
 }
 
 export interface PolicyMetrics {
@@ -103,6 +105,9 @@ export interface Report {
     hourlyLvr: Record<string, number[]>;
     feeTimes: Record<string, number[]>;
     feeValues: Record<string, number[]>;
+    /** Start of the period of each fee update sent, and its gas cost (quote; NaN where not priced). */
+    updateTimes: Record<string, number[]>;
+    updateGasCosts: Record<string, number[]>;
   };
 }
 
@@ -200,7 +205,7 @@ export function computeReport(view: RunView, costs: CostOptions): Report {
     const net = hourlyNet(L, hours);
     const daily = dailySeries(net, hourStarts);
     const gasUsed = L.feeUpdates * costs.gasPerUpdate;
-    const gasCost = (gasUsed * costs.gasPriceGwei * 1e-9) * costs.gasTokenPrice;
+    const gasCost = costs.gasPriced ? L.gasCost : NaN;
     const dsd = sd(daily);
     return {
       name: p.name,
@@ -278,9 +283,13 @@ export function computeReport(view: RunView, costs: CostOptions): Report {
   }
   const feeTimes: Record<string, number[]> = {};
   const feeValues: Record<string, number[]> = {};
+  const updateTimes: Record<string, number[]> = {};
+  const updateGasCosts: Record<string, number[]> = {};
   for (const p of view.policies) {
     feeTimes[p.name] = p.ledger.feePeriods.map((q) => q * view.periodSeconds);
     feeValues[p.name] = p.ledger.feeValues;
+    updateTimes[p.name] = p.ledger.updatePeriods.map((q) => q * view.periodSeconds);
+    updateGasCosts[p.name] = costs.gasPriced ? p.ledger.updateGasCosts : p.ledger.updateGasCosts.map(() => NaN);
   }
   return {
     mode: view.mode,
@@ -300,6 +309,8 @@ export function computeReport(view: RunView, costs: CostOptions): Report {
       hourlyLvr: Object.fromEntries(view.policies.map((p) => [p.name, hourStarts.map((_, h) => p.ledger.hourLvr[h] ?? 0)])),
       feeTimes,
       feeValues,
+      updateTimes,
+      updateGasCosts,
     },
   };
 }

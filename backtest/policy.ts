@@ -10,6 +10,7 @@
 import { evaluateFixed, forecastVariance, type PoolTerms } from "../model/fixedpoint.ts";
 import { countThrough, type Observations } from "../model/observations.ts";
 import type { Model } from "../model/modelFile.ts";
+import { decideUpdate, FeeBaseWindow, type UpdateDecision, type UpdateRuleSettings } from "../model/updateRule.ts";
 import { Ledger, type Clock, type Valuation } from "./ledger.ts";
 import { Oracle } from "./oracle.ts";
 
@@ -51,6 +52,13 @@ export interface FeePolicy {
    * periods and blocks it was asked at.
    */
   readonly everyBlock?: boolean;
+  /**
+   * Periods its fee is priced for (a model's forecast horizon): the update rule's default horizon,
+   * the periods a change of this policy's fee is assumed to persist (model/updateRule.ts).
+   */
+  readonly horizon?: number;
+  /** A fixed fee (a plain v4 pool, no hook): never updated, so the update rule does not apply. */
+  readonly fixed?: boolean;
   /** Set only by the perfect-foresight bound: it may read the future, and reports mark it so. */
   readonly foresight?: boolean;
   /** Model policies: the model file they were built from (reports show it). */
@@ -100,12 +108,65 @@ export function checkFee(policy: FeePolicy, fee: number, period: number): number
   return fee;
 }
 
+/**
+ * How a run turns each policy's fees into fee updates and prices their gas. Plain data, so it
+ * travels to worker threads (--sweep, --tune-policy).
+ */
+export interface UpdateAccounting {
+  /**
+   * The update rule (model/updateRule.ts) with the pool's liveness; absent: every change of a
+   * policy's fee is an update and liveness is not modelled (replay()'s and simulate()'s default).
+   */
+  rule?: UpdateRuleSettings & {
+    /** Periods without an update before the hook puts the pool on its fallback fee. */
+    liveness: number;
+    /** Periods a fee change is assumed to persist; default: each policy's own `horizon`. */
+    horizon?: number;
+  };
+  gasPerUpdate: number;
+  gasPriceGwei: number;
+}
+
+/** One decision of the update rule, for tests and reports. */
+export interface RuleDecisionRecord {
+  policy: string;
+  period: number;
+  block: number | undefined;
+  currentFee: number;
+  candidateFee: number;
+  periodsLeft: number;
+  feeBase: number;
+  decision: UpdateDecision;
+  /** A keep-alive sent in a period the policy was not asked (no trades): the fee is left as it was. */
+  gap?: boolean;
+}
+
 /** What every backtest keeps per policy at a period boundary. */
 export interface PeriodPolicyState {
   policy: FeePolicy;
   ctx: OracleContext;
-  ledger: { setFee(period: number, fee: number, previous: number): void };
+  ledger: { setFee(period: number, fee: number): void; recordUpdate(period: number, gasCost: number): void };
+  /** The fee the pool charges (the last one sent); -1 before the first ask. */
   fee: number;
+  updates: UpdateState;
+}
+
+/** Per policy: the update rule's state. */
+export interface UpdateState {
+  /** Shared by the run's policies. */
+  accounting: UpdateAccounting | undefined;
+  /** Quote tokens one update's gas costs at time t (NaN: gas not priced). */
+  gasCostAt: (t: number) => number;
+  onDecision?: (d: RuleDecisionRecord) => void;
+  /** With the rule: the horizon and the fee base over it (undefined for fixed fees). */
+  horizon?: number;
+  feeBase?: FeeBaseWindow;
+  /** The period of the last update sent (the hook takes one per period). */
+  sentPeriod: number;
+  /** The hook's liveUntil: the first period on the fallback fee unless an update lands before. */
+  liveUntil: number;
+  /** A data gap preceded this ask: liveness restarts (updates in unseen time are not counted). */
+  restart: boolean;
 }
 
 /** What both backtests (replay, simulation) keep per policy; each adds its own fields. */
@@ -118,14 +179,24 @@ export interface PolicyCore extends PeriodPolicyState {
 
 /**
  * One core per policy: its oracle (`sharedOracle` where all policies see one price path), a
- * context over it (the future only for foresight policies), a ledger on the run's clock.
+ * context over it (the future only for foresight policies), a ledger on the run's clock, and the
+ * update rule's state (`updates`; `gasCostAt` prices an update's gas at a time).
  */
 export function policyCores(
   policies: FeePolicy[],
-  o: { periodSeconds: number; future: (period: number, horizon: number) => number; valuation: Valuation; clock: Clock; sharedOracle?: Oracle },
+  o: {
+    periodSeconds: number; future: (period: number, horizon: number) => number; valuation: Valuation; clock: Clock; sharedOracle?: Oracle;
+    updates?: UpdateAccounting; gasCostAt?: (t: number) => number; onDecision?: (d: RuleDecisionRecord) => void;
+  },
 ): PolicyCore[] {
   return policies.map((policy) => {
     const oracle = o.sharedOracle ?? new Oracle(o.periodSeconds);
+    const rule = o.updates?.rule;
+    let horizon: number | undefined;
+    if (rule && policy.fixed !== true) {
+      horizon = rule.horizon ?? policy.horizon;
+      if (horizon === undefined) throw new Error(`policy ${policy.name}: the update rule needs the periods its fee is priced for (FeePolicy.horizon) or --rule-horizon`);
+    }
     return {
       policy,
       oracle,
@@ -133,8 +204,22 @@ export function policyCores(
       ledger: new Ledger({ name: policy.name, valuation: o.valuation, clock: o.clock }),
       fee: -1,
       lvrTheory: 0,
+      updates: {
+        accounting: o.updates, gasCostAt: o.gasCostAt ?? (() => NaN), onDecision: o.onDecision,
+        horizon, feeBase: horizon !== undefined ? new FeeBaseWindow(horizon) : undefined, sentPeriod: -Infinity, liveUntil: -Infinity, restart: false,
+      },
     };
   });
+}
+
+/** A swap's value paid into a policy's pool (quote), for its fee base: `period` is the swap's. */
+export function noteFeeBase(st: PeriodPolicyState, period: number, value: number): void {
+  st.updates.feeBase?.add(period, value);
+}
+
+/** A data gap (a new segment): each policy's liveness restarts at its next ask. */
+export function noteDataGap(states: PeriodPolicyState[]): void {
+  for (const st of states) st.updates.restart = true;
 }
 
 /**
@@ -151,12 +236,59 @@ export function enterPeriod<S extends PeriodPolicyState>(states: S[], period: nu
   }
 }
 
+/**
+ * Asks a policy for its fee and turns it into what the pool charges: the first fee is the pool's
+ * initial fee (not an update); after it, without the rule every change is an update, with it the
+ * rule (model/updateRule.ts) decides, and a skipped change leaves the last fee sent in force.
+ */
 function ask<S extends PeriodPolicyState>(st: S, period: number, applyFee?: (state: S, fee: number) => void): void {
   st.ctx.currentFee = st.fee;
-  const fee = checkFee(st.policy, st.policy.feeFor(st.ctx), period);
-  st.ledger.setFee(period, fee, st.fee);
-  st.fee = fee;
-  applyFee?.(st, fee);
+  const target = checkFee(st.policy, st.policy.feeFor(st.ctx), period);
+  const u = st.updates;
+  const rule = u.accounting?.rule;
+  const time = st.ctx.timestamp;
+  if (st.fee < 0) {
+    st.fee = target;
+    u.sentPeriod = period;
+    if (rule) u.liveUntil = period + rule.liveness;
+  } else if (!rule || st.policy.fixed === true) {
+    if (target !== st.fee) {
+      st.ledger.recordUpdate(period, u.gasCostAt(time));
+      st.fee = target;
+      u.sentPeriod = period;
+    }
+  } else {
+    if (u.restart) {
+      u.restart = false;
+      u.liveUntil = Math.max(u.liveUntil, period + rule.liveness);
+    }
+    // Periods without a trade were not asked: a keeper would have sent keep-alives in them.
+    for (let c = u.liveUntil - rule.keepAlivePeriods; c < period && c > u.sentPeriod; c = u.liveUntil - rule.keepAlivePeriods) {
+      const cost = u.gasCostAt(c * st.ctx.periodSeconds);
+      st.ledger.recordUpdate(c, cost);
+      u.onDecision?.({
+        policy: st.policy.name, period: c, block: undefined, currentFee: st.fee, candidateFee: st.fee, periodsLeft: u.liveUntil - c, feeBase: NaN, gap: true,
+        decision: { send: true, reason: `keep-alive: the pool falls back in ${u.liveUntil - c} periods without an update (a period without trades)`, value: NaN, cost },
+      });
+      u.sentPeriod = c;
+      u.liveUntil = c + rule.liveness;
+    }
+    const periodsLeft = u.liveUntil - period;
+    const feeBase = u.feeBase!.total(period - 1);
+    const decision: UpdateDecision =
+      u.sentPeriod === period
+        ? { send: false, reason: `already updated in period ${period} (the hook takes one update per period)`, value: NaN, cost: NaN }
+        : decideUpdate({ currentFee: st.fee, candidateFee: target, onFallback: false, periodsLeft, feeBase, horizon: u.horizon!, gasCost: u.gasCostAt(time) }, rule);
+    u.onDecision?.({ policy: st.policy.name, period, block: st.ctx.block, currentFee: st.fee, candidateFee: target, periodsLeft, feeBase, decision });
+    if (decision.send) {
+      st.ledger.recordUpdate(period, decision.cost);
+      st.fee = target;
+      u.sentPeriod = period;
+      u.liveUntil = period + rule.liveness;
+    }
+  }
+  st.ledger.setFee(period, st.fee);
+  applyFee?.(st, st.fee);
 }
 
 /**
@@ -178,7 +310,7 @@ export function enterBlock<S extends PeriodPolicyState>(states: S[], block: numb
 /** A fixed fee; `bps` may be fractional (0.01 bp = 1 pip). */
 export function staticPolicy(bps: number): FeePolicy {
   const fee = Math.round(bps * 100);
-  return { name: `static-${bps}bp`, feeFor: () => fee };
+  return { name: `static-${bps}bp`, fixed: true, feeFor: () => fee };
 }
 
 export const STATIC_TIERS_BPS = [1, 5, 30, 100];
@@ -208,6 +340,7 @@ export function ewmaPolicy(options: EwmaOptions = {}): FeePolicy {
   const forecasts = { horizon, periods: [] as number[], sigma: [] as number[] };
   return {
     name: options.name ?? `ewma-vol-hl${halfLife}`,
+    horizon,
     forecasts,
     feeFor(ctx) {
       const obs = ctx.observations();
@@ -237,6 +370,7 @@ export function modelPolicy(model: Model, options: { name?: string; source?: str
   return {
     name: options.name ?? "model",
     source: options.source,
+    horizon: model.file.horizon,
     forecasts,
     feeFor(ctx) {
       if (ctx.periodSeconds !== model.file.period) {
@@ -258,6 +392,7 @@ export function foresightPolicy(mapping: { base: number; slope: number; modelFee
   return {
     name,
     foresight: true,
+    horizon,
     feeFor(ctx) {
       const sigma = Math.sqrt(Math.max(0, ctx.futureVariance(horizon)));
       const raw = Math.floor(mapping.base + (mapping.slope / 256) * sigma);

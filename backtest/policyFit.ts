@@ -3,7 +3,8 @@
 // For each volume elasticity, on counterfactual (b) (arbitrage re-sized to each fee, other volume
 // elastic; backtest/README.md):
 //   1. validation range: the model's fee policy (base, slope, modelFeeMin, modelFeeMax) is fitted by
-//      net LP PnL after the gas of its updates (tune.ts); the best constant fee is chosen on the same
+//      net LP PnL after the gas of its updates (tune.ts), the updates the update rule would send
+//      (model/updateRule.ts, as the keeper sends them); the best constant fee is chosen on the same
 //      range from a grid of static fees;
 //   2. test range, later, never used for a choice: the fitted policy against the static tiers
 //      1/5/30/100 bp and against that best constant fee, with block-bootstrap intervals of each edge.
@@ -33,6 +34,11 @@ export interface PolicyFitOptions {
   gasPerUpdate?: number;
   gasPriceGwei?: number;
   gasTokenPrice?: number;
+  /** The gas-price preset (gas in ETH at the pool's WETH price): `--chain`. */
+  chain?: BacktestOptions["chain"];
+  /** The update rule the fitted policy is judged with (default "pays": the updates it would really send). */
+  updateRule?: BacktestOptions["updateRule"];
+  ruleHorizon?: number;
   period: number;
   workers?: number;
   /** Pattern-search rounds of the policy tuner. */
@@ -71,24 +77,31 @@ export interface PolicyFitResult {
   shipped: PolicyParams;
   shipElasticity: number;
   gasPriced: boolean;
+  /** The update rule and gas price the fit and the test range counted updates with. */
+  updateRule: BacktestOptions["updateRule"];
+  gasPriceGwei: number;
   rows: ElasticityRow[];
   seconds: number;
 }
 
 const bpsName = (bps: number) => `static-${bps}bp`;
 
-/** Net LP PnL after gas, hour by hour: the report's hourly net minus the gas of that hour's fee updates. */
-function hourlyNetAfterGas(report: Report, name: string, gasPerUpdateQuote: number): number[] {
+/**
+ * Net LP PnL after gas, hour by hour: the report's hourly net minus the gas of the updates sent in
+ * that hour (the updates the update rule sent, each at its own gas cost; none where gas is not priced).
+ */
+function hourlyNetAfterGas(report: Report, name: string): number[] {
   const cum = report.series.cumulativeNet[name]!;
   const hourly = cum.map((c, h) => c - (h > 0 ? cum[h - 1]! : 0));
-  if (!(gasPerUpdateQuote > 0)) return hourly;
   const hours = report.series.hours;
-  const times = report.series.feeTimes[name]!;
-  const values = report.series.feeValues[name]!;
-  for (let i = 1; i < values.length; i++) {
-    if (values[i] === values[i - 1]) continue;
-    const h = Math.min(hours.length - 1, Math.max(0, Math.floor((times[i]! - hours[0]!) / 3600)));
-    hourly[h]! -= gasPerUpdateQuote;
+  const times = report.series.updateTimes[name]!;
+  const costs = report.series.updateGasCosts[name]!;
+  for (let i = 0; i < times.length; i++) {
+    if (!Number.isFinite(costs[i])) continue;
+    // The clock's hours are the compact hours that saw a trade: the last one at or before the update.
+    let h = 0;
+    while (h + 1 < hours.length && hours[h + 1]! <= times[i]!) h++;
+    hourly[h]! -= costs[i]!;
   }
   return hourly;
 }
@@ -109,6 +122,9 @@ export async function fitFeePolicy(model: Model, o: PolicyFitOptions): Promise<P
     ...(o.gasPerUpdate !== undefined ? { gasPerUpdate: o.gasPerUpdate } : {}),
     ...(o.gasPriceGwei !== undefined ? { gasPriceGwei: o.gasPriceGwei } : {}),
     ...(o.gasTokenPrice !== undefined ? { gasTokenPrice: o.gasTokenPrice } : {}),
+    ...(o.chain !== undefined ? { chain: o.chain } : {}),
+    ...(o.updateRule !== undefined ? { updateRule: o.updateRule } : {}),
+    ...(o.ruleHorizon !== undefined ? { ruleHorizon: o.ruleHorizon } : {}),
   };
   const history = loadHistory(base);
   const range = (r: { from: number; to: number }) => ({ from: String(r.from), to: String(r.to) });
@@ -133,12 +149,11 @@ export async function fitFeePolicy(model: Model, o: PolicyFitOptions): Promise<P
     const report = test.report;
     const perPolicy = Object.fromEntries(report.policies.map((p) => [p.name === "model" ? "fitted" : p.name, p]));
     const fittedMetrics = perPolicy.fitted!;
-    const gasQuote = fittedMetrics.feeUpdates > 0 && Number.isFinite(fittedMetrics.gasCost) ? fittedMetrics.gasCost / fittedMetrics.feeUpdates : 0;
     gasPriced ||= Number.isFinite(fittedMetrics.gasCost);
     const gasOf = (name: string) => (Number.isFinite(perPolicy[name]!.gasCost) ? perPolicy[name]!.gasCost : 0);
-    const fittedHours = hourlyNetAfterGas(report, "model", gasQuote);
+    const fittedHours = hourlyNetAfterGas(report, "model");
     const edgeOver = (name: string, label: string): EdgeRow => {
-      const other = hourlyNetAfterGas(report, name, gasQuote);
+      const other = hourlyNetAfterGas(report, name);
       const diff = fittedHours.map((v, h) => v - other[h]!);
       const ci = bootstrapSum(diff, 2000, `policy-fit/${elasticity}/${name}`);
       return { versus: label, edge: fittedMetrics.netPnlAfterGas - perPolicy[name]!.netPnlAfterGas, ...ci };
@@ -162,5 +177,5 @@ export async function fitFeePolicy(model: Model, o: PolicyFitOptions): Promise<P
   }
   const ship = rows.find((r) => r.elasticity === o.shipElasticity);
   if (!ship) throw new Error(`the shipped elasticity ${o.shipElasticity} is not among the fitted ones (${o.elasticities.join(", ")})`);
-  return { shipped: ship.fitted, shipElasticity: o.shipElasticity, gasPriced, rows, seconds: (performance.now() - started) / 1000 };
+  return { shipped: ship.fitted, shipElasticity: o.shipElasticity, gasPriced, updateRule: base.updateRule, gasPriceGwei: base.gasPriceGwei, rows, seconds: (performance.now() - started) / 1000 };
 }

@@ -43,7 +43,8 @@
 import { EV_BURN, EV_MINT, EV_SWAP, InputError, describeFile, type MinuteBarsFull, type PoolEvents, type ReferenceSeries, priceAt } from "./data.ts";
 import { ARB, Clock, NOISE, type Ledger, type Valuation } from "./ledger.ts";
 import { Oracle } from "./oracle.ts";
-import { enterBlock, enterPeriod, policyCores, type FeePolicy, type PolicyCore } from "./policy.ts";
+import { enterBlock, enterPeriod, noteDataGap, noteFeeBase, policyCores, type FeePolicy, type PolicyCore, type RuleDecisionRecord, type UpdateAccounting } from "./policy.ts";
+import { gasCostInQuote, gasTokenPriceInQuote, swapValueInQuote } from "../model/updateRule.ts";
 import { Pool, type SwapOut } from "./pool.ts";
 import { MAX_SQRT_PRICE, MIN_SQRT_PRICE, sqrtPriceAtTick } from "./v4math.ts";
 import { arbMove, arbitrageMove } from "./sim.ts";
@@ -378,11 +379,19 @@ export interface ReplayOptions {
   classifyHorizon?: number;
   /** Volume elasticity of non-arbitrage flow per bp of fee above the historical fee (resize). */
   elasticity?: number;
-  /** Gas per fee update and its price, for the cost of updates. */
-  gasPerUpdate?: number;
-  gasPriceGwei?: number;
-  /** Quote tokens per ETH for the gas cost; NaN reports gas in units only. */
-  gasTokenPrice?: number;
+  /**
+   * Fee updates: the update rule and the gas of an update. Absent: every change of a policy's fee
+   * is an update, liveness is not modelled and gas is not priced.
+   */
+  updates?: UpdateAccounting;
+  /**
+   * The gas token's price in quote tokens: fixed, or the pool's own (reference) price at the
+   * moment of each update where one of the pool's tokens is the gas token (`poolSide`, e.g. WETH).
+   * Neither: gas is not priced (counted in units only).
+   */
+  gasToken?: { fixedPrice?: number; poolSide?: 0 | 1 };
+  /** Every decision of the update rule, as it is made. */
+  onDecision?: (d: RuleDecisionRecord) => void;
   onProgress?: (fraction: number) => void;
   /** Keep each policy's fees per minute in raw token units, exactly (`minuteFeesRaw`). */
   minuteFeesRaw?: boolean;
@@ -584,7 +593,18 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
 
   const shared = mode === "same" ? new Oracle(periodSeconds) : undefined;
   const clock = new Clock();
-  const states: PState[] = policyCores(policies, { periodSeconds, future, valuation, clock, sharedOracle: shared }).map((core) => ({
+  // Gas of an update at time t, in quote tokens: the gas token priced at the reference price just
+  // before t (what a keeper knows when it decides).
+  const quoteDecimals = valuation.quote === 1 ? valuation.decimals1 : valuation.decimals0;
+  const gasToken = options.gasToken;
+  const gasTokenPriceAt = (t: number): number => {
+    if (gasToken?.fixedPrice !== undefined) return gasToken.fixedPrice;
+    if (gasToken?.poolSide === undefined) return NaN;
+    return gasTokenPriceInQuote(R(t - 1e-6), gasToken.poolSide, valuation.quote, valuation.decimals0, valuation.decimals1);
+  };
+  const updates = options.updates;
+  const gasCostAt = updates ? (t: number) => gasCostInQuote(updates.gasPerUpdate, updates.gasPriceGwei, gasTokenPriceAt(t)) : undefined;
+  const states: PState[] = policyCores(policies, { periodSeconds, future, valuation, clock, sharedOracle: shared, updates, gasCostAt, onDecision: options.onDecision }).map((core) => ({
     ...core,
     pool: undefined as unknown as Pool, // set per segment (resize) or unused (same: one base pool)
     swaps: 0,
@@ -644,6 +664,18 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
   };
   const progressEvery = Math.max(1, Math.floor(ev.n / 200));
 
+  // The update rule's fee base: what traders paid into each policy's pool, swap by swap. Under (a)
+  // the historical swaps themselves (their gross amounts; a bar's recorded inflows), the same for
+  // every policy.
+  const feeBaseOn = states.some((st) => st.updates.feeBase !== undefined);
+  const noteHistoricalFeeBase = (i: number, t: number): void => {
+    const a0 = ev.amountsKnown ? Number(ev.amount0[i]!) : ev.vol0[i]!;
+    const a1 = ev.amountsKnown ? Number(ev.amount1[i]!) : ev.vol1[i]!;
+    const value = swapValueInQuote(a0 > 0 ? a0 : 0, a1 > 0 ? a1 : 0, ev.sqrtAfter[i]!, valuation.quote, quoteDecimals);
+    const period = Math.floor(t / periodSeconds);
+    for (const st of states) noteFeeBase(st, period, value);
+  };
+
   // Segment bounds
   const segEnds: number[] = [];
   for (let i = 1; i <= ev.n; i++) if (i === ev.n || ev.segmentStart[i]) segEnds.push(i);
@@ -668,6 +700,7 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
       // New segment: rebuild the book and put every pool at the historical state.
       segEnd = segEnds[segEndIdx++]!;
       stats.segments++;
+      if (i > 0) noteDataGap(states);
       const { runs, solvedBuckets } = reconstructBook(ev, i, segEnd, spacing, mode === "resize" ? 2000 : 200, mode === "resize");
       stats.solvedBuckets += solvedBuckets;
       base = new Pool({ sqrtPriceX96: ev.sqrtAfter[i]!, tickSpacing: spacing, lpFee: ev.fee[i]! });
@@ -710,7 +743,9 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
       continue;
     }
     if (ev.segmentStart[i] && k === EV_SWAP) {
-      // The anchor: its pre-state is unknown, so it is not replayed; the oracle still sees it.
+      // The anchor: its pre-state is unknown, so it is not replayed; the oracle still sees it, and
+      // under (a) it is part of every policy's fee base (its historical amounts).
+      if (mode === "same" && feeBaseOn) noteHistoricalFeeBase(i, t);
       calibrate(base!, ev.liqAfter[i]!, mode === "resize");
       expectedL = ev.liqAfter[i]!;
       if (shared) shared.onSwap(t, ev.tickAfter[i]!);
@@ -737,6 +772,7 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
         const fee0 = rest0 > 0n ? rest0 : 0n;
         const fee1 = rest1 > 0n ? rest1 : 0n;
         st.ledger.recordVolume(NOISE, g0 * m, g1 * m, Number(fee0), Number(fee1), rNow);
+        if (mode === "resize" && feeBaseOn) noteFeeBase(st, p, swapValueInQuote(g0 * m, g1 * m, st.pool.sqrtPriceX96, valuation.quote, quoteDecimals));
         if (keepRaw) noteRaw(st, fee0, fee1);
         st.volHist += st.ledger.value(g0, g1, rNow);
         st.volKept += st.ledger.value(g0 * m, g1 * m, rNow);
@@ -745,6 +781,7 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
     }
     // --- a swap
     stats.swaps++;
+    if (mode === "same" && feeBaseOn) noteHistoricalFeeBase(i, t);
     const histFee = ev.fee[i]!;
     calibrate(base!, expectedL, mode === "resize");
     liquiditySeen += base!.liquidity;
@@ -954,6 +991,8 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
     const a1 = Number(out.amount1);
     st.ledger.record(cls, dir ? -a0 - feeV4 : -a0, dir ? -a1 : -a1 - feeV4, dir ? fee : 0, dir ? 0 : fee, r);
     if (keepRaw) noteRaw(st, dir ? earned : 0n, dir ? 0n : earned);
+    // What the trader paid in (fee included), at the policy pool's price after the trade.
+    if (feeBaseOn) noteFeeBase(st, Math.floor(time / periodSeconds), swapValueInQuote(dir ? -a0 : 0, dir ? 0 : -a1, pool.sqrtPriceX96, valuation.quote, quoteDecimals));
     st.oracle.onSwap(time, pool.tick);
     st.swaps++;
     return earned;

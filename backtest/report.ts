@@ -16,7 +16,7 @@ function fmt(v: number, digits = 0): string {
 // ---------------------------------------------------------------- terminal
 
 export function formatTable(report: Report, quote: string): string {
-  const head = ["policy", `fees (${quote})`, "LVR", "net LP PnL", "recapture", "vs hold", "vol kept", "mean fee bp", "p95 bp", "updates", "Sharpe", "max DD"];
+  const head = ["policy", `fees (${quote})`, "LVR", "net LP PnL", "recapture", "vs hold", "vol kept", "mean fee bp", "p95 bp", "updates", "gas", "net after gas", "Sharpe", "max DD"];
   const rows = report.policies.map((p) => [
     p.name + (p.foresight ? " *" : ""),
     fmt(p.feeRevenue),
@@ -28,6 +28,8 @@ export function formatTable(report: Report, quote: string): string {
     fmt(p.meanFeePips / 100, 2),
     fmt(p.p95FeePips / 100, 2),
     fmt(p.feeUpdates),
+    fmt(p.gasCost),
+    fmt(p.netPnlAfterGas),
     fmt(p.dailySharpe, 2),
     fmt(p.maxDrawdown),
   ]);
@@ -162,7 +164,7 @@ const horizonLabel = (h: string) => (h === "0s" ? "at the trade" : `after ${h.re
 export function htmlReport(report: Report, quote: string, plots: { name: string; title: string; svg: string }[], command: string): string {
   const rows = report.policies
     .map(
-      (p) => `<tr><td>${esc(p.name)}${p.foresight ? " *" : ""}</td><td>${fmt(p.feeRevenue)}</td><td>${fmt(p.lvr)}</td><td>${fmt(p.lvrTheory)}</td><td>${fmt(p.netPnl)}</td><td>${fmt(p.recapture, 2)}</td><td>${fmt(p.pnlVsHold)}</td><td>${fmt(p.volumeRetained, 3)}</td><td>${fmt(p.meanFeePips / 100, 2)}</td><td>${fmt(p.p50FeePips / 100, 2)}</td><td>${fmt(p.p95FeePips / 100, 2)}</td><td>${fmt(p.feeUpdates)}</td><td>${fmt(p.gasUsed)}</td><td>${fmt(p.dailySharpe, 2)}</td><td>${fmt(p.maxDrawdown)}</td></tr>`,
+      (p) => `<tr><td>${esc(p.name)}${p.foresight ? " *" : ""}</td><td>${fmt(p.feeRevenue)}</td><td>${fmt(p.lvr)}</td><td>${fmt(p.lvrTheory)}</td><td>${fmt(p.netPnl)}</td><td>${fmt(p.recapture, 2)}</td><td>${fmt(p.pnlVsHold)}</td><td>${fmt(p.volumeRetained, 3)}</td><td>${fmt(p.meanFeePips / 100, 2)}</td><td>${fmt(p.p50FeePips / 100, 2)}</td><td>${fmt(p.p95FeePips / 100, 2)}</td><td>${fmt(p.feeUpdates)}</td><td>${fmt(p.gasUsed)}</td><td>${fmt(p.gasCost)}</td><td>${fmt(p.netPnlAfterGas)}</td><td>${fmt(p.dailySharpe, 2)}</td><td>${fmt(p.maxDrawdown)}</td></tr>`,
     )
     .join("\n");
   const markoutRows = report.policies
@@ -186,7 +188,7 @@ export function htmlReport(report: Report, quote: string, plots: { name: string;
 <p>${esc(report.mode)}; ${report.swaps.toLocaleString("en-US")} swaps from ${esc(report.from)} to ${esc(report.to)}. Values in ${esc(quote)}.</p>
 <p><code>${esc(command)}</code></p>
 <h2>Results per policy</h2>
-<div class="wide"><table id="policies"><tr><th>policy</th><th>LP fees (${esc(quote)})</th><th>LVR, realized (${esc(quote)})</th><th>LVR, theory (${esc(quote)})</th><th>net LP PnL (${esc(quote)})</th><th>recapture (fees / LVR)</th><th>PnL vs holding (${esc(quote)})</th><th>share of volume kept</th><th>mean fee (bps)</th><th>median fee (bps)</th><th>95th pct fee (bps)</th><th>fee updates</th><th>gas used</th><th>daily Sharpe</th><th>max drawdown (${esc(quote)})</th></tr>
+<div class="wide"><table id="policies"><tr><th>policy</th><th>LP fees (${esc(quote)})</th><th>LVR, realized (${esc(quote)})</th><th>LVR, theory (${esc(quote)})</th><th>net LP PnL (${esc(quote)})</th><th>recapture (fees / LVR)</th><th>PnL vs holding (${esc(quote)})</th><th>share of volume kept</th><th>mean fee (bps)</th><th>median fee (bps)</th><th>95th pct fee (bps)</th><th>fee updates</th><th>gas used</th><th>gas (${esc(quote)})</th><th>net after gas (${esc(quote)})</th><th>daily Sharpe</th><th>max drawdown (${esc(quote)})</th></tr>
 ${rows}</table></div>
 ${report.policies.some((p) => p.foresight) ? "<p>* perfect foresight reads the realized future: an upper bound, not a strategy.</p>" : ""}
 <h2>Markouts by flow class (LP side, fees excluded, ${esc(quote)})</h2>

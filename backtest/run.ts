@@ -3,7 +3,8 @@ import path from "node:path";
 import type { Model } from "../model/modelFile.ts";
 import { InputError, describeFile, loadMinuteBarsFull, loadPoolEvents, loadReference, type ReferenceSeries } from "./data.ts";
 import { computeReport, type Report, type RunView } from "./metrics.ts";
-import { STATIC_TIERS_BPS, ewmaPolicy, foresightPolicy, modelPolicy, staticPolicy, type FeePolicy } from "./policy.ts";
+import { STATIC_TIERS_BPS, ewmaPolicy, foresightPolicy, modelPolicy, staticPolicy, type FeePolicy, type UpdateAccounting } from "./policy.ts";
+import { CHAIN_PRESETS, DEFAULT_GAS_PER_UPDATE, DEFAULT_KEEP_ALIVE_PERIODS, DEFAULT_LIVENESS_PERIODS, DEFAULT_MIN_CHANGE_PIPS, type UpdateRuleMode } from "../model/updateRule.ts";
 import type { ForecastSeries } from "./report.ts";
 import { eventsFromMinuteBars, eventsFromSwaps, replay, sliceEvents, type Counterfactual, type ReplayEvents } from "./replay.ts";
 import { simulate, type SimConfig } from "./sim.ts";
@@ -32,6 +33,18 @@ export interface BacktestOptions {
   gasPerUpdate: number;
   gasPriceGwei: number;
   gasTokenPrice?: number;
+  /**
+   * The gas-price preset the gas price came from (`--chain`): gas is paid in ETH, priced at the
+   * pool's own price where the pool is a WETH pair, whichever chain the history is from.
+   */
+  chain?: keyof typeof CHAIN_PRESETS;
+  /** Which fee changes are sent as updates (model/updateRule.ts): "pays" (default) or "off". */
+  updateRule: UpdateRuleMode;
+  /** Periods a fee change is assumed to persist; default: each policy's own horizon (a model's). */
+  ruleHorizon?: number;
+  /** The hook's livenessPeriods, and how many periods before the deadline an update must be sent. */
+  liveness: number;
+  keepAlivePeriods: number;
   sim: SimConfig;
   /** Overrides of model policy parameters (sweeps): applied to every model policy. */
   policyOverride?: Partial<{ base: number; slope: number; modelFeeMin: number; modelFeeMax: number }>;
@@ -67,9 +80,13 @@ export function defaultOptions(): BacktestOptions {
     decimals0: 6,
     decimals1: 18,
     period: 60,
-    // a proven updateFee transaction: ~257k execution gas + the 21k base and calldata (demo mean receipt gas 278,189, 2026-12-05)
-    gasPerUpdate: 280_000,
+    gasPerUpdate: DEFAULT_GAS_PER_UPDATE,
+    // Mainnet around the shipped mainnet days (late 2023 - early 2024); --chain mainnet|l2 for today's
+    // (backtest/README.md, "Updates only when they pay", has the sources of both).
     gasPriceGwei: 20,
+    updateRule: "pays",
+    liveness: DEFAULT_LIVENESS_PERIODS,
+    keepAlivePeriods: DEFAULT_KEEP_ALIVE_PERIODS,
     sim: { seed: 1, days: 7, blockSeconds: 12, blockTiming: "fixed", price: { initial: 2000, sigma: 0.6 }, noise: { tradesPerDay: 2000, meanSize: 20_000, sdLog: 1, elasticity: 0.02 } },
   };
 }
@@ -144,17 +161,60 @@ function quoteName(o: BacktestOptions): string {
   return t[o.quote]!;
 }
 
+/** Which of the history's tokens is WETH (0 or 1), from its file names; undefined if none. */
+export function wethSide(files: string[]): 0 | 1 | undefined {
+  const sides = files.map((f) => {
+    const names = /-([a-z0-9]+)-([a-z0-9]+)-\d{3}-/i.exec(path.basename(f));
+    if (names) return names[2]!.toLowerCase() === "weth" ? 1 : names[1]!.toLowerCase() === "weth" ? 0 : undefined;
+    // The shipped pools named by address only: USDC/WETH (token1 = WETH), data/README.md.
+    return /0x45dd|0x88e6|0x8ad5/i.test(path.basename(f)) ? 1 : undefined;
+  });
+  return sides.every((x) => x === sides[0]) ? sides[0] : undefined;
+}
+
+/**
+ * How the gas of an update is priced in the quote token: `--gas-token-price`; else, where gas is paid
+ * in ETH (a --chain preset, or Ethereum history) and the pool is a WETH pair, at the pool's own
+ * price of the moment; else not at all (Polygon pays in POL: gas in units only).
+ */
+export function gasTokenOf(o: BacktestOptions, files: string[]): { fixedPrice?: number; poolSide?: 0 | 1 } | undefined {
+  if (o.gasTokenPrice !== undefined) return { fixedPrice: o.gasTokenPrice };
+  const ethGas = o.chain !== undefined || files.every((f) => /^ethereum-/.test(path.basename(f)));
+  if (!ethGas) return undefined;
+  const side = wethSide(files);
+  return side === undefined ? undefined : { poolSide: side };
+}
+
+/** The update accounting a backtest runs with (backtest/policy.ts). */
+export function updateAccounting(o: BacktestOptions): UpdateAccounting {
+  if (!(o.liveness > o.keepAlivePeriods)) throw new InputError(`--liveness ${o.liveness} must exceed --keep-alive-periods ${o.keepAlivePeriods}`);
+  return {
+    rule: { mode: o.updateRule, keepAlivePeriods: o.keepAlivePeriods, minChangePips: DEFAULT_MIN_CHANGE_PIPS, liveness: o.liveness, horizon: o.ruleHorizon },
+    gasPerUpdate: o.gasPerUpdate,
+    gasPriceGwei: o.gasPriceGwei,
+  };
+}
+
+function ruleAssumption(o: BacktestOptions, gasPriced: boolean, gasWhat: string): string {
+  const horizon = o.ruleHorizon !== undefined ? `${o.ruleHorizon} periods` : "each policy's own horizon (a model's forecast horizon)";
+  const chain = o.chain ? ` (--chain ${o.chain}: ${CHAIN_PRESETS[o.chain].name})` : "";
+  const gas = `${o.gasPerUpdate.toLocaleString("en-US")} gas per update at ${o.gasPriceGwei} gwei${chain}, ${gasPriced ? gasWhat : "not priced in the quote token (gas in units only)"}`;
+  const live = `the pool's liveness: ${o.liveness} periods, an update sent at least ${o.keepAlivePeriods} periods before the deadline`;
+  if (o.updateRule === "off") return `update rule off: every change of a dynamic policy's fee is an update (and ${live}); ${gas}`;
+  return `update rule (model/updateRule.ts): a dynamic policy's fee change is sent when |change| x the fee base of the last ${horizon} > its gas${gasPriced ? "" : " (gas not priced here: every change is sent)"}, and always to keep the pool live (${live}); the pool charges the last fee sent; ${gas}`;
+}
+
 export async function runBacktest(o: BacktestOptions, onProgress?: (f: number) => void, loadedModels?: Map<string, Model>, history?: { events: ReplayEvents; blocks?: Float64Array }): Promise<BacktestOutcome> {
   const started = performance.now();
   const policies = await buildPolicies(o, loadedModels);
   let view: RunView;
-  const costs = { gasPerUpdate: o.gasPerUpdate, gasPriceGwei: o.gasPriceGwei, gasTokenPrice: o.gasTokenPrice ?? NaN };
+  const updates = updateAccounting(o);
+  const costs = { gasPerUpdate: o.gasPerUpdate, gasPriced: true };
   let realized: (period: number, horizon: number) => number;
   if (o.source === "simulate") {
-    const r = simulate({ ...o.sim, periodSeconds: o.period }, policies, onProgress);
+    // Gas is paid in the simulated risky token (token0, ETH-like), priced in token1 at each update's moment.
+    const r = simulate({ ...o.sim, periodSeconds: o.period, updates, gasTokenPrice: o.gasTokenPrice }, policies, onProgress);
     realized = r.realizedSigma;
-    // Gas is paid in the simulated risky token (token0, ETH-like), priced in token1 at the end.
-    if (o.gasTokenPrice === undefined) costs.gasTokenPrice = r.priceAt(r.t1) * 10 ** ((o.sim.pool?.decimals0 ?? 18) - (o.sim.pool?.decimals1 ?? 18));
     view = {
       mode: `simulation (seed ${o.sim.seed}, ${o.sim.days} days, sigma ${o.sim.price.sigma}, ${o.sim.blockSeconds} s ${o.sim.blockTiming ?? "fixed"} blocks)`,
       clock: r.clock,
@@ -168,6 +228,7 @@ export async function runBacktest(o: BacktestOptions, onProgress?: (f: number) =
         "simulated reference price: GBM" + (o.sim.price.jumps ? " with jumps" : "") + (o.sim.price.regimes ? " with volatility regimes" : ""),
         "an arbitrageur trades at the top of every block to the edge of the no-arbitrage band; noise traders after it, fee-elastic",
         "one full-range LP position (a constant-product pool); values in token1",
+        ruleAssumption(o, true, o.gasTokenPrice !== undefined ? `at ${o.gasTokenPrice} token1 per gas token` : "paid in token0 (ETH-like) at the price of each update's moment"),
       ],
       stats: { blocks: r.blocks, arbBlocks: r.policies.map((p) => p.arbBlocks) },
     };
@@ -182,6 +243,8 @@ export async function runBacktest(o: BacktestOptions, onProgress?: (f: number) =
     }
     let reference: ReferenceSeries | undefined;
     if (o.reference) reference = loadReference(o.reference, { column: o.referenceColumn, quote: o.quote, decimals0: o.decimals0, decimals1: o.decimals1 });
+    const gasToken = gasTokenOf(o, events.files);
+    costs.gasPriced = gasToken !== undefined;
     const r = replay(events, policies, {
       counterfactual: o.counterfactual,
       periodSeconds: o.period,
@@ -190,20 +253,11 @@ export async function runBacktest(o: BacktestOptions, onProgress?: (f: number) =
       reference,
       classifyHorizon: o.classifyHorizon,
       elasticity: o.elasticity,
+      updates,
+      gasToken,
       onProgress,
     });
     realized = r.realizedSigma;
-    if (o.gasTokenPrice === undefined) {
-      // Gas is paid in ETH on Ethereum; the shipped Ethereum pools are USDC/WETH (token1 = WETH), so
-      // it is priced at the reference. Elsewhere (Polygon pays in MATIC/POL) gas is reported in units
-      // only unless --gas-token-price is given.
-      const ethereumWeth = events.files.every((f) => /^ethereum-/.test(path.basename(f))) && /weth|0x88e6|0x8ad5/i.test(events.files.join(","));
-      if (ethereumWeth) {
-        const rawLast = r.priceAt(r.t1);
-        const human = rawLast * 10 ** (o.decimals0 - o.decimals1); // token1 per token0
-        costs.gasTokenPrice = o.quote === 0 ? 1 / human : 1;
-      }
-    }
     const fee = describeFile(events.files[0]!).feePips;
     view = {
       mode: `historical replay (${events.format === "swaps" ? "per-swap rows" : "minute bars"}, counterfactual ${o.counterfactual === "same" ? "(a) same swaps" : "(b) re-sized arbitrage + elastic volume"})`,
@@ -214,7 +268,7 @@ export async function runBacktest(o: BacktestOptions, onProgress?: (f: number) =
       swaps: r.stats.swaps,
       from: events.time[0]!,
       to: events.time[events.n - 1]!,
-      assumptions: r.assumptions,
+      assumptions: [...r.assumptions, ruleAssumption(o, gasToken !== undefined, gasToken?.fixedPrice !== undefined ? `at ${gasToken.fixedPrice} quote tokens per gas token` : "paid in ETH at the pool's own WETH price of each update's moment")],
       stats: { ...r.stats, files: events.files, historicalFeePips: fee ?? o.historicalFee },
     };
   }

@@ -7,7 +7,8 @@
 // Token conventions: token0 is the risky asset, token1 the numeraire (quote); the price is token1
 // per token0. The arbitrageur trades at the top of each block, noise traders after it.
 import { Clock, ARB, NOISE, type Ledger, type Valuation } from "./ledger.ts";
-import { enterBlock, enterPeriod, policyCores, type FeePolicy, type PolicyCore } from "./policy.ts";
+import { enterBlock, enterPeriod, noteFeeBase, policyCores, type FeePolicy, type PolicyCore, type UpdateAccounting } from "./policy.ts";
+import { gasCostInQuote, swapValueInQuote } from "../model/updateRule.ts";
 import { Pool, fullRangeTicks, type SwapOut } from "./pool.ts";
 import { Rng } from "./rng.ts";
 import { MAX_SQRT_PRICE, MIN_SQRT_PRICE, sqrtPriceAtTick } from "./v4math.ts";
@@ -59,6 +60,13 @@ export interface SimConfig {
   };
   /** Seconds per oracle period (policies update once per period). Default 60. */
   periodSeconds?: number;
+  /**
+   * Fee updates (backtest/policy.ts): the update rule and the gas of an update, paid in the risky
+   * token0 (ETH-like) at the price of the moment unless `gasTokenPrice` (token1 per token0) fixes it.
+   * Absent: every change of a policy's fee is an update, gas not priced.
+   */
+  updates?: UpdateAccounting;
+  gasTokenPrice?: number;
 }
 
 export interface SimPolicyResult {
@@ -232,7 +240,11 @@ export function simulate(config: SimConfig, policies: FeePolicy[], onProgress?: 
   };
 
   const clock = new Clock();
-  const states: PolicyState[] = policyCores(policies, { periodSeconds, future, valuation, clock }).map((core) => ({ ...core, pool: base.clone(), arbNorm: 0, arbBlocks: 0 }));
+  const updates = config.updates;
+  const gasCostAt = updates
+    ? (q: number) => gasCostInQuote(updates.gasPerUpdate, updates.gasPriceGwei, config.gasTokenPrice ?? priceAt(q - 1e-6) / rawPerPrice)
+    : undefined;
+  const states: PolicyState[] = policyCores(policies, { periodSeconds, future, valuation, clock, updates, gasCostAt }).map((core) => ({ ...core, pool: base.clone(), arbNorm: 0, arbBlocks: 0 }));
 
   const arbOn = config.arbitrage?.enabled ?? true;
   const gasRaw = (config.arbitrage?.gas ?? 0) * 10 ** d1;
@@ -259,6 +271,7 @@ export function simulate(config: SimConfig, policies: FeePolicy[], onProgress?: 
     const dy = zeroForOne ? -a1 : -a1 - fee;
     st.ledger.record(cls, dx, dy, zeroForOne ? fee : 0, zeroForOne ? 0 : fee, R);
     st.oracle.onSwap(time, st.pool.tick);
+    if (st.updates.feeBase) noteFeeBase(st, Math.floor(time / periodSeconds), swapValueInQuote(zeroForOne ? -a0 : 0, zeroForOne ? 0 : -a1, st.pool.sqrtPriceX96, 1, d1));
     if (cls === ARB) {
       const profit = a0 * R + a1; // the arbitrageur's gain in token1 raw, fee paid
       st.ledger.arbProfit += (profit - gasRaw) / scale1;

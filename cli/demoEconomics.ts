@@ -2,7 +2,8 @@
 // have netted (fees - LVR - the gas of fee updates) under the proven fee and under each static tier?
 // Counterfactual (b) of the backtester (backtest/README.md): arbitrage re-sized to each policy's fee,
 // other volume elastic at the estimated elasticity; every policy runs on its own copy of the real
-// pool (its historical liquidity), so the figures are the real pool's LPs', in USDC.
+// pool (its historical liquidity), so the figures are the real pool's LPs', in USDC. The dynamic
+// policy's fee updates are those the update rule (model/updateRule.ts) sends at the given gas price.
 //
 // The replay starts where the demo's chain started (the warm-up), so the model policy's oracle has
 // the same history as the hook's; only the hours from the keeper's start on are counted.
@@ -64,20 +65,26 @@ export async function lpNetComparison(o: LpNetOptions): Promise<LpNetComparison>
   // Hours from the keeper's start on (it starts on a clock hour by default; otherwise its hour).
   const first = Math.max(0, hours.findIndex((h) => h + 3600 > o.countFrom));
   const sum = (xs: number[]) => xs.slice(first).reduce((a, b) => a + b, 0);
-  const perUpdateUsdc = (gas: number, updates: number) => (updates > 0 ? gas / updates : 0);
   const rows: PolicyNet[] = report.policies.map((p) => {
     const times = report.series.feeTimes[p.name]!;
     const values = report.series.feeValues[p.name]!;
-    let updates = 0;
     let feeSum = 0;
     let asked = 0;
     for (let i = 0; i < values.length; i++) {
       if (times[i]! < hours[first]!) continue;
       feeSum += values[i]!;
       asked++;
-      if (i > 0 && values[i] !== values[i - 1]) updates++;
     }
-    const gasUsdc = Number.isFinite(p.gasCost) ? updates * perUpdateUsdc(p.gasCost, p.feeUpdates) : 0;
+    // The updates the update rule sent in the counted hours, each at its own gas cost.
+    const sent = report.series.updateTimes[p.name]!;
+    const costs = report.series.updateGasCosts[p.name]!;
+    let updates = 0;
+    let gasUsdc = 0;
+    for (let i = 0; i < sent.length; i++) {
+      if (sent[i]! < hours[first]!) continue;
+      updates++;
+      if (Number.isFinite(costs[i])) gasUsdc += costs[i]!;
+    }
     const fees = sum(report.series.hourlyFees[p.name]!);
     const lvr = sum(report.series.hourlyLvr[p.name]!);
     return {
@@ -109,7 +116,8 @@ export function lpNetText(c: LpNetComparison): string {
   const lines = [
     `\nWhat the pool's LPs would have netted over the keeper's blocks (${c.from.slice(11, 16)}-${c.to.slice(11, 16)} UTC), in USDC:`,
     `${c.method};`,
-    `gas: ${usd(c.gasPerUpdate)} per update (this run's mean) at ${c.gasPriceGwei} gwei${Number.isFinite(c.usdcPerEth) ? `, ETH = ${usd(c.usdcPerEth)} USDC` : ""}.`,
+    `gas: ${usd(c.gasPerUpdate)} per update (this run's mean) at ${c.gasPriceGwei} gwei${Number.isFinite(c.usdcPerEth) ? `, ETH = ${usd(c.usdcPerEth)} USDC` : ""}; the proven fee's`,
+    `updates are those the update rule sends (model/updateRule.ts): a change that pays for its gas, or one that keeps the pool live.`,
     `  policy                 fees         LVR       gas          net   updates   mean fee`,
   ];
   for (const r of c.rows) {

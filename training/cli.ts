@@ -12,7 +12,8 @@ import {
   type TrainOptions,
 } from "./pipeline.ts";
 import type { ScoredForecast } from "./forecasts.ts";
-import { failure, numberOption, parseOptions, UsageError } from "../cli/options.ts";
+import { choiceOption, failure, numberOption, parseOptions, UsageError } from "../cli/options.ts";
+import { CHAIN_PRESETS, UPDATE_RULE_MODES } from "../model/updateRule.ts";
 import { shipped } from "../cli/shipped.ts";
 
 interface FlagSpec {
@@ -123,8 +124,15 @@ Fee policy (step 2; --no-policy-fit keeps the policy of --policy-from):
   --elasticity E          the volume elasticity per bp whose fitted policy the model file ships
                           (default ${ESTIMATED_ELASTICITY}, estimated from data: backtest/README.md); the report
                           always covers ${REPORTED_ELASTICITIES.join(", ")}
-  --gas-price-gwei G      gas price of fee updates (default 20); gas is priced in quote tokens where
-                          the data's chain and pair allow (mainnet WETH pairs), else counted only
+  --update-rule pays|off  the fitted policy is judged on the updates it would really send: pays
+                          (default) sends a fee change only when it is worth its gas, and always before
+                          the pool would fall back (model/updateRule.ts); off: every change
+  --rule-horizon H        periods a fee change is assumed to persist (default: --horizon)
+  --gas-price-gwei G      gas price of fee updates (default 20, or the --chain preset's); gas is priced
+                          in quote tokens where the chain and pair allow (WETH pairs where gas is ETH:
+                          mainnet history or --chain), else counted only
+  --chain mainnet|l2      gas-price preset, gas paid in ETH: mainnet 2.7 gwei, l2 0.005 gwei
+                          (sources: backtest/README.md, "Updates only when they pay")
   --gas-token-price P     quote tokens per unit of the gas token (prices gas on any chain)
   --workers N             threads for the policy fit (default: all cores)
 
@@ -199,7 +207,9 @@ const money = (x: number) => (Math.abs(x) >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : 
 
 /** The policy fit's test-range verdicts, one block per elasticity. */
 export function policyFitTable(fit: PolicyFitResult): string {
-  const lines = [`fee policy fitted by net LP PnL${fit.gasPriced ? " after update gas" : " (gas not priced for this chain: fees - LVR)"} on validation, counterfactual (b); test range, never used for a choice:`];
+  const updates = fit.updateRule === "pays" ? `the updates the update rule sends${fit.gasPriced ? "" : " (every change: gas not priced)"}` : "every fee change an update (--update-rule off)";
+  const gas = fit.gasPriced ? ` after update gas at ${fit.gasPriceGwei} gwei` : " (gas not priced for this chain: fees - LVR)";
+  const lines = [`fee policy fitted by net LP PnL${gas} on validation, counterfactual (b), ${updates}; test range, never used for a choice:`];
   for (const r of fit.rows) {
     const p = r.fitted;
     const names = Object.keys(r.test).filter((n) => n !== "fitted").sort((a, b) => Number(/([\d.]+)bp/.exec(a)![1]) - Number(/([\d.]+)bp/.exec(b)![1]));
@@ -221,7 +231,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       data: "string", format: "string", from: "string", to: "string", split: "string", "max-fill": "number", "max-gap-hours": "number",
       period: "number", horizon: "number", seed: "number", correction: "boolean", epochs: "number", patience: "number",
       lr: "number", l2: "number", backend: "string", "policy-from": "string", "policy-fit": "boolean", reference: "string", elasticity: "number",
-      "gas-price-gwei": "number", "gas-token-price": "number", workers: "number", out: "string", report: "string", plot: "string",
+      "gas-price-gwei": "number", "gas-token-price": "number", "update-rule": "string", "rule-horizon": "number", chain: "string", workers: "number", out: "string", report: "string", plot: "string",
       "no-plot": "boolean", json: "boolean", quiet: "boolean",
     }, "train");
     const backend = str(f, "backend", "auto");
@@ -239,6 +249,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
     if (!(elasticity >= 0)) throw new UsageError(`--elasticity: must be >= 0, got ${elasticity}`);
     const horizon = int(f, "horizon", 30);
     if (horizon >= 2 ** 16) throw new UsageError("--horizon: must be below 65536");
+    const chain = f.chain !== undefined ? choiceOption("--chain", String(f.chain), ["mainnet", "l2"] as const) : undefined;
+    const updateRule = f["update-rule"] !== undefined ? choiceOption("--update-rule", String(f["update-rule"]), UPDATE_RULE_MODES) : undefined;
+    const ruleHorizon = f["rule-horizon"] !== undefined ? int(f, "rule-horizon", 30) : undefined;
     const options: TrainOptions = {
       ...dataFlags(f),
       period: int(f, "period", 60),
@@ -252,8 +265,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
         reference: typeof f.reference === "string" ? f.reference : undefined,
         elasticities: [...new Set([...REPORTED_ELASTICITIES, elasticity])].sort((a, b) => a - b),
         shipElasticity: elasticity,
-        gasPriceGwei: f["gas-price-gwei"] as number | undefined,
+        gasPriceGwei: (f["gas-price-gwei"] as number | undefined) ?? (chain ? CHAIN_PRESETS[chain].gasPriceGwei : undefined),
         gasTokenPrice: f["gas-token-price"] as number | undefined,
+        chain,
+        updateRule,
+        ruleHorizon,
         workers: f.workers !== undefined ? int(f, "workers", 1) : undefined,
       },
       out,

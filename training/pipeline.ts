@@ -171,6 +171,11 @@ export interface PolicyFitSettings {
   gasPerUpdate?: number;
   gasPriceGwei?: number;
   gasTokenPrice?: number;
+  /** `--chain`: a gas-price preset, gas paid in ETH (model/updateRule.ts CHAIN_PRESETS). */
+  chain?: "mainnet" | "l2";
+  /** The update rule the fitted policy is judged with (default "pays"). */
+  updateRule?: "pays" | "off";
+  ruleHorizon?: number;
   workers?: number;
 }
 
@@ -304,6 +309,9 @@ export async function runTraining(o: TrainOptions) {
       gasPerUpdate: o.policyFit.gasPerUpdate,
       gasPriceGwei: o.policyFit.gasPriceGwei,
       gasTokenPrice: o.policyFit.gasTokenPrice,
+      chain: o.policyFit.chain,
+      updateRule: o.policyFit.updateRule,
+      ruleHorizon: o.policyFit.ruleHorizon,
       period: o.period,
       workers: o.policyFit.workers,
       testModel: model,

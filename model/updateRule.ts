@@ -1,0 +1,217 @@
+// The update rule: whether a pool's proven fee update is worth sending now. One definition, used by
+// the keeper (keeper/keeper.ts, which decides whether to prove and send each period) and by the
+// backtester (backtest/policy.ts, which charges exactly the updates it sends), so that a backtest's
+// net LP PnL counts the updates a keeper would really send.
+//
+// An update is sent when
+//   1. the pool is on its fallback fee (a liveness lapse to repair), or
+//   2. it would fall back within `keepAlivePeriods` periods without one (liveness comes first), or
+//   3. it pays: the change it makes to the LP fees over the coming periods is worth more than its gas,
+//        |candidate fee - current fee| / 1e6 x fee base  >  gas per update x gas price x gas token price,
+//      where the fee base is what traders paid into the pool over the last `horizon` completed
+//      periods (an estimate of the next `horizon` periods' from past periods only, no look-ahead),
+//      valued in the pool's quote token at each swap's price.
+// `horizon` is the number of periods a fee change is assumed to persist: by default the model's
+// own forecast horizon (the fee is priced on the volatility forecast over exactly that many
+// periods). backtest/feePersistence.ts measures how long fee changes really persist on a training
+// range (backtest/README.md, "Updates only when they pay"). With mode "off" every change of at
+// least `minChangePips` is sent, with the same liveness guarantees (1 and 2).
+//
+// This file has no dependencies: the backtester loads it without the rest of model/.
+
+export type UpdateRuleMode = "pays" | "off";
+export const UPDATE_RULE_MODES: readonly UpdateRuleMode[] = ["pays", "off"];
+
+/**
+ * Gas of one proven update: the receipt gas of a whole `updateFee` transaction (execution about
+ * 257k, plus the 21k base and the calldata), rounded up from the demo's mean of 278,191 over 100
+ * updates (README, "Gas"). With batching, an update's share of its batch's gas goes here instead.
+ */
+export const DEFAULT_GAS_PER_UPDATE = 280_000;
+
+/**
+ * Periods before its liveness deadline by which an update must be sent. An update decided at a
+ * period's first block lands in the next block (the keeper proves in well under a second:
+ * bench/RESULTS.md), so 1 would do when nothing goes wrong; 2 leaves one whole period to retry a
+ * lost race, a dropped transaction or a reorg before the pool falls back. The keeper's
+ * `--keep-alive-periods` default.
+ */
+export const DEFAULT_KEEP_ALIVE_PERIODS = 2;
+
+/** `provenfee deploy --liveness`: periods without an update before a pool falls back. */
+export const DEFAULT_LIVENESS_PERIODS = 60;
+
+/** The off mode's threshold (pips): every change of the fee is an update. */
+export const DEFAULT_MIN_CHANGE_PIPS = 1;
+
+export interface UpdateRuleInputs {
+  /** The fee the pool charges now, pips. */
+  currentFee: number;
+  /** The proven (candidate) fee, pips. */
+  candidateFee: number;
+  /** The pool is on its fallback fee (no update landed in time, or none yet). */
+  onFallback: boolean;
+  /**
+   * Periods the pool stays live without an update, counting the current one: the hook's
+   * `liveUntil` minus the current period (0 or less: the next swap puts it on its fallback fee).
+   */
+  periodsLeft: number;
+  /** Quote tokens traders paid into the pool over the last `horizon` completed periods. */
+  feeBase: number;
+  /** Periods a fee change is assumed to persist (also the fee base's window). */
+  horizon: number;
+  /** Quote tokens this update's gas costs now; NaN where gas cannot be priced. */
+  gasCost: number;
+}
+
+export interface UpdateRuleSettings {
+  mode: UpdateRuleMode;
+  keepAlivePeriods: number;
+  /** Mode "off" (and "pays" where gas is not priced): send changes of at least this many pips. */
+  minChangePips: number;
+}
+
+export const DEFAULT_RULE_SETTINGS: UpdateRuleSettings = { mode: "pays", keepAlivePeriods: DEFAULT_KEEP_ALIVE_PERIODS, minChangePips: DEFAULT_MIN_CHANGE_PIPS };
+
+export interface UpdateDecision {
+  send: boolean;
+  /** One line for logs: why it is sent or skipped. */
+  reason: string;
+  /** The change in LP fees over the horizon the update is worth (quote; NaN where not computed). */
+  value: number;
+  /** Its gas (quote; NaN where not priced). */
+  cost: number;
+}
+
+/** A quote amount for a log line: 3 significant digits, no exponent below 1e-6. */
+export function formatQuote(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return "0";
+  const a = Math.abs(x);
+  if (a >= 1000) return Math.round(x).toLocaleString("en-US");
+  return Number(x.toPrecision(3)).toString();
+}
+
+/** Decides one update. Pure: the same inputs give the same decision in the keeper and the backtester. */
+export function decideUpdate(i: UpdateRuleInputs, s: UpdateRuleSettings): UpdateDecision {
+  const change = i.candidateFee - i.currentFee;
+  const moves = `fee ${i.currentFee} -> ${i.candidateFee} pips`;
+  // Liveness first, in both modes: the pool must never be left to fall back.
+  if (i.onFallback) return { send: true, reason: `the pool is on its fallback fee; ${moves}`, value: NaN, cost: i.gasCost };
+  if (i.periodsLeft <= s.keepAlivePeriods) {
+    return { send: true, reason: `keep-alive: the pool falls back in ${Math.max(0, i.periodsLeft)} period${i.periodsLeft === 1 ? "" : "s"} without an update; ${moves}`, value: NaN, cost: i.gasCost };
+  }
+  if (s.mode === "off" || !Number.isFinite(i.gasCost)) {
+    const send = Math.abs(change) >= s.minChangePips;
+    const why = s.mode === "off" ? "rule off" : "gas not priced";
+    return { send, reason: send ? `${moves} (${why}: every change of at least ${s.minChangePips} pips)` : `${moves}: under ${s.minChangePips} pips (${why})`, value: NaN, cost: i.gasCost };
+  }
+  if (change === 0) return { send: false, reason: `fee unchanged at ${i.currentFee} pips`, value: 0, cost: i.gasCost };
+  const value = (Math.abs(change) / 1e6) * i.feeBase;
+  const send = value > i.gasCost;
+  const why = `${formatQuote(value)} of LP fees over ${i.horizon} periods (on ${formatQuote(i.feeBase)} traded in the last ${i.horizon}) ${send ? ">" : "<="} ${formatQuote(i.gasCost)} of gas`;
+  return { send, reason: `${moves}: ${send ? "pays" : "does not pay"}, ${why}`, value, cost: i.gasCost };
+}
+
+/** Quote tokens one update's gas costs: gas x gas price (gwei) x quote tokens per gas token (18 decimals). */
+export function gasCostInQuote(gasPerUpdate: number, gasPriceGwei: number, gasTokenPrice: number): number {
+  return gasPerUpdate * gasPriceGwei * 1e-9 * gasTokenPrice;
+}
+
+/** The raw price (raw token1 per raw token0) of a sqrtPriceX96, as the backtester computes it. */
+export function rawPriceOf(sqrtPriceX96: bigint | number): number {
+  return (Number(sqrtPriceX96) / 2 ** 96) ** 2;
+}
+
+/**
+ * Quote tokens per gas token where the gas token is one of the pool's own tokens (`gasSide`, e.g.
+ * WETH): from the raw price `rawPrice` (raw token1 per raw token0) and the tokens' decimals.
+ */
+export function gasTokenPriceInQuote(rawPrice: number, gasSide: 0 | 1, quote: 0 | 1, decimals0: number, decimals1: number): number {
+  if (gasSide === quote) return 1;
+  const human = rawPrice * 10 ** (decimals0 - decimals1); // token1 per token0
+  return gasSide === 1 ? 1 / human : human;
+}
+
+/**
+ * What traders paid into the pool in one swap (raw amounts in, fee included), in quote tokens at
+ * the pool's price after the swap (raw token1 per raw token0 = (sqrtPriceX96 / 2^96)^2). The keeper
+ * (from the PoolManager's Swap events) and the backtester (from the swaps it replays) both value
+ * the fee base with this.
+ */
+export function swapValueInQuote(in0: number, in1: number, sqrtPriceX96: bigint | number, quote: 0 | 1, quoteDecimals: number): number {
+  const s = Number(sqrtPriceX96) / 2 ** 96;
+  const p = s * s;
+  const raw = quote === 0 ? in0 + (in1 > 0 ? in1 / p : 0) : (in0 > 0 ? in0 * p : 0) + in1;
+  return raw / 10 ** quoteDecimals;
+}
+
+/**
+ * The fee base per period, from past swaps: `add` each swap's value in its period as it happens;
+ * `total(asOf)` is the sum over the `horizon` completed periods asOf - horizon + 1 .. asOf (periods
+ * without trades count as zero). Sums run in the order swaps were added, so the same swaps give
+ * the same float in the keeper and the backtester.
+ */
+export class FeeBaseWindow {
+  private periods: number[] = [];
+  private sums: number[] = [];
+  constructor(readonly horizon: number) {
+    if (!Number.isInteger(horizon) || horizon < 1) throw new RangeError(`update rule: the horizon must be a positive integer of periods, got ${horizon}`);
+  }
+  add(period: number, value: number): void {
+    if (!(value > 0)) return;
+    const n = this.periods.length;
+    if (n > 0 && this.periods[n - 1] === period) this.sums[n - 1]! += value;
+    else if (n === 0 || this.periods[n - 1]! < period) {
+      this.periods.push(period);
+      this.sums.push(value);
+    } else throw new RangeError(`fee base: a swap in period ${period} after one in period ${this.periods[n - 1]}`);
+  }
+  total(asOf: number): number {
+    const from = asOf - this.horizon + 1;
+    let k = 0;
+    while (k < this.periods.length && this.periods[k]! < from) k++;
+    if (k > 0) {
+      // Older periods can never be asked for again (asOf only grows).
+      this.periods.splice(0, k);
+      this.sums.splice(0, k);
+    }
+    let t = 0;
+    for (let j = 0; j < this.periods.length && this.periods[j]! <= asOf; j++) t += this.sums[j]!;
+    return t;
+  }
+  clear(): void {
+    this.periods = [];
+    this.sums = [];
+  }
+}
+
+export interface ChainPreset {
+  name: string;
+  /** Gas price of an update, gwei. */
+  gasPriceGwei: number;
+  gasToken: "ETH";
+  /** Where the figure comes from, and when. */
+  source: string;
+}
+
+/**
+ * Gas prices to judge updates at (`--chain`). Gas is paid in ETH on both and priced in the pool's
+ * quote token at the pool's own price where the pool is a WETH pair (else `--gas-token-price`).
+ * Sources as found from this workspace (no live data can be fetched here); backtest/README.md has
+ * the full citations.
+ */
+export const CHAIN_PRESETS: Record<"mainnet" | "l2", ChainPreset> = {
+  mainnet: {
+    name: "Ethereum mainnet",
+    gasPriceGwei: 2.7,
+    gasToken: "ETH",
+    source: "the 2025 average mainnet gas price after Dencun, 2.7 gwei, as published autumn 2025 (gate.com, incrypthos.com; secondary pages citing Etherscan/Dune, not a primary series)",
+  },
+  l2: {
+    name: "a typical L2 (Base)",
+    gasPriceGwei: 0.005,
+    gasToken: "ETH",
+    source: "Base mainnet's minimum L2 base fee, 5,000,000 wei (0.005 gwei) since 2026-02-19 (github.com/base/docs pull 1148; docs.base.org configuration changelog): L2 execution gas only, the L1 data fee is not included",
+  },
+};
