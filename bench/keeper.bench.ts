@@ -62,7 +62,7 @@ await new Promise<void>((resolve) => {
   });
 });
 
-const config = loadKeeperConfig(["--rpc", v.transport === "ws" ? wsUrl : live.anvil.rpcUrl, "--deployment", live.deploymentFile, "--threshold", "0", "--poll-ms", "100", "--log-level", "warn"], {}) as KeeperConfig;
+const config = loadKeeperConfig(["--rpc", v.transport === "ws" ? wsUrl : live.anvil.rpcUrl, "--deployment", live.deploymentFile, "--update-rule", "off", "--threshold", "0", "--poll-ms", "100", "--log-level", "warn"], {}) as KeeperConfig;
 const log = createLogger({ format: "json", level: "warn", write: (line) => process.stderr.write(`${line}\n`) });
 const running = await startKeeper(config, { PROVENFEE_PRIVATE_KEY: KEEPER_KEYS[0] }, log);
 say(`keeper up (${running.backend} inference)`);

@@ -157,7 +157,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const hookClient = new HookClient(keeperClients, hook, v4.manager);
     const txm = new TxManager(keeperClients, DEFAULT_FEES, log);
     const terms = { poolFeeMin: config.poolFeeMin, poolFeeMax: config.poolFeeMax, period: config.period };
-    const keeper = new Keeper(hookClient, [{ name: "usdc-weth", key, poolId: poolIdOf(key), model, terms }], feeProverOf(prover), txm, log, keeperMetrics(new Registry()), { ...DEFAULT_SETTINGS, feeChangeThreshold: 0 });
+    const keeper = new Keeper(hookClient, [{ name: "usdc-weth", key, poolId: poolIdOf(key), model, terms }], feeProverOf(prover), txm, log, keeperMetrics(new Registry()), { ...DEFAULT_SETTINGS, updateRule: "off", feeChangeThreshold: 0 });
     const landed: LandedUpdate[] = [];
     keeper.on("landed", (r: UpdateReport & { gasUsed: bigint; minedIn: bigint }) => {
       // the oracle's own recent volatility: the 16-period-half-life EWMA of squared moves, over 30 periods

@@ -13,6 +13,8 @@ import type { Keeper, ServedPool, FeeProver } from "./keeper.ts";
 import type { TxManager } from "./txmanager.ts";
 import { poolIdOf } from "../chain/localPool.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { gasTokenSideOf, NATIVE, WETH_BY_CHAIN, type GasPricing } from "./updateRule.ts";
+import { parseAbiItem, type Address } from "viem";
 import { Registry, serveMetrics } from "./metrics.ts";
 
 export class StartupError extends Error {}
@@ -55,7 +57,43 @@ export async function resolvePools(config: KeeperConfig, hook: HookClient): Prom
     if (onChain.period !== model.file.period) throw new StartupError(`pool ${entry.name}: period ${onChain.period} differs from the model's ${model.file.period}`);
     served.push({ name: entry.name, key: entry.key, poolId: poolIdOf(entry.key), model, terms: { poolFeeMin: onChain.poolFeeMin, poolFeeMax: onChain.poolFeeMax, period: onChain.period } });
   }
+  // Once every pool and model checks out: how the update rule prices each pool's gas.
+  if (config.updateRule === "pays") for (const p of served) p.gas = await gasPricingOf(config, hook, chainId, p.name, p.key.currency0, p.key.currency1);
   return served;
+}
+
+const DECIMALS = parseAbiItem("function decimals() view returns (uint8)");
+
+/**
+ * Rule "pays": how a pool's fee base and update gas are valued. The quote token is the other side of
+ * an ETH pair (native ETH or the chain's WETH), whose own price then prices the gas token;
+ * otherwise token0, with --gas-token-price (a fixed price, which also overrides the pool's own).
+ */
+export async function gasPricingOf(config: KeeperConfig, hook: HookClient, chainId: number, name: string, currency0: Address, currency1: Address): Promise<GasPricing> {
+  const weth = config.weth ?? WETH_BY_CHAIN[chainId];
+  const side = gasTokenSideOf(currency0, currency1, weth);
+  // decimals() is optional in ERC-20: a token without it is taken as 18 decimals, and the start-up log says so.
+  const assumed: string[] = [];
+  const decimalsOf = async (token: Address, i: number): Promise<number> => {
+    if (token.toLowerCase() === NATIVE) return 18;
+    return hook.clients.public.readContract({ address: token, abi: [DECIMALS], functionName: "decimals" }).then(Number, (e: unknown) => {
+      if (!/revert/i.test(String((e as Error)?.message ?? e))) throw new StartupError(`pool ${name}: cannot read decimals() of ${token} (${firstLine(e)})`);
+      assumed.push(`token${i} has no decimals(): 18 assumed`);
+      return 18;
+    });
+  };
+  const [decimals0, decimals1] = await Promise.all([decimalsOf(currency0, 0), decimalsOf(currency1, 1)]);
+  const note = assumed.length ? `; ${assumed.sort().join(", ")}` : "";
+  const quote: 0 | 1 = side === 0 ? 1 : 0;
+  if (config.gasTokenPrice !== undefined) {
+    return { quote, decimals0, decimals1, gasTokenPrice: config.gasTokenPrice, describe: `gas token at ${config.gasTokenPrice} token${quote} per ETH (--gas-token-price)${note}` };
+  }
+  if (side === undefined) {
+    throw new StartupError(
+      `pool ${name}: the update rule cannot price gas in this pool's tokens (neither is native ETH or ${weth ? `WETH ${weth}` : `a known WETH on chain ${chainId} (--weth ADDRESS)`}): pass --gas-token-price Q (token0 per gas token) or --update-rule off`,
+    );
+  }
+  return { quote, decimals0, decimals1, gasTokenSide: side, describe: `gas token priced at the pool's own price (token${side} is ${currency0.toLowerCase() === NATIVE && side === 0 ? "native ETH" : "WETH"})${note}` };
 }
 
 export interface RunningKeeper {
@@ -110,7 +148,9 @@ export async function startKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv, 
       replaceAfterBlocks: config.replaceAfterBlocks,
     }, log);
     const keeper = new Keeper(hook, pools, prover, txm, log, metrics, {
-      ...DEFAULT_SETTINGS, feeChangeThreshold: config.feeChangeThreshold, keepAliveMargin: config.keepAlivePeriods, pollIntervalMs: config.pollIntervalMs,
+      ...DEFAULT_SETTINGS, updateRule: config.updateRule, feeChangeThreshold: config.feeChangeThreshold, keepAliveMargin: config.keepAlivePeriods,
+      gasPerUpdate: config.gasPerUpdate, ruleGasPriceGwei: config.ruleGasPriceGwei, priorityFeeGwei: config.priorityFeeGwei, ruleHorizon: config.ruleHorizon,
+      pollIntervalMs: config.pollIntervalMs,
       shutdownGraceMs: config.shutdownGraceMs, maxBackoffMs: Math.max(DEFAULT_SETTINGS.maxBackoffMs, config.pollIntervalMs),
     });
     if (options.warmUp !== false) await keeper.warmUp();
@@ -121,8 +161,11 @@ export async function startKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv, 
     if (pending > latest) log.warn("the account has transactions pending from before this start; new ones queue behind them", { account: clients.account.address, pending: pending - latest });
     log.info("keeper starting", {
       chainId: clients.chain.id, rpc: config.rpcUrl, mode: clients.ws ? "subscription" : "polling", hook: config.deployment.hook, account: clients.account.address,
-      pools: pools.map((p) => p.name).join(","), backend, threshold: config.feeChangeThreshold, maxFeeGwei: config.maxFeePerGasGwei,
+      pools: pools.map((p) => p.name).join(","), backend, updateRule: config.updateRule,
+      ...(config.updateRule === "off" ? { threshold: config.feeChangeThreshold } : { gasPerUpdate: config.gasPerUpdate, ruleGasPriceGwei: config.ruleGasPriceGwei ?? "base fee + tip" }),
+      maxFeeGwei: config.maxFeePerGasGwei,
     });
+    for (const p of pools) if (p.gas) log.info("update rule", { pool: p.name, horizon: config.ruleHorizon ?? p.model.file.horizon, quote: `token${p.gas.quote}`, gas: p.gas.describe });
     let metricsUrl: string | undefined;
     if (config.metricsPort !== undefined) {
       registryServer = await serveMetrics(registry, config.metricsPort, config.metricsHost, () => keeper.health()).catch((e: Error) => {

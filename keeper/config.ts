@@ -8,6 +8,7 @@ import type { Address } from "viem";
 import type { LogFormat, LogLevel } from "./log.ts";
 import type { BackendName } from "./inference.ts";
 import type { PoolKey } from "../chain/localPool.ts";
+import { DEFAULT_GAS_PER_UPDATE } from "../model/updateRule.ts";
 
 export class ConfigError extends Error {}
 
@@ -33,8 +34,14 @@ export interface KeeperConfig {
   deploymentPath: string;
   deployment: Deployment;
   poolNames?: string[];
+  updateRule: "pays" | "off";
   feeChangeThreshold: number;
   keepAlivePeriods: number;
+  gasPerUpdate: number;
+  gasTokenPrice?: number;
+  ruleGasPriceGwei?: number;
+  ruleHorizon?: number;
+  weth?: Address;
   maxFeePerGasGwei: number;
   priorityFeeGwei: number;
   replaceAfterBlocks: number;
@@ -68,8 +75,14 @@ export const OPTIONS: readonly Option[] = [
   { key: "deployment", flag: "deployment", env: "PROVENFEE_DEPLOYMENT", kind: "string", help: "addresses and pools written by 'provenfee deploy'" },
   { key: "chainId", flag: "chain-id", env: "PROVENFEE_CHAIN_ID", kind: "integer", help: "refuse to start unless the endpoint serves this chain" },
   { key: "pools", field: "poolNames", flag: "pool", env: "PROVENFEE_POOLS", kind: "list", help: "serve only these pools (flag repeatable, env comma-separated; default all)" },
-  { key: "feeChangeThreshold", flag: "threshold", env: "PROVENFEE_THRESHOLD", kind: "number", help: "skip updates that move the fee by less than this many pips (default 1)" },
+  { key: "updateRule", flag: "update-rule", env: "PROVENFEE_UPDATE_RULE", kind: "string", choices: ["pays", "off"], help: "pays (default): send an update only when the fee change is worth its gas (|change| x the fee base of the last H periods > gas x gas price x gas token price), and always before the pool would fall back; off: every change of at least --threshold pips" },
+  { key: "feeChangeThreshold", flag: "threshold", env: "PROVENFEE_THRESHOLD", kind: "number", help: "rule off: skip updates that move the fee by less than this many pips (default 1)" },
   { key: "keepAlivePeriods", flag: "keep-alive-periods", env: "PROVENFEE_KEEP_ALIVE_PERIODS", kind: "integer", help: "update anyway this many periods before the pool would fall back (default 2)" },
+  { key: "gasPerUpdate", flag: "gas-per-update", env: "PROVENFEE_GAS_PER_UPDATE", kind: "integer", help: "rule pays: an update's gas, or its share of a batch's (default 280000, the measured receipt gas)" },
+  { key: "gasTokenPrice", flag: "gas-token-price", env: "PROVENFEE_GAS_TOKEN_PRICE", kind: "number", help: "rule pays: the gas token's price in each pool's quote token (default: the pool's own price where one side is native ETH or WETH; required for other pools)" },
+  { key: "ruleGasPriceGwei", flag: "rule-gas-price-gwei", env: "PROVENFEE_RULE_GAS_PRICE_GWEI", kind: "number", help: "rule pays: judge updates at this gas price (default: each block's base fee + --priority-fee-gwei)" },
+  { key: "ruleHorizon", flag: "rule-horizon", env: "PROVENFEE_RULE_HORIZON", kind: "integer", help: "rule pays: periods a fee change is assumed to persist (default: the pool's model horizon, 30 for the shipped model)" },
+  { key: "weth", flag: "weth", env: "PROVENFEE_WETH", kind: "string", help: "rule pays: the chain's wrapped ETH (default known for chains 1, 10, 8453 and 42161)" },
   { key: "maxFeePerGasGwei", flag: "max-fee-gwei", env: "PROVENFEE_MAX_FEE_GWEI", kind: "number", help: "cap on maxFeePerGas in gwei (default 200)" },
   { key: "priorityFeeGwei", flag: "priority-fee-gwei", env: "PROVENFEE_PRIORITY_FEE_GWEI", kind: "number", help: "tip in gwei (default 1)" },
   { key: "replaceAfterBlocks", flag: "replace-after-blocks", env: "PROVENFEE_REPLACE_AFTER_BLOCKS", kind: "integer", help: "re-price a transaction still pending after this many blocks (default 3)" },
@@ -84,7 +97,7 @@ export const OPTIONS: readonly Option[] = [
 ];
 
 const DEFAULTS = {
-  feeChangeThreshold: 1, keepAlivePeriods: 2, maxFeePerGasGwei: 200, priorityFeeGwei: 1, replaceAfterBlocks: 3, pollIntervalMs: 500,
+  updateRule: "pays", feeChangeThreshold: 1, keepAlivePeriods: 2, gasPerUpdate: DEFAULT_GAS_PER_UPDATE, maxFeePerGasGwei: 200, priorityFeeGwei: 1, replaceAfterBlocks: 3, pollIntervalMs: 500,
   shutdownGraceMs: 10_000, metricsHost: "127.0.0.1", logFormat: "text", logLevel: "info", backend: "auto",
 } as const;
 
@@ -215,6 +228,8 @@ export function loadKeeperConfig(argv: string[], env: NodeJS.ProcessEnv): Keeper
   deployment.pools = deployment.pools.map((p) => ({ ...p, model: resolveModelPath(p.model, deploymentPath) }));
   const metricsPort = values.metricsPort as number | undefined;
   if (metricsPort !== undefined && metricsPort > 65535) throw new ConfigError(`--metrics-port: ${metricsPort} is not a port`);
+  if (values.ruleHorizon !== undefined && (values.ruleHorizon as number) < 1) throw new ConfigError(`--rule-horizon: expected a positive integer (periods), got ${values.ruleHorizon}`);
+  if (values.weth !== undefined && !isAddress(values.weth)) throw new ConfigError(`--weth: '${values.weth}' is not an address (0x followed by 40 hex digits)`);
   return {
     ...DEFAULTS,
     ...(values as Partial<KeeperConfig>),

@@ -48,9 +48,14 @@ export class HookClient {
 
   /** The LP fee the PoolManager charges now: slot0 bits 208..231 of the pool's state. */
   async lpFee(key: PoolKey, blockNumber?: bigint): Promise<number> {
+    return (await this.slot0(key, blockNumber)).lpFee;
+  }
+
+  /** The pool's slot0 in the PoolManager (StateLibrary's layout): its price (bits 0..159) and LP fee (bits 208..231). */
+  async slot0(key: PoolKey, blockNumber?: bigint): Promise<{ sqrtPriceX96: bigint; lpFee: number }> {
     const slot = keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "uint256" }], [poolIdOf(key), 6n]));
     const word = BigInt((await this.clients.public.getStorageAt({ address: this.manager, slot, blockNumber })) ?? "0x0");
-    return Number((word >> 208n) & 0xffffffn);
+    return { sqrtPriceX96: word & ((1n << 160n) - 1n), lpFee: Number((word >> 208n) & 0xffffffn) };
   }
 
   /** The hook's custom error name in a revert, if the error carries one. */

@@ -14,6 +14,8 @@ import type { PoolKey } from "../chain/localPool.ts";
 import type { Logger } from "./log.ts";
 import type { Registry, Counter, Histogram, Gauge } from "./metrics.ts";
 import { inferBatch, type InferenceJob } from "./inference.ts";
+import { DEFAULT_GAS_PER_UPDATE, type UpdateRuleMode } from "../model/updateRule.ts";
+import { keeperDecision, SWAP_EVENT, SwapFeeBase, type GasPricing } from "./updateRule.ts";
 import { FeeCapError, type BlockRef, type Head, type TxManager, type TxOutcome } from "./txmanager.ts";
 
 export interface ProvenFee {
@@ -38,13 +40,29 @@ export interface ServedPool {
   poolId: Hex;
   model: Model;
   terms: PoolTerms;
+  /** How the update rule values the pool's fee base and an update's gas (needed with rule "pays"). */
+  gas?: GasPricing;
 }
 
 export interface KeeperSettings {
-  /** Do not spend gas on an update that moves the fee by less than this many pips. */
+  /**
+   * The update rule (model/updateRule.ts): "pays" sends an update when the fee change is worth its
+   * gas (and always before the pool would fall back); "off" sends every change of at least
+   * `feeChangeThreshold` pips.
+   */
+  updateRule: UpdateRuleMode;
+  /** Rule "off": do not spend gas on an update that moves the fee by less than this many pips. */
   feeChangeThreshold: number;
   /** Update anyway when the pool would fall back to its fallback fee within this many periods. */
   keepAliveMargin: number;
+  /** Rule "pays": an update's gas (its share of a batch's, with batching). */
+  gasPerUpdate: number;
+  /** Rule "pays": the gas price to judge updates at, gwei; default the head's base fee + priorityFeeGwei. */
+  ruleGasPriceGwei?: number;
+  /** The tip the transaction manager adds to the base fee, gwei (part of an update's gas price). */
+  priorityFeeGwei: number;
+  /** Rule "pays": periods a fee change is assumed to persist; default each pool's model horizon. */
+  ruleHorizon?: number;
   /** Milliseconds between polls for a new block when the endpoint offers no subscription. */
   pollIntervalMs: number;
   /** With a new-heads subscription, poll anyway this often (a missed notification costs at most this). */
@@ -58,7 +76,7 @@ export interface KeeperSettings {
 }
 
 export const DEFAULT_SETTINGS: KeeperSettings = {
-  feeChangeThreshold: 1, keepAliveMargin: 2, pollIntervalMs: 500, heartbeatMs: 5000, maxBackoffMs: 5000, shutdownGraceMs: 10_000, staleAfterMs: 60_000,
+  updateRule: "pays", feeChangeThreshold: 1, keepAliveMargin: 2, gasPerUpdate: DEFAULT_GAS_PER_UPDATE, priorityFeeGwei: 1, pollIntervalMs: 500, heartbeatMs: 5000, maxBackoffMs: 5000, shutdownGraceMs: 10_000, staleAfterMs: 60_000,
 };
 
 export interface UpdateTimings {
@@ -86,6 +104,8 @@ export interface UpdateReport {
   floatFee: number;
   fee: number;
   previousFee: number;
+  /** Why the update rule sent it. */
+  reason: string;
   timings: UpdateTimings;
   /** Date.now() when the keeper had the block in hand, and when the node accepted the transaction. */
   seenAt: number;
@@ -126,7 +146,7 @@ export function keeperMetrics(registry: Registry): KeeperMetrics {
     updatesSent: registry.counter("provenfee_updates_sent_total", "updateFee transactions sent"),
     updatesLanded: registry.counter("provenfee_updates_landed_total", "updateFee transactions mined successfully"),
     updatesFailed: registry.counter("provenfee_updates_failed_total", "updateFee transactions that reverted, were abandoned or could not be sent"),
-    updatesSkipped: registry.counter("provenfee_updates_skipped_total", "Periods skipped because the proven fee would not change enough"),
+    updatesSkipped: registry.counter("provenfee_updates_skipped_total", "Periods the update rule skipped (the change would not pay for its gas, or is under the threshold)"),
     lostRaces: registry.counter("provenfee_updates_lost_race_total", "Periods another keeper updated first"),
     gasSpent: registry.counter("provenfee_gas_spent_total", "Gas used by the keeper's mined transactions"),
     rpcErrors: registry.counter("provenfee_rpc_errors_total", "Failed calls to the RPC endpoint"),
@@ -148,6 +168,8 @@ interface Candidate {
   asOfPeriod: number;
   features: bigint[];
   previousFee: number;
+  /** The pool's price at the block (slot0). */
+  sqrtPriceX96: bigint;
   context: bigint;
   readMs: number;
   /** Nonce of this pool's pending update for an older period, which the new one replaces. */
@@ -190,6 +212,9 @@ export class Keeper extends EventEmitter {
   /** Per pool, the most gas a mined update used. */
   private gasUsed = new Map<Hex, bigint>();
   private unsubscribe?: () => Promise<void>;
+  /** Rule "pays": per pool, the fee base from its Swap events, read through block `swapsThrough`. */
+  private feeBases = new Map<Hex, SwapFeeBase>();
+  private swapsThrough?: bigint;
 
   constructor(
     private hook: HookClient,
@@ -201,6 +226,12 @@ export class Keeper extends EventEmitter {
     private settings: KeeperSettings = DEFAULT_SETTINGS,
   ) {
     super();
+    if (settings.updateRule === "pays") {
+      for (const pool of pools) {
+        if (!pool.gas) throw new Error(`pool ${pool.name}: the update rule needs to price its gas (ServedPool.gas)`);
+        this.feeBases.set(pool.poolId, new SwapFeeBase(settings.ruleHorizon ?? pool.model.file.horizon, pool.terms.period, pool.gas));
+      }
+    }
     // A dropped WebSocket is an outage now, not at the next heartbeat.
     hook.clients.ws?.on("close", () => this.wake?.());
     txm.on("replaced", (e: { why: string }) => {
@@ -387,6 +418,9 @@ export class Keeper extends EventEmitter {
     for (const n of [...this.recent.keys()]) if (n >= forkPoint) this.recent.delete(n);
     // Decisions rest on features read from blocks that may be gone: make them again.
     this.decided.clear();
+    // So does the fee base: forget the orphaned blocks' swaps and read them again.
+    for (const f of this.feeBases.values()) f.forgetFrom(forkPoint);
+    if (this.swapsThrough !== undefined && this.swapsThrough >= forkPoint) this.swapsThrough = forkPoint - 1n;
     const voided = await this.txm.onReorg(forkPoint, { number: block.number!, baseFeePerGas: block.baseFeePerGas });
     this.emit("reorg", { forkPoint, voided });
   }
@@ -414,7 +448,7 @@ export class Keeper extends EventEmitter {
       this.log.warn("transaction upkeep failed", { error: firstLine(e) });
     });
     const timestamp = Number(block.timestamp);
-    const reads = await Promise.all(this.pools.map((pool) => this.readPool(pool, number, timestamp)));
+    const [reads] = await Promise.all([Promise.all(this.pools.map((pool) => this.readPool(pool, number, timestamp))), this.readSwaps(block)]);
     await upkeep;
     this.metrics.pendingTransactions.set(this.txm.inFlight);
 
@@ -434,6 +468,7 @@ export class Keeper extends EventEmitter {
     const inferenceMs = performance.now() - t1;
 
     const queueStart = performance.now();
+    let gasPriceWei: bigint | undefined;
     for (const [i, c] of candidates.entries()) {
       if (this.stopping) {
         this.log.info("shutting down: not proving", { pool: c.pool.name, asOfPeriod: c.asOfPeriod });
@@ -446,17 +481,21 @@ export class Keeper extends EventEmitter {
       if (Math.abs(fixed.fee - Math.floor(float.fee)) > 1) {
         this.log.error("float inference and fixed-point fee disagree by more than 1 pip", { pool: c.pool.name, fixed: fixed.fee, float: float.fee });
       }
-      const current = c.asOfPeriod + 1;
-      const nearFallback = current + this.settings.keepAliveMargin >= c.state.liveUntil;
-      if (!c.state.onFallback && !nearFallback && Math.abs(fixed.fee - c.previousFee) < this.settings.feeChangeThreshold) {
+      gasPriceWei ??= this.settings.updateRule === "pays" ? await this.gasPriceWei(block) : 0n;
+      const { decision } = keeperDecision({
+        settings: { mode: this.settings.updateRule, keepAlivePeriods: this.settings.keepAliveMargin, minChangePips: this.settings.feeChangeThreshold },
+        liveUntil: c.state.liveUntil, onFallback: c.state.onFallback, asOfPeriod: c.asOfPeriod, currentFee: c.previousFee, candidateFee: fixed.fee,
+        feeBase: this.feeBases.get(c.pool.poolId), pricing: c.pool.gas, gasPerUpdate: this.settings.gasPerUpdate, gasPriceWei, poolSqrtPriceX96: c.sqrtPriceX96,
+      });
+      if (!decision.send) {
         this.decided.set(c.pool.poolId, c.asOfPeriod);
         this.metrics.updatesSkipped.inc({ pool: c.pool.name });
-        this.log.debug("fee unchanged; not updating", { pool: c.pool.name, asOfPeriod: c.asOfPeriod, fee: fixed.fee, previousFee: c.previousFee });
-        this.emit("skipped", { pool: c.pool.name, asOfPeriod: c.asOfPeriod, fee: fixed.fee, previousFee: c.previousFee });
+        this.log.info("update skipped", { pool: c.pool.name, asOfPeriod: c.asOfPeriod, fee: fixed.fee, previousFee: c.previousFee, reason: decision.reason });
+        this.emit("skipped", { pool: c.pool.name, asOfPeriod: c.asOfPeriod, fee: fixed.fee, previousFee: c.previousFee, reason: decision.reason });
         continue;
       }
       const queueMs = performance.now() - queueStart;
-      this.log.debug("proving", { pool: c.pool.name, asOfPeriod: c.asOfPeriod, block: number });
+      this.log.debug("proving", { pool: c.pool.name, asOfPeriod: c.asOfPeriod, block: number, reason: decision.reason });
       let proven: ProvenFee;
       try {
         proven = await this.prover.prove(c.pool.model, c.features, c.pool.terms, c.context);
@@ -473,7 +512,7 @@ export class Keeper extends EventEmitter {
       }
       // Send before the next proof: proving takes both cores, and a send squeezed between its
       // threads takes ten times as long as one on an idle machine.
-      await this.submit(c, basis, head, proven, float.y, float.fee, { readMs: c.readMs, inferenceMs, queueMs, witnessMs: proven.witnessMs, proofMs: proven.proofMs }, seenAt, seenPerf);
+      await this.submit(c, basis, head, proven, float.y, float.fee, decision.reason, { readMs: c.readMs, inferenceMs, queueMs, witnessMs: proven.witnessMs, proofMs: proven.proofMs }, seenAt, seenPerf);
     }
   }
 
@@ -484,16 +523,53 @@ export class Keeper extends EventEmitter {
     const asOfPeriod = Math.floor(timestamp / period) - 1;
     const settled = (this.decided.get(pool.poolId) ?? -1) >= asOfPeriod;
     // Speculatively read everything at once when this period is still open for us: one round trip.
-    const [state, features, previousFee, context] = await Promise.all([
+    const [state, features, slot0, context] = await Promise.all([
       this.hook.poolState(pool.key, number),
       settled ? undefined : this.hook.featuresAsOf(pool.key, asOfPeriod, number),
-      this.hook.lpFee(pool.key, number),
+      this.hook.slot0(pool.key, number),
       settled ? undefined : this.hook.contextOf(pool.key, asOfPeriod, number),
     ]);
+    const previousFee = slot0.lpFee;
     this.metrics.poolFee.set(previousFee, { pool: pool.name });
     this.metrics.poolLastUpdatePeriod.set(state.lastUpdatePeriod, { pool: pool.name });
     if (settled || asOfPeriod <= state.lastUpdatePeriod || !features || context === undefined) return undefined;
-    return { pool, state, asOfPeriod, features, previousFee, context, readMs: performance.now() - t0 };
+    return { pool, state, asOfPeriod, features, previousFee, sqrtPriceX96: slot0.sqrtPriceX96, context, readMs: performance.now() - t0 };
+  }
+
+  /**
+   * Rule "pays": reads the served pools' Swap events up to this block into their fee bases. The
+   * first time, the blocks of the longest horizon (from the chain's block time); a block's swaps go to
+   * the period of its timestamp (interpolated between the range's ends when several blocks are read).
+   */
+  private async readSwaps(head: Block): Promise<void> {
+    if (this.feeBases.size === 0) return;
+    const client = this.hook.clients.public;
+    const to = head.number!;
+    const tTo = Number(head.timestamp);
+    let from: bigint;
+    if (this.swapsThrough === undefined) {
+      const seconds = Math.max(...[...this.feeBases.values()].map((f) => f.horizon * f.periodSeconds));
+      const back = to > 64n ? 64n : to;
+      const blockTime = back > 0n ? Math.max(0.05, (tTo - Number((await client.getBlock({ blockNumber: to - back })).timestamp)) / Number(back)) : 12;
+      const n = BigInt(Math.ceil(seconds / blockTime)) + 2n;
+      from = to > n ? to - n : 0n;
+    } else from = this.swapsThrough + 1n;
+    if (from > to) return;
+    const logs = await client.getLogs({ address: this.hook.manager, event: SWAP_EVENT, args: { id: [...this.feeBases.keys()] }, fromBlock: from, toBlock: to });
+    const tFrom = from < to && logs.some((l) => l.blockNumber !== to) ? Number((await client.getBlock({ blockNumber: from })).timestamp) : tTo;
+    const timestampOf = (b: bigint) => (from === to ? tTo : tFrom + (Number(b - from) * (tTo - tFrom)) / Number(to - from));
+    for (const l of logs) {
+      const a = l.args as { id: Hex; amount0: bigint; amount1: bigint; sqrtPriceX96: bigint };
+      this.feeBases.get(a.id)?.add({ blockNumber: l.blockNumber!, timestamp: timestampOf(l.blockNumber!), amount0: a.amount0, amount1: a.amount1, sqrtPriceX96: a.sqrtPriceX96 });
+    }
+    this.swapsThrough = to;
+  }
+
+  /** The gas price an update would pay now: the head's base fee plus the tip (or the configured price). */
+  private async gasPriceWei(block: Block): Promise<bigint> {
+    if (this.settings.ruleGasPriceGwei !== undefined) return BigInt(Math.round(this.settings.ruleGasPriceGwei * 1e9));
+    if (block.baseFeePerGas !== null && block.baseFeePerGas !== undefined) return block.baseFeePerGas + BigInt(Math.round(this.settings.priorityFeeGwei * 1e9));
+    return this.hook.clients.public.getGasPrice();
   }
 
   /** Gas limit for updateFee: 1.5 x the most a mined update of this pool used (unused gas is not paid for). */
@@ -507,7 +583,7 @@ export class Keeper extends EventEmitter {
   }
 
   private async submit(
-    c: Candidate, basis: BlockRef, head: Head, proven: ProvenFee, forecastY: number, floatFee: number,
+    c: Candidate, basis: BlockRef, head: Head, proven: ProvenFee, forecastY: number, floatFee: number, reason: string,
     timings: Omit<UpdateTimings, "sendMs" | "totalMs">, seenAt: number, seenPerf: number,
   ): Promise<void> {
     const { pool, asOfPeriod, features } = c;
@@ -540,7 +616,7 @@ export class Keeper extends EventEmitter {
       this.metrics.updatesSent.inc({ pool: pool.name });
       this.metrics.updateLatencySeconds.observe(totalMs / 1000);
       const report: UpdateReport = {
-        pool: pool.name, block: basis.number, blockHash: basis.hash, asOfPeriod, features, forecastY, floatFee, fee: proven.fee, previousFee: c.previousFee,
+        pool: pool.name, block: basis.number, blockHash: basis.hash, asOfPeriod, features, forecastY, floatFee, fee: proven.fee, previousFee: c.previousFee, reason,
         timings: { ...timings, sendMs, totalMs }, seenAt, sentAt: Date.now(), hash: sent.hash, nonce: sent.nonce,
       };
       this.emit("sent", report);
@@ -565,7 +641,7 @@ export class Keeper extends EventEmitter {
       this.decided.set(pool.poolId, Math.max(asOfPeriod, this.decided.get(pool.poolId) ?? -1));
       this.metrics.updatesLanded.inc({ pool: pool.name });
       this.metrics.gasSpent.inc({ pool: pool.name }, Number(outcome.receipt.gasUsed));
-      this.log.info("fee updated", { pool: pool.name, asOfPeriod, fee: report.fee, previousFee: report.previousFee, gasUsed: outcome.receipt.gasUsed, block: outcome.receipt.blockNumber, hash: outcome.receipt.transactionHash });
+      this.log.info("fee updated", { pool: pool.name, asOfPeriod, fee: report.fee, previousFee: report.previousFee, reason: report.reason, gasUsed: outcome.receipt.gasUsed, block: outcome.receipt.blockNumber, hash: outcome.receipt.transactionHash });
       this.emit("landed", { ...report, gasUsed: outcome.receipt.gasUsed, minedIn: outcome.receipt.blockNumber, minedHash: outcome.receipt.transactionHash });
       return;
     }

@@ -99,7 +99,7 @@ describe("provenfee keeper (child process)", () => {
   });
 
   it("SIGINT to the keeper's pid (a supervisor's stop, Ctrl-C to the pid alone): graceful stop, exit 0, nothing left, metrics port closed", async () => {
-    const run = runCli(["--rpc", chain.anvil.rpcUrl, "--deployment", chain.deploymentFile, "--metrics-port", "0", "--log-format", "json"], key);
+    const run = runCli(["--rpc", chain.anvil.rpcUrl, "--deployment", chain.deploymentFile, "--update-rule", "off", "--metrics-port", "0", "--log-format", "json"], key);
     const serving = await until("the metrics endpoint", () => run.stderr.includes("serving /metrics") && run.lines().find((l) => l.msg === "serving /metrics and /healthz"), 90_000);
     const port = Number(new URL(serving.url as string).port);
     // The bin is the keeper; anything it started (tsx's esbuild service, at most) must go with it.
@@ -127,7 +127,7 @@ describe("provenfee keeper (child process)", () => {
       const config = path.join(live.dir, "keeper.json");
       // The file says text logs and a slow poll; the environment overrides the log format, flags the rest.
       writeFileSync(config, JSON.stringify({ rpcUrl: live.anvil.rpcUrl.replace(/^http/, "ws"), deployment: "deployment.json", logFormat: "text", pollIntervalMs: 5000, keystore: "keystore.json", pools: ["pool0"] }));
-      run = runCli(["--config", config, "--threshold", "0", "--poll-ms", "200", "--metrics-port", "0"], {
+      run = runCli(["--config", config, "--update-rule", "off", "--threshold", "0", "--poll-ms", "200", "--metrics-port", "0"], {
         PROVENFEE_LOG_FORMAT: "json", PROVENFEE_KEYSTORE_PASSWORD: "correct horse", PROVENFEE_SHUTDOWN_GRACE_MS: "15000",
       });
       const serving = await until("the metrics endpoint", () => run.stderr.includes("serving /metrics") && run.lines().find((l) => l.msg === "serving /metrics and /healthz"), 90_000);

@@ -256,6 +256,51 @@ describe("keeper faults (anvil, real hook and prover)", () => {
     expect(perPeriod.size).toBe(k.events.sent.length);
   });
 
+  it("update rule pays: skips a change that does not pay for its gas (with the reason), sends one that pays, and keeps the pool alive before it would fall back", async () => {
+    live = await launch(info);
+    // Gas priced absurdly high: nothing pays but the start-up update (the pool is on its fallback fee) and keep-alives.
+    const k = await start(["--pool", "pool0", "--update-rule", "pays", "--gas-token-price", "2000", "--rule-gas-price-gwei", "1000000"]);
+    const { head: t0 } = await settleStart(k);
+    expect(k.events.sent[0]!.reason).toMatch(/^the pool is on its fallback fee/);
+    expect(k.log.find("update rule")[0]).toMatchObject({ pool: "pool0", horizon: 30, quote: "token0", gas: "gas token at 2000 token0 per ETH (--gas-token-price); token0 has no decimals(): 18 assumed, token1 has no decimals(): 18 assumed" });
+    const state = await hook().poolState(pool0().key);
+    const liveUntil = state.liveUntil;
+    // One block per period: every period is decided; a skip says why.
+    let close = nextPeriodStart(t0 + 10);
+    for (; close / 60 < liveUntil - 2; close += 60) {
+      await mine(live, close + 1);
+      const P = close / 60 - 1;
+      await until(`the decision for period ${P}`, () => k.events.skipped.find((e) => e.asOfPeriod === P) || k.events.sent.find((r) => r.asOfPeriod === P));
+    }
+    expect(k.events.sent).toHaveLength(1);
+    for (let P = nextPeriodStart(t0 + 10) / 60 - 1; P <= liveUntil - 4; P++) expect(k.events.skipped.some((e) => e.asOfPeriod === P), `period ${P} skipped`).toBe(true);
+    for (const e of k.events.skipped) expect(e.reason).toMatch(/does not pay|fee unchanged/);
+    expect(k.log.find("update skipped")[0]!.reason).toMatch(/pips: does not pay, .* of LP fees over 30 periods .* <= .* of gas$|^fee unchanged/);
+    // Two periods before the pool would fall back, the keep-alive goes out, whatever it costs.
+    await mine(live, close + 1);
+    const keepAlive = await until("the keep-alive update", () => k.events.sent.find((r) => r.asOfPeriod === close / 60 - 1));
+    expect(keepAlive.reason).toMatch(/^keep-alive: the pool falls back in 2 periods without an update/);
+    await mine(live, close + 2);
+    await until("it to land", () => k.events.landed.find((r) => r.hash === keepAlive.hash));
+    expect((await hook().poolState(pool0().key)).onFallback).toBe(false);
+    await k.stop();
+
+    // Cheap gas and trades in the window: a change of the fee pays and is sent.
+    const cheap = await start(["--pool", "pool0", "--update-rule", "pays", "--gas-token-price", "0.000001", "--rule-gas-price-gwei", "1"]);
+    let tick = info.moreTicks[0]!;
+    close += 60;
+    for (let i = 0; i < 4; i++, close += 60) {
+      tick += i % 2 ? -60 : 90;
+      await sendSwap(live, pool0().key, tick);
+      await mine(live, close + 1);
+      await until(`the decision for period ${close / 60 - 1}`, () => cheap.events.skipped.find((e) => e.asOfPeriod === close / 60 - 1) || cheap.events.sent.find((r) => r.asOfPeriod === close / 60 - 1));
+      await mine(live, close + 2);
+    }
+    const paid = cheap.events.sent.filter((r) => / pays, /.test(r.reason));
+    expect(paid.length).toBeGreaterThan(0);
+    for (const r of paid) expect(r.fee).not.toBe(r.previousFee);
+  });
+
   it("serves several pools from one account with consecutive nonces, one update per pool and period", async () => {
     live = await launch(info);
     const k = await start(["--threshold", "0"]);

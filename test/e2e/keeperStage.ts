@@ -275,13 +275,15 @@ export function tempFile(name: string, content: string): string {
 
 export interface TestKeeper extends RunningKeeper {
   log: ReturnType<typeof memoryLog>;
-  events: { sent: UpdateReport[]; landed: (UpdateReport & { gasUsed: bigint; minedIn: bigint })[]; lost: { pool: string; asOfPeriod: number; stage: string }[]; skipped: { pool: string; asOfPeriod: number; fee: number; previousFee: number }[]; reorgs: { forkPoint: bigint; voided: string[] }[]; failed: unknown[] };
+  events: { sent: UpdateReport[]; landed: (UpdateReport & { gasUsed: bigint; minedIn: bigint })[]; lost: { pool: string; asOfPeriod: number; stage: string }[]; skipped: { pool: string; asOfPeriod: number; fee: number; previousFee: number; reason: string }[]; reorgs: { forkPoint: bigint; voided: string[] }[]; failed: unknown[] };
 }
 
 /** A keeper in this process, started the way `provenfee keeper` starts one, with `flags`. */
 export async function startTestKeeper(live: LiveChain, options: { key?: Hex; flags?: string[]; prover: FeeProver; rpcUrl?: string }): Promise<TestKeeper> {
   const log = memoryLog();
-  const config = loadKeeperConfig(["--rpc", options.rpcUrl ?? live.anvil.rpcUrl, "--deployment", live.deploymentFile, "--poll-ms", "50", ...(options.flags ?? [])], {}) as KeeperConfig;
+  // The stage's pools trade test tokens, which the update rule cannot price gas in: these tests run
+  // the keeper with the rule off (every change of at least --threshold pips) unless `flags` say otherwise.
+  const config = loadKeeperConfig(["--rpc", options.rpcUrl ?? live.anvil.rpcUrl, "--deployment", live.deploymentFile, "--poll-ms", "50", "--update-rule", "off", ...(options.flags ?? [])], {}) as KeeperConfig;
   const running = await startKeeper(config, { PROVENFEE_PRIVATE_KEY: options.key ?? KEEPER_KEYS[0] }, createLogger({ format: "json", level: "debug", write: log.write }), { prover: options.prover, warmUp: false });
   const events: TestKeeper["events"] = { sent: [], landed: [], lost: [], skipped: [], reorgs: [], failed: [] };
   for (const name of Object.keys(events) as (keyof TestKeeper["events"])[]) {
