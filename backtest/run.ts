@@ -196,12 +196,12 @@ export function updateAccounting(o: BacktestOptions): UpdateAccounting {
 }
 
 function ruleAssumption(o: BacktestOptions, gasPriced: boolean, gasWhat: string): string {
-  const horizon = o.ruleHorizon !== undefined ? `${o.ruleHorizon} periods` : "each policy's own horizon (a model's forecast horizon)";
+  const horizon = o.ruleHorizon !== undefined ? `${o.ruleHorizon}` : "each policy's own, a model's forecast horizon";
   const chain = o.chain ? ` (--chain ${o.chain}: ${CHAIN_PRESETS[o.chain].name})` : "";
   const gas = `${o.gasPerUpdate.toLocaleString("en-US")} gas per update at ${o.gasPriceGwei} gwei${chain}, ${gasPriced ? gasWhat : "not priced in the quote token (gas in units only)"}`;
   const live = `the pool's liveness: ${o.liveness} periods, an update sent at least ${o.keepAlivePeriods} periods before the deadline`;
   if (o.updateRule === "off") return `update rule off: every change of a dynamic policy's fee is an update (and ${live}); ${gas}`;
-  return `update rule (model/updateRule.ts): a dynamic policy's fee change is sent when |change| x the fee base of the last ${horizon} > its gas${gasPriced ? "" : " (gas not priced here: every change is sent)"}, and always to keep the pool live (${live}); the pool charges the last fee sent; ${gas}`;
+  return `update rule (model/updateRule.ts): a dynamic policy's fee change is sent when |change| x the fee base of the last H periods > its gas (H = ${horizon})${gasPriced ? "" : " (gas not priced here: every change is sent)"}, and always to keep the pool live (${live}); the pool charges the last fee sent; ${gas}`;
 }
 
 export async function runBacktest(o: BacktestOptions, onProgress?: (f: number) => void, loadedModels?: Map<string, Model>, history?: { events: ReplayEvents; blocks?: Float64Array }): Promise<BacktestOutcome> {

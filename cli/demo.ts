@@ -66,13 +66,15 @@ options:
   --model FILE        model file (default: the shipped model/default-model.json)
   --rpc URL           use this node instead of an embedded anvil (it must allow anvil_/evm_ methods)
   --report FILE       HTML report path (default reports/demo.html)
-  --gas-price-gwei G  gas price of fee updates in the LP comparison (default 20)
+  --gas-price-gwei G  gas price of fee updates in the LP comparison (default 20): the proven fee's
+                      updates there are those the update rule would send at this price
   --json              print the summary as one JSON object
 
-The summary answers the LP's question: over the keeper's blocks, what the pool's LPs would have
-netted (fees - LVR - fee-update gas) under the proven fee and under static tiers of 1, 5, 30 and 100
-bps, with arbitrage re-sized to each fee and other volume elastic (the backtester's counterfactual
-(b)), and which won. It also checks the LP fees the pool charged on-chain against a tick-exact
+The keeper here lands an update for every period that closes (update rule off: it shows the whole
+pipeline). The summary answers the LP's question: over the keeper's blocks, what the pool's LPs would
+have netted (fees - LVR - fee-update gas) under the proven fee and under static tiers of 1, 5, 30 and
+100 bps, with arbitrage re-sized to each fee and other volume elastic (the backtester's
+counterfactual (b)), the proven fee sending only the updates the update rule would send, and which won. It also checks the LP fees the pool charged on-chain against a tick-exact
 replay (backtest/pool.ts), to the wei.`;
 
 const DEFAULT_DATA = "data/swaps-usdc-weth/ethereum-0x88e6-usdc-weth-005-2024-01-05.tick.csv.gz";

@@ -46,6 +46,8 @@ export interface LpNetOptions {
   gasPerUpdate: number;
   gasPriceGwei: number;
   elasticity?: number;
+  /** The update rule the proven fee's updates go through (default "pays", as the backtester's). */
+  updateRule?: "pays" | "off";
 }
 
 export async function lpNetComparison(o: LpNetOptions): Promise<LpNetComparison> {
@@ -56,6 +58,7 @@ export async function lpNetComparison(o: LpNetOptions): Promise<LpNetComparison>
       source: "swaps", input: o.data, counterfactual: "resize", elasticity,
       statics: [...STATIC_TIERS_BPS], ewma: false, foresight: false, models: [o.modelPath],
       from: String(o.replayFrom), to: String(o.to), gasPerUpdate: o.gasPerUpdate, gasPriceGwei: o.gasPriceGwei,
+      ...(o.updateRule ? { updateRule: o.updateRule } : {}),
     },
     undefined,
     new Map([[o.modelPath, o.model]]),

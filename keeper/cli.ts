@@ -77,7 +77,8 @@ export async function gasPricingOf(config: KeeperConfig, hook: HookClient, chain
   const decimalsOf = async (token: Address, i: number): Promise<number> => {
     if (token.toLowerCase() === NATIVE) return 18;
     return hook.clients.public.readContract({ address: token, abi: [DECIMALS], functionName: "decimals" }).then(Number, (e: unknown) => {
-      if (!/revert/i.test(String((e as Error)?.message ?? e))) throw new StartupError(`pool ${name}: cannot read decimals() of ${token} (${firstLine(e)})`);
+      // A revert, or no code at the address (a currency that is not a contract): no decimals() to read.
+      if (!/revert|returned no data/i.test(String((e as Error)?.message ?? e))) throw new StartupError(`pool ${name}: cannot read decimals() of ${token} (${firstLine(e)})`);
       assumed.push(`token${i} has no decimals(): 18 assumed`);
       return 18;
     });

@@ -93,6 +93,11 @@ describe("provenfee keeper (child process)", () => {
       await failsWith(["--rpc", chain.anvil.rpcUrl, "--deployment", file], key, /pool pool2: model test\/fixtures\/other-model\.json has commitment 0x[0-9a-f]{64}, the pool is committed to 0x[0-9a-f]{64}$/);
     });
 
+    it("update rule pays on a pool whose gas it cannot price (test tokens, no WETH)", async () => {
+      await failsWith(["--rpc", chain.anvil.rpcUrl, "--deployment", chain.deploymentFile], key, /pool pool0: the update rule cannot price gas in this pool's tokens \(neither is native ETH or a known WETH on chain 31337 \(--weth ADDRESS\)\): pass --gas-token-price Q \(token0 per gas token\) or --update-rule off$/);
+      await failsWith(["--rpc", chain.anvil.rpcUrl, "--deployment", chain.deploymentFile, "--update-rule", "paid"], key, /--update-rule: expected one of pays, off, got paid$/);
+    });
+
     it("unreachable endpoint", async () => {
       await failsWith(["--rpc", "http://127.0.0.1:9", "--deployment", chain.deploymentFile], key, /http:\/\/127\.0\.0\.1:9: RPC endpoint unreachable/);
     });
