@@ -74,8 +74,9 @@ The keeper here lands an update for every period that closes (update rule off: i
 pipeline). The summary answers the LP's question: over the keeper's blocks, what the pool's LPs would
 have netted (fees - LVR - fee-update gas) under the proven fee and under static tiers of 1, 5, 30 and
 100 bps, with arbitrage re-sized to each fee and other volume elastic (the backtester's
-counterfactual (b)), the proven fee sending only the updates the update rule would send, and which won. It also checks the LP fees the pool charged on-chain against a tick-exact
-replay (backtest/pool.ts), to the wei.`;
+counterfactual (b)), the proven fee sending only the updates the update rule would send, and which
+won. It also checks the LP fees the pool charged on-chain against a tick-exact replay
+(backtest/pool.ts), to the wei.`;
 
 const DEFAULT_DATA = "data/swaps-usdc-weth/ethereum-0x88e6-usdc-weth-005-2024-01-05.tick.csv.gz";
 const DEFAULT_MODEL = "model/default-model.json";
