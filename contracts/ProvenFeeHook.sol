@@ -375,10 +375,19 @@ contract ProvenFeeHook is BaseHook {
     }
 
     /// @notice Hands the pool's admin role to `newAdmin`; the zero address freezes the model for good
+    /// @dev Renouncing also cancels a pending proposal: otherwise anyone could apply it after the delay, and
+    /// a pool whose admin is zero (frozen, as LPs read it) would still change model once.
     function transferAdmin(PoolKey calldata key, address newAdmin) external onlyAdmin(key.toId()) {
         PoolId id = key.toId();
         _terms[id].admin = newAdmin;
         emit AdminTransferred(id, msg.sender, newAdmin);
+        if (newAdmin == address(0)) {
+            ModelChange memory change = _modelChanges[id];
+            if (change.readyAt != 0) {
+                delete _modelChanges[id];
+                emit ModelChangeCancelled(id, change.commitment);
+            }
+        }
     }
 
     // ---------------------------------------------------------------- views

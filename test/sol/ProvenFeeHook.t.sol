@@ -643,6 +643,56 @@ contract ProvenFeeHookTest is ProvenFeeFixture {
         hook.proposeModel(key, MODEL_2);
     }
 
+    /// @dev The admin proposes a model, then renounces: the proposal dies with the role, so the model stays
+    /// frozen even once the delay has passed
+    function test_transferAdmin_toZeroCancelsThePendingModel() public {
+        hook.registerModel(MODEL_2, 60, 30, "");
+        vm.startPrank(admin);
+        hook.proposeModel(key, MODEL_2);
+        vm.expectEmit(address(hook));
+        emit ProvenFeeHook.AdminTransferred(id, admin, address(0));
+        vm.expectEmit(address(hook));
+        emit ProvenFeeHook.ModelChangeCancelled(id, MODEL_2);
+        hook.transferAdmin(key, address(0));
+        vm.stopPrank();
+        (uint256 pending, uint64 readyAt) = hook.pendingModel(key);
+        assertEq(pending, 0);
+        assertEq(readyAt, 0);
+        vm.warp(block.timestamp + 1 days + 1);
+        vm.expectRevert(ProvenFeeHook.NoPendingModel.selector);
+        vm.prank(makeAddr("anyone"));
+        hook.applyModel(key);
+        assertEq(hook.poolConfig(key).commitment, MODEL);
+        assertEq(hook.poolConfig(key).admin, address(0));
+    }
+
+    /// @dev Handing the role to another address keeps the proposal: the new admin may still cancel it
+    function test_transferAdmin_toAnotherAdminKeepsThePendingModel() public {
+        hook.registerModel(MODEL_2, 60, 30, "");
+        address next = makeAddr("next");
+        vm.startPrank(admin);
+        hook.proposeModel(key, MODEL_2);
+        vm.recordLogs();
+        hook.transferAdmin(key, next);
+        vm.stopPrank();
+        assertEq(vm.getRecordedLogs().length, 1, "only AdminTransferred");
+        (uint256 pending,) = hook.pendingModel(key);
+        assertEq(pending, MODEL_2);
+        vm.warp(block.timestamp + 1 days);
+        hook.applyModel(key);
+        assertEq(hook.poolConfig(key).commitment, MODEL_2);
+    }
+
+    /// @dev Renouncing with nothing pending emits no cancellation
+    function test_transferAdmin_toZeroWithoutAProposal() public {
+        vm.recordLogs();
+        vm.prank(admin);
+        hook.transferAdmin(key, address(0));
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        assertEq(logs.length, 1);
+        assertEq(logs[0].topics[0], ProvenFeeHook.AdminTransferred.selector);
+    }
+
     // ------------------------------------------------------------ helpers
 
     /// @dev Swaps in each of `periods` consecutive periods, then closes the last one
