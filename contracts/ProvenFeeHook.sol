@@ -46,6 +46,15 @@ contract ProvenFeeHook is BaseHook {
     error PeriodTooOld(uint32 asOfPeriod, uint32 currentPeriod);
     error FeeOutOfBounds(uint24 fee);
     error InvalidProof();
+    /// @notice A proof coordinate is not below the BN254 base field modulus: no point, and the pairing
+    /// precompile would consume all the gas it was given on it
+    error ProofNotInField();
+    /// @notice A proof point is neither on its curve (A and C on G1, B on the G2 twist) nor the point at
+    /// infinity: malformed (a wrong coordinate order, say), refused before the precompiles burn gas on it
+    error ProofNotOnCurve();
+    /// @notice The verifier could not run to the end on the gas left: `available` before the call, `required`
+    /// by a full verification. Not a verdict on the proof: resend with a higher gas limit.
+    error VerifierOutOfGas(uint256 available, uint256 required);
     /// @notice The published forecast is a 38-bit lane (SPEC §5); anything larger cannot be the model's
     error ForecastOutOfRange(uint256 forecast);
     error NotAdmin();
@@ -139,6 +148,22 @@ contract ProvenFeeHook is BaseHook {
     uint64 public constant MODEL_CHANGE_DELAY = 1 days;
     uint256 internal constant SNARK_SCALAR_FIELD =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    /// @dev BN254's base field modulus: every proof coordinate must be below it
+    uint256 internal constant BASE_FIELD =
+        21888242871839275222246405745257275088696311157297823662689037894645226208583;
+    /// @dev The G2 twist y^2 = x^3 + 3 / (9 + u): the real and imaginary parts of 3 / (9 + u)
+    uint256 internal constant TWIST_B_RE =
+        19485874751759354771024239261021720505790618469301721065564631296452457478373;
+    uint256 internal constant TWIST_B_IM =
+        266929791119991161246907387137283842545076965332900288569378510910307636690;
+    /// @notice Gas left that updateFee requires before calling the verifier: 63/64 of it covers a full
+    /// verification (about 207,000 at the EIP-1108 precompile prices: 4 ecMul, 4 ecAdd, a 4-pair pairing) with
+    /// a margin, and what is left after a verifier that ran out of gas (about 1/32 of this, see _verify) stays
+    /// well below what is left after one that ran to the end and said no (over 25,000)
+    uint256 public constant VERIFIER_GAS = 240_000;
+    /// @dev What the snarkjs verifier keeps for itself around each precompile call (`sub(gas(), 2000)`), plus
+    /// the few hundred gas of returning
+    uint256 internal constant VERIFIER_RESERVE = 2_500;
 
     /// @notice The snarkjs verifier of the one fee circuit; every model is just a public commitment to it
     IGroth16Verifier public immutable verifier;
@@ -311,11 +336,12 @@ contract ProvenFeeHook is BaseHook {
         uint256[2][2] calldata b,
         uint256[2] calldata c
     ) external {
+        _checkProofPoints(a, b, c);
         PoolId id = key.toId();
         (uint256[5] memory features, uint256[4] memory signals, uint256 commitment) =
             _recordUpdate(id, asOfPeriod, fee, forecast);
         // a bad proof reverts the records above with everything else
-        if (!verifier.verifyProof(a, b, c, signals)) revert InvalidProof();
+        _verify(a, b, c, signals);
         poolManager.updateDynamicLPFee(key, fee);
         emit FeeUpdated(id, asOfPeriod, features, fee, forecast, commitment, msg.sender);
     }
@@ -341,6 +367,68 @@ contract ProvenFeeHook is BaseHook {
         s.onFallback = false;
         _storeState(id, s);
         commitment = t.commitment;
+    }
+
+    /// @dev Refuses malformed points before the precompiles see them: the pairing precompile consumes all the
+    /// gas it is given on a coordinate outside the field or a point off its curve. Zero (the point at infinity)
+    /// is a valid encoding and passes. What remains is a B on the twist but outside the G2 subgroup, which no
+    /// honest prover produces and which only a subgroup check (far dearer than these) would catch: the
+    /// verifier burns its gas on it and _verify reports VerifierOutOfGas.
+    function _checkProofPoints(uint256[2] calldata a, uint256[2][2] calldata b, uint256[2] calldata c)
+        internal
+        pure
+    {
+        if (
+            a[0] >= BASE_FIELD || a[1] >= BASE_FIELD || c[0] >= BASE_FIELD || c[1] >= BASE_FIELD
+                || b[0][0] >= BASE_FIELD || b[0][1] >= BASE_FIELD || b[1][0] >= BASE_FIELD || b[1][1] >= BASE_FIELD
+        ) revert ProofNotInField();
+        if (!_onG1(a[0], a[1]) || !_onG1(c[0], c[1]) || !_onTwist(b[0][1], b[0][0], b[1][1], b[1][0])) {
+            revert ProofNotOnCurve();
+        }
+    }
+
+    /// @dev y^2 = x^3 + 3 over the base field, or the point at infinity (0, 0)
+    function _onG1(uint256 x, uint256 y) internal pure returns (bool) {
+        if (x == 0 && y == 0) return true;
+        uint256 q = BASE_FIELD;
+        return mulmod(y, y, q) == addmod(mulmod(mulmod(x, x, q), x, q), 3, q);
+    }
+
+    /// @dev y^2 = x^3 + 3 / (9 + u) over F_q[u] / (u^2 + 1), or the point at infinity; coordinates as real and
+    /// imaginary parts (the verifier's calldata holds each imaginary part first, as EIP-197 encodes them)
+    function _onTwist(uint256 xRe, uint256 xIm, uint256 yRe, uint256 yIm) internal pure returns (bool) {
+        if (xRe == 0 && xIm == 0 && yRe == 0 && yIm == 0) return true;
+        uint256 q = BASE_FIELD;
+        // (a + b u)^2 = a^2 - b^2 + 2ab u
+        uint256 x2Re = addmod(mulmod(xRe, xRe, q), q - mulmod(xIm, xIm, q), q);
+        uint256 x2Im = mulmod(2, mulmod(xRe, xIm, q), q);
+        // (a + b u)(c + d u) = ac - bd + (ad + bc) u
+        uint256 x3Re = addmod(mulmod(x2Re, xRe, q), q - mulmod(x2Im, xIm, q), q);
+        uint256 x3Im = addmod(mulmod(x2Re, xIm, q), mulmod(x2Im, xRe, q), q);
+        uint256 y2Re = addmod(mulmod(yRe, yRe, q), q - mulmod(yIm, yIm, q), q);
+        uint256 y2Im = mulmod(2, mulmod(yRe, yIm, q), q);
+        return y2Re == addmod(x3Re, TWIST_B_RE, q) && y2Im == addmod(x3Im, TWIST_B_IM, q);
+    }
+
+    /// @dev Reverts unless the verifier accepts the proof; tells running out of gas apart from a refusal. The
+    /// verifier answers false both for a bad proof and when a precompile ran out of gas, so the gas decides:
+    /// too little left to start (VERIFIER_GAS) is out of gas, and so is a verifier that used up what it was
+    /// forwarded (a chain pricing the precompiles above EIP-1108, or a B outside G2). A precompile that fails
+    /// takes all the gas its call forwarded, which is all but 1/64 of the verifier's; so what is left here is
+    /// the 1/64 this call kept back, the 1/64 the verifier's call kept back and its 2,000 reserve: under
+    /// available / 32 + VERIFIER_RESERVE. A verification that ran to the end and said no leaves
+    /// available - 210,000 or so, far more whenever available >= VERIFIER_GAS.
+    function _verify(uint256[2] calldata a, uint256[2][2] calldata b, uint256[2] calldata c, uint256[4] memory signals)
+        internal
+        view
+    {
+        uint256 available = gasleft();
+        if (available < VERIFIER_GAS) revert VerifierOutOfGas(available, VERIFIER_GAS);
+        (bool success, bytes memory result) =
+            address(verifier).staticcall(abi.encodeCall(IGroth16Verifier.verifyProof, (a, b, c, signals)));
+        if (success && result.length == 32 && abi.decode(result, (bool))) return;
+        if (gasleft() < available / 32 + VERIFIER_RESERVE) revert VerifierOutOfGas(available, VERIFIER_GAS);
+        revert InvalidProof();
     }
 
     // ---------------------------------------------------------------- model changes

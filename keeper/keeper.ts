@@ -179,6 +179,41 @@ interface Candidate {
 /** Gas limit of a pool's first update, before any receipt tells what it really uses (about 300k). */
 export const FIRST_UPDATE_GAS = 1_000_000n;
 
+/**
+ * What a refusal of updateFee means, by the hook's error name:
+ * - `lost`: another keeper updated this period (or a later one) first.
+ * - `out-of-gas`: the verifier could not run to the end on the gas left (VerifierOutOfGas). No verdict
+ *   on the proof: the period is retried, with a higher gas limit when the transaction's was the cause.
+ * - `malformed-proof`: a proof point is not a curve point (ProofNotInField, ProofNotOnCurve), refused
+ *   before verification: the proof was mangled on its way out of the prover, not proven wrong.
+ * - `bad-proof`: the verifier ran and refused the proof (InvalidProof), or the fee is outside the pool's
+ *   bounds (FeeOutOfBounds): the model, prover and hook disagree, a bug to look at.
+ * - `too-late`: the period can no longer be updated (PeriodTooOld, PeriodNotCompleted) or the pool is gone.
+ * - `other`: anything else, retried at the next block.
+ */
+export type RefusalKind = "lost" | "out-of-gas" | "malformed-proof" | "bad-proof" | "too-late" | "other";
+
+export function classifyRefusal(name: string | undefined): { kind: RefusalKind; settlesPeriod: boolean; level: "info" | "warn" | "error" } {
+  switch (name) {
+    case "PeriodNotNewer":
+      return { kind: "lost", settlesPeriod: true, level: "info" };
+    case "VerifierOutOfGas":
+      return { kind: "out-of-gas", settlesPeriod: false, level: "warn" };
+    case "ProofNotInField":
+    case "ProofNotOnCurve":
+      return { kind: "malformed-proof", settlesPeriod: true, level: "error" };
+    case "InvalidProof":
+    case "FeeOutOfBounds":
+      return { kind: "bad-proof", settlesPeriod: true, level: "error" };
+    case "PeriodTooOld":
+    case "PeriodNotCompleted":
+    case "UnknownPool":
+      return { kind: "too-late", settlesPeriod: true, level: "warn" };
+    default:
+      return { kind: "other", settlesPeriod: false, level: "warn" };
+  }
+}
+
 const firstLine = (e: unknown) => String((e as { shortMessage?: string }).shortMessage ?? (e as Error)?.message ?? e).split("\n")[0]!;
 
 /** Errors that mean the endpoint is unreachable (as opposed to answering with an error). */
@@ -211,6 +246,8 @@ export class Keeper extends EventEmitter {
   private subscribeFailedLogged = false;
   /** Per pool, the most gas a mined update used. */
   private gasUsed = new Map<Hex, bigint>();
+  /** Per pool, the least gas limit to send with: raised when an update ran the verifier out of gas. */
+  private gasFloor = new Map<Hex, bigint>();
   private unsubscribe?: () => Promise<void>;
   /** Rule "pays": per pool, the fee base from its Swap events, read through block `swapsThrough`. */
   private feeBases = new Map<Hex, SwapFeeBase>();
@@ -572,10 +609,15 @@ export class Keeper extends EventEmitter {
     return this.hook.clients.public.getGasPrice();
   }
 
-  /** Gas limit for updateFee: 1.5 x the most a mined update of this pool used (unused gas is not paid for). */
+  /**
+   * Gas limit for updateFee: 1.5 x the most a mined update of this pool used (unused gas is not paid for),
+   * and at least the floor an out-of-gas refusal set.
+   */
   private gasLimitFor(pool: ServedPool): bigint {
     const seen = this.gasUsed.get(pool.poolId);
-    return seen ? (seen * 3n) / 2n : FIRST_UPDATE_GAS;
+    const limit = seen ? (seen * 3n) / 2n : FIRST_UPDATE_GAS;
+    const floor = this.gasFloor.get(pool.poolId) ?? 0n;
+    return limit > floor ? limit : floor;
   }
 
   private updateCalldata(pool: ServedPool, asOfPeriod: number, proven: Pick<ProvenFee, "fee" | "forecast" | "a" | "b" | "c">): Hex {
@@ -620,7 +662,7 @@ export class Keeper extends EventEmitter {
         timings: { ...timings, sendMs, totalMs }, seenAt, sentAt: Date.now(), hash: sent.hash, nonce: sent.nonce,
       };
       this.emit("sent", report);
-      const settled = sent.outcome.then((outcome) => this.onOutcome(pool, asOfPeriod, outcome, report, data));
+      const settled = sent.outcome.then((outcome) => this.onOutcome(pool, asOfPeriod, outcome, report, data, gas));
       this.outstanding.add(settled);
       void settled.finally(() => this.outstanding.delete(settled));
     } catch (e) {
@@ -632,7 +674,7 @@ export class Keeper extends EventEmitter {
     }
   }
 
-  private async onOutcome(pool: ServedPool, asOfPeriod: number, outcome: TxOutcome, report: UpdateReport, data: Hex): Promise<void> {
+  private async onOutcome(pool: ServedPool, asOfPeriod: number, outcome: TxOutcome, report: UpdateReport, data: Hex, gas: bigint): Promise<void> {
     if (outcome.status === "mined") {
       const used = outcome.receipt.gasUsed;
       if (used > (this.gasUsed.get(pool.poolId) ?? 0n)) this.gasUsed.set(pool.poolId, used);
@@ -648,10 +690,11 @@ export class Keeper extends EventEmitter {
     if (outcome.status === "mined") {
       this.metrics.gasSpent.inc({ pool: pool.name }, Number(outcome.receipt.gasUsed));
       // Replay the call on the state the block left for the reason: usually another keeper landed first.
+      // With the transaction's own gas limit, so that running out of gas shows as such.
       const reason = await this.hook.clients.public
-        .call({ account: this.hook.clients.account, to: this.hook.hook, data, blockNumber: outcome.receipt.blockNumber })
+        .call({ account: this.hook.clients.account, to: this.hook.hook, data, gas, blockNumber: outcome.receipt.blockNumber })
         .then(() => "unknown", (e) => this.hook.errorName(e) ?? "unknown");
-      this.onRevert(pool, asOfPeriod, reason, "transaction");
+      this.onRevert(pool, asOfPeriod, reason, "transaction", gas);
       return;
     }
     if (outcome.reason.startsWith("superseded")) {
@@ -663,24 +706,29 @@ export class Keeper extends EventEmitter {
     this.emit("failed", { pool: pool.name, asOfPeriod, reason: "abandoned", error: outcome.reason });
   }
 
-  private onRevert(pool: ServedPool, asOfPeriod: number, error: unknown, stage: "simulation" | "transaction"): void {
+  private onRevert(pool: ServedPool, asOfPeriod: number, error: unknown, stage: "simulation" | "transaction", gas?: bigint): void {
     const name = typeof error === "string" ? error : this.hook.errorName(error);
-    if (name === "PeriodNotNewer") {
-      // Another keeper updated this period (or a later one) first: nothing more to spend on it.
-      this.decided.set(pool.poolId, Math.max(asOfPeriod, this.decided.get(pool.poolId) ?? -1));
+    const { kind, settlesPeriod, level } = classifyRefusal(name);
+    // A refusal the next block cannot change for this period (or a bug): do not retry the period.
+    if (settlesPeriod) this.decided.set(pool.poolId, Math.max(asOfPeriod, this.decided.get(pool.poolId) ?? -1));
+    if (kind === "lost") {
       this.metrics.lostRaces.inc({ pool: pool.name });
       this.log.info("another keeper updated first; standing down for this period", { pool: pool.name, asOfPeriod, stage });
       this.emit("lost", { pool: pool.name, asOfPeriod, stage });
       return;
     }
-    // A refusal the next block cannot change for this period (or a bug): do not retry the period.
-    if (name && ["PeriodTooOld", "PeriodNotCompleted", "InvalidProof", "FeeOutOfBounds", "UnknownPool"].includes(name)) {
-      this.decided.set(pool.poolId, Math.max(asOfPeriod, this.decided.get(pool.poolId) ?? -1));
-    }
     this.metrics.updatesFailed.inc({ pool: pool.name, reason: name ?? "unknown" });
-    const level = name === "InvalidProof" || name === "FeeOutOfBounds" ? "error" : "warn";
-    this.log[level]("updateFee refused", { pool: pool.name, asOfPeriod, stage, reason: name ?? firstLine(error) });
-    this.emit("failed", { pool: pool.name, asOfPeriod, reason: name ?? "unknown", stage });
+    const fields = { pool: pool.name, asOfPeriod, stage, reason: name ?? firstLine(error) };
+    if (kind === "out-of-gas") {
+      // Not a verdict on the proof. Where the transaction's limit was the cause, send the retry with twice it.
+      if (gas !== undefined) this.gasFloor.set(pool.poolId, gas * 2n);
+      this.log[level]("updateFee ran the verifier out of gas; retrying the period", { ...fields, gasLimit: gas, nextGasLimit: this.gasLimitFor(pool) });
+    } else if (kind === "malformed-proof") {
+      this.log[level]("updateFee refused a malformed proof before verifying it (its points are not curve points)", fields);
+    } else {
+      this.log[level]("updateFee refused", fields);
+    }
+    this.emit("failed", { pool: pool.name, asOfPeriod, reason: name ?? "unknown", kind, stage });
   }
 }
 

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Hex } from "viem";
 import { Prover } from "../../prover/prover.ts";
-import { feeProverOf, type FeeProver } from "../../keeper/keeper.ts";
+import { feeProverOf, type FeeProver, type ProvenFee } from "../../keeper/keeper.ts";
 import { HookClient } from "../../keeper/hookClient.ts";
 import {
   keeperStage, launch, mine, nextPeriodStart, sendSwap, startTestKeeper, until, feeUpdates, KEEPER_KEYS,
@@ -229,6 +229,73 @@ describe("keeper faults (anvil, real hook and prover)", () => {
     expect(reverted.status).toBe("reverted");
     expect(loser.log.find("another keeper updated first; standing down for this period").some((l) => l.asOfPeriod === P && l.stage === "transaction")).toBe(true);
     expect((await feeUpdates(live)).filter((u) => u.asOfPeriod === P)).toHaveLength(1);
+  });
+
+  it("malformed proofs are refused in simulation without a verdict on the fee: one outside the field is dropped as malformed, a B outside G2 runs the verifier out of gas and the period is retried", async () => {
+    live = await launch(info);
+    const BASE_FIELD = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+    // on the G2 twist (x = 1) but outside the subgroup: the pairing precompile refuses it and keeps the gas
+    const OUTSIDE_G2: ProvenFee["b"] = [[0n, 1n], [5912654199736721486680175016176231956195085055698687135131307249486702594212n, 18278151005453108793778860132295291098363647455926340152056652516292830556603n]];
+    let mangle: ((p: ProvenFee) => ProvenFee) | undefined;
+    const mangling: FeeProver = {
+      async prove(...args) {
+        const proven = await feeProver.prove(...args);
+        const m = mangle;
+        mangle = undefined;
+        return m ? m(proven) : proven;
+      },
+    };
+    const k = await start(["--pool", "pool0", "--threshold", "0"], KEEPER_KEYS[0]!, mangling);
+    const { head: t0 } = await settleStart(k);
+    type Failure = { asOfPeriod: number; reason: string; kind: string; stage: string };
+    const failures = () => k.events.failed as Failure[];
+
+    mangle = (p) => ({ ...p, a: [p.a[0], p.a[1] + BASE_FIELD] });
+    let close = nextPeriodStart(t0 + 10);
+    let P = close / 60 - 1;
+    await mine(live, close + 1);
+    expect(await until("the malformed proof's refusal", () => failures().find((f) => f.asOfPeriod === P))).toMatchObject({ reason: "ProofNotInField", kind: "malformed-proof", stage: "simulation" });
+    for (let s = 2; s < 5; s++) await mine(live, close + s);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(k.events.sent.filter((r) => r.asOfPeriod === P)).toHaveLength(0);
+    expect(k.log.find("updateFee refused a malformed proof before verifying it (its points are not curve points)").map((l) => [l.level, l.reason])).toEqual([["error", "ProofNotInField"]]);
+
+    mangle = (p) => ({ ...p, b: OUTSIDE_G2 });
+    close += 60;
+    P += 1;
+    await mine(live, close + 1);
+    expect(await until("the out-of-gas refusal", () => failures().find((f) => f.asOfPeriod === P))).toMatchObject({ reason: "VerifierOutOfGas", kind: "out-of-gas", stage: "simulation" });
+    expect(k.log.find("updateFee ran the verifier out of gas; retrying the period")).toHaveLength(1);
+    await mine(live, close + 2);
+    await until("the retry with a fresh proof", () => k.events.sent.find((r) => r.asOfPeriod === P));
+    await mine(live, close + 3);
+    await until("it to land", () => k.events.landed.find((r) => r.asOfPeriod === P));
+    expect(k.log.lines.filter((l) => l.reason === "InvalidProof")).toHaveLength(0);
+    expect(k.registry.render()).toMatch(/provenfee_updates_failed_total\{pool="pool0",reason="ProofNotInField"\} 1\b/);
+    expect(k.registry.render()).toMatch(/provenfee_updates_failed_total\{pool="pool0",reason="VerifierOutOfGas"\} 1\b/);
+  });
+
+  it("an update sent with too low a gas limit reverts as VerifierOutOfGas, not as a bad proof; the keeper doubles the limit and lands the period at the next block", async () => {
+    live = await launch(info);
+    const k = await start(["--pool", "pool0", "--threshold", "0"]);
+    const { head: t0 } = await settleStart(k);
+    // Pretend an earlier update used 150k gas, so the next one goes out with 225k: too little for the verifier.
+    (k.keeper as unknown as { gasUsed: Map<Hex, bigint> }).gasUsed.set(pool0().poolId, 150_000n);
+    const close = nextPeriodStart(t0 + 10);
+    const P = close / 60 - 1;
+    await mine(live, close + 1);
+    const first = await until("the update for P", () => k.events.sent.find((r) => r.asOfPeriod === P));
+    await mine(live, close + 2);
+    const refused = await until("its refusal", () => (k.events.failed as { asOfPeriod: number; reason: string; kind: string; stage: string }[]).find((f) => f.asOfPeriod === P));
+    expect(refused).toMatchObject({ reason: "VerifierOutOfGas", kind: "out-of-gas", stage: "transaction" });
+    expect((await live.trader.public.getTransaction({ hash: first.hash })).gas).toBe(225_000n);
+    expect(k.log.find("updateFee ran the verifier out of gas; retrying the period")[0]).toMatchObject({ gasLimit: "225000", nextGasLimit: "450000" });
+    await mine(live, close + 3);
+    const retry = await until("the retry", () => k.events.sent.find((r) => r.asOfPeriod === P && r.hash !== first.hash));
+    expect((await live.trader.public.getTransaction({ hash: retry.hash })).gas).toBe(450_000n);
+    await mine(live, close + 4);
+    await until("it to land", () => k.events.landed.find((r) => r.asOfPeriod === P));
+    expect(k.log.lines.filter((l) => l.reason === "InvalidProof")).toHaveLength(0);
   });
 
   it("skips a period whose proven fee moves less than the threshold, and never sends two updates for one pool and period", async () => {

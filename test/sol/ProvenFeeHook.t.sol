@@ -15,11 +15,13 @@ import {ProvenFeeHook} from "../../contracts/ProvenFeeHook.sol";
 import {VarianceOracle} from "../../contracts/libraries/VarianceOracle.sol";
 import {ReferenceOracle} from "./utils/ReferenceOracle.sol";
 import {ExpectingVerifier} from "./utils/ExpectingVerifier.sol";
+import {ExhaustingVerifier} from "./utils/ExhaustingVerifier.sol";
 import {ProvenFeeFixture} from "./utils/ProvenFeeFixture.sol";
 
 contract ProvenFeeHookTest is ProvenFeeFixture {
     uint256 constant MODEL_2 = 0x2badc0ffee;
     uint256 constant MODEL_30S = 0x3badc0ffee;
+    uint256 constant BASE_FIELD = 21888242871839275222246405745257275088696311157297823662689037894645226208583;
 
     ExpectingVerifier verifier;
     PoolId id;
@@ -518,6 +520,97 @@ contract ProvenFeeHookTest is ProvenFeeFixture {
         _update(asOf, 1000, 4242);
     }
 
+    // ------------------------------------------------------------ malformed proofs and gas
+
+    /// @dev Every one of the eight coordinates at the base field modulus (and at the largest word) is refused
+    /// before anything is read or verified
+    function test_updateFee_revertsForACoordinateOutsideTheField() public {
+        verifier.setAcceptAll(true);
+        uint32 asOf = _currentPeriod(key) - 1;
+        for (uint256 i; i < 8; ++i) {
+            for (uint256 v = 0; v < 2; ++v) {
+                uint256 bad = v == 0 ? BASE_FIELD : type(uint256).max;
+                (uint256[2] memory a, uint256[2][2] memory b, uint256[2] memory c) = (_g1(), _g2(), _g1());
+                if (i < 2) a[i] = bad;
+                else if (i < 6) b[(i - 2) / 2][i % 2] = bad;
+                else c[i - 6] = bad;
+                vm.expectRevert(ProvenFeeHook.ProofNotInField.selector);
+                hook.updateFee(key, asOf, FEE_MIN, 0, a, b, c);
+            }
+        }
+        // the same points, in the field and on their curves, go through
+        hook.updateFee(key, asOf, FEE_MIN, 0, _g1(), _g2(), _g1());
+        assertEq(hook.poolState(key).lastUpdatePeriod, asOf);
+    }
+
+    /// @dev Off-curve points, including a B whose real and imaginary parts are swapped (the mistake of passing
+    /// snarkjs's pi_b order straight through), are refused cheaply; the point at infinity is a valid encoding
+    function test_updateFee_revertsForAPointOffItsCurve() public {
+        verifier.setAcceptAll(true);
+        uint32 asOf = _currentPeriod(key) - 1;
+        uint256[2] memory g1 = [uint256(1), 2];
+        uint256[2][2] memory g2 = _g2();
+        uint256[2] memory offG1 = [uint256(1), 3];
+        uint256[2][2] memory swapped = [[g2[0][1], g2[0][0]], [g2[1][1], g2[1][0]]];
+        uint256[2][2] memory offG2 = [[g2[0][0], g2[0][1]], [g2[1][0], g2[1][1] + 1]];
+        uint256[2] memory zero;
+        uint256[2][2] memory zero2;
+
+        vm.expectRevert(ProvenFeeHook.ProofNotOnCurve.selector);
+        hook.updateFee(key, asOf, FEE_MIN, 0, offG1, g2, g1);
+        vm.expectRevert(ProvenFeeHook.ProofNotOnCurve.selector);
+        hook.updateFee(key, asOf, FEE_MIN, 0, g1, g2, offG1);
+        vm.expectRevert(ProvenFeeHook.ProofNotOnCurve.selector);
+        hook.updateFee(key, asOf, FEE_MIN, 0, g1, swapped, g1);
+        vm.expectRevert(ProvenFeeHook.ProofNotOnCurve.selector);
+        hook.updateFee(key, asOf, FEE_MIN, 0, g1, offG2, g1);
+        vm.expectRevert(ProvenFeeHook.ProofNotOnCurve.selector);
+        hook.updateFee(key, asOf, FEE_MIN, 0, [uint256(0), 2], g2, g1); // half of the point at infinity
+
+        assertLt(_gasOfRefusedUpdate(asOf, g1, swapped, g1), 50_000, "a malformed proof costs its sender little");
+
+        hook.updateFee(key, asOf - 1, FEE_MIN, 0, zero, zero2, zero);
+        hook.updateFee(key, asOf, FEE_MIN, 0, g1, g2, g1);
+        assertEq(hook.poolState(key).lastUpdatePeriod, asOf);
+    }
+
+    /// @dev Too little gas left for a full verification: refused before the call, as out of gas, not as a bad
+    /// proof; the same update with more gas lands
+    function test_updateFee_revertsWithTooLittleGasForTheVerifier() public {
+        verifier.setAcceptAll(true);
+        uint32 asOf = _currentPeriod(key) - 1;
+        (uint256[2] memory a, uint256[2][2] memory b, uint256[2] memory c) = _noProof();
+        vm.expectPartialRevert(ProvenFeeHook.VerifierOutOfGas.selector);
+        hook.updateFee{gas: 200_000}(key, asOf, FEE_MIN, 0, a, b, c);
+        hook.updateFee{gas: 400_000}(key, asOf, FEE_MIN, 0, a, b, c);
+        assertEq(hook.poolState(key).lastUpdatePeriod, asOf);
+    }
+
+    /// @dev A verifier that spends all the gas it is forwarded and answers false (as the snarkjs one does when a
+    /// precompile runs out) is out of gas, at any gas limit, while one that answers false having run is a bad
+    /// proof
+    function test_updateFee_verifierThatUsesUpItsGasIsOutOfGas() public {
+        ProvenFeeHook exhausted = _deployHook(new ExhaustingVerifier(), 0x5151);
+        exhausted.registerModel(MODEL, 60, 30, "");
+        PoolKey memory k = _keyFor(exhausted, 60);
+        _createPool(exhausted, k, _config(MODEL));
+        uint32 asOf = _currentPeriod(k) - 1;
+        (uint256[2] memory a, uint256[2][2] memory b, uint256[2] memory c) = _noProof();
+        uint256[3] memory limits = [uint256(300_000), 1_000_000, 20_000_000];
+        for (uint256 i; i < 3; ++i) {
+            (bool ok, bytes memory reason) = address(exhausted).call{gas: limits[i]}(
+                abi.encodeCall(ProvenFeeHook.updateFee, (k, asOf, FEE_MIN, 0, a, b, c))
+            );
+            assertFalse(ok);
+            assertEq(bytes4(reason), ProvenFeeHook.VerifierOutOfGas.selector, vm.toString(limits[i]));
+            (uint256 available, uint256 required) = abi.decode(_slice4(reason), (uint256, uint256));
+            assertGt(available, required, "it had what a verification at EIP-1108 prices needs");
+            assertEq(required, exhausted.VERIFIER_GAS());
+        }
+        vm.expectRevert(ProvenFeeHook.InvalidProof.selector);
+        hook.updateFee{gas: 300_000}(key, asOf, FEE_MIN, 0, a, b, c);
+    }
+
     // ------------------------------------------------------------ liveness
 
     function test_liveness_fallsBackOnceWhenTheKeeperGoesSilent() public {
@@ -694,6 +787,45 @@ contract ProvenFeeHookTest is ProvenFeeFixture {
     }
 
     // ------------------------------------------------------------ helpers
+
+    /// @dev The G1 generator
+    function _g1() internal pure returns (uint256[2] memory) {
+        return [uint256(1), 2];
+    }
+
+    /// @dev The G2 generator in the verifier's calldata order (imaginary part first): the snarkjs key's gamma
+    function _g2() internal pure returns (uint256[2][2] memory) {
+        return [
+            [
+                11559732032986387107991004021392285783925812861821192530917403151452391805634,
+                10857046999023057135944570762232829481370756359578518086990519993285655852781
+            ],
+            [
+                4082367875863433681332203403145435568316851327593401208105741076214120093531,
+                8495653923123431417604973247489272438418190587263600148770280649306958101930
+            ]
+        ];
+    }
+
+    /// @dev The gas an update that must revert uses out of 10 million
+    function _gasOfRefusedUpdate(uint32 asOf, uint256[2] memory a, uint256[2][2] memory b, uint256[2] memory c)
+        internal
+        returns (uint256 used)
+    {
+        uint256 before = gasleft();
+        (bool ok,) = address(hook).call{gas: 10_000_000}(
+            abi.encodeCall(ProvenFeeHook.updateFee, (key, asOf, FEE_MIN, 0, a, b, c))
+        );
+        used = before - gasleft();
+        assertFalse(ok);
+    }
+
+    function _slice4(bytes memory data) internal pure returns (bytes memory rest) {
+        rest = new bytes(data.length - 4);
+        for (uint256 i; i < rest.length; ++i) {
+            rest[i] = data[i + 4];
+        }
+    }
 
     /// @dev Swaps in each of `periods` consecutive periods, then closes the last one
     function _trade(uint256 periods) internal {

@@ -11,6 +11,7 @@ import {ProvenFeeFixture} from "./utils/ProvenFeeFixture.sol";
 /// default model and a second, different one; and every way of reusing a proof elsewhere is refused.
 contract ProvenFeeHookProofsTest is ProvenFeeFixture {
     uint256 constant MAX_UPDATE_GAS = 300_000;
+    uint256 constant BASE_FIELD = 21888242871839275222246405745257275088696311157297823662689037894645226208583;
 
     uint256 defaultCommitment;
     uint256 otherCommitment;
@@ -95,13 +96,27 @@ contract ProvenFeeHookProofsTest is ProvenFeeFixture {
         _updateFee(hook, key, asOf, p);
         vm.chainId(chainId);
 
+        // malformed points are refused before the verifier could burn gas on them
         uint256[2] memory a = [p.a[0], p.a[1] + 1]; // off the curve
-        vm.expectRevert(ProvenFeeHook.InvalidProof.selector);
+        vm.expectRevert(ProvenFeeHook.ProofNotOnCurve.selector);
         hook.updateFee(key, asOf, p.fee, p.forecast, a, p.b, p.c);
 
         uint256[2][2] memory b = [p.b[1], p.b[0]]; // the G2 point's coordinates swapped
-        vm.expectRevert(ProvenFeeHook.InvalidProof.selector);
+        vm.expectRevert(ProvenFeeHook.ProofNotOnCurve.selector);
         hook.updateFee(key, asOf, p.fee, p.forecast, p.a, b, p.c);
+
+        b = [[p.b[0][1], p.b[0][0]], [p.b[1][1], p.b[1][0]]]; // snarkjs's pi_b order, unswapped
+        vm.expectRevert(ProvenFeeHook.ProofNotOnCurve.selector);
+        hook.updateFee(key, asOf, p.fee, p.forecast, p.a, b, p.c);
+
+        // y and q - y are the same coordinate to a careless reader, but q - y + q is outside the field
+        a = [p.a[0], p.a[1] + BASE_FIELD];
+        vm.expectRevert(ProvenFeeHook.ProofNotInField.selector);
+        hook.updateFee(key, asOf, p.fee, p.forecast, a, p.b, p.c);
+
+        a = [p.a[0], BASE_FIELD - p.a[1]]; // -A: on the curve, but not the proof
+        vm.expectRevert(ProvenFeeHook.InvalidProof.selector);
+        hook.updateFee(key, asOf, p.fee, p.forecast, a, p.b, p.c);
 
         uint256[2] memory c = [p.a[0], p.a[1]]; // on the curve, but the wrong point
         vm.expectRevert(ProvenFeeHook.InvalidProof.selector);
@@ -119,6 +134,60 @@ contract ProvenFeeHookProofsTest is ProvenFeeFixture {
 
         // and a proof counts once: replaying it is an update that is not newer
         vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.PeriodNotNewer.selector, asOf, asOf));
+        _updateFee(hook, key, asOf, p);
+    }
+
+    /// @dev A real proof sent with every gas limit from too little to plenty: it lands, or reverts as out of gas
+    /// (VerifierOutOfGas when the verifier is short, an empty revert when what runs after it is), never as an
+    /// invalid proof. A bad proof with just enough gas is still InvalidProof.
+    function test_realProof_tooLittleGasIsNeverAnInvalidProof() public {
+        Proof memory p = _prove(DEFAULT_MODEL, key, asOf);
+        bytes memory call = abi.encodeCall(ProvenFeeHook.updateFee, (key, asOf, p.fee, p.forecast, p.a, p.b, p.c));
+        uint256 verifierOutOfGas;
+        uint256 elsewhereOutOfGas;
+        uint256 cheapestLanding;
+        for (uint256 limit = 200_000; limit <= 420_000; limit += 2_000) {
+            uint256 snapshot = vm.snapshotState();
+            (bool ok, bytes memory reason) = address(hook).call{gas: limit}(call);
+            vm.revertToState(snapshot);
+            if (ok) {
+                if (cheapestLanding == 0) cheapestLanding = limit;
+                continue;
+            }
+            assertEq(cheapestLanding, 0, "more gas never turns a landing into a revert");
+            if (reason.length == 0) {
+                ++elsewhereOutOfGas;
+            } else {
+                assertEq(bytes4(reason), ProvenFeeHook.VerifierOutOfGas.selector, vm.toString(limit));
+                ++verifierOutOfGas;
+            }
+        }
+        assertGt(verifierOutOfGas, 0);
+        assertGt(cheapestLanding, 0);
+        assertLe(cheapestLanding, 340_000, "a keeper's usual limit (1.5 x the gas used) suffices");
+        emit log_named_uint("cheapest gas limit that lands", cheapestLanding);
+        emit log_named_uint("limits that ran out after the verifier", elsewhereOutOfGas);
+
+        uint24 otherFee = p.fee == FEE_MAX ? p.fee - 1 : p.fee + 1;
+        vm.expectRevert(ProvenFeeHook.InvalidProof.selector);
+        hook.updateFee{gas: cheapestLanding}(key, asOf, otherFee, p.forecast, p.a, p.b, p.c);
+    }
+
+    /// @dev The one malformed point the hook's checks cannot afford to refuse: a B on the G2 twist but outside
+    /// the subgroup (x = 1, cofactor clearing would cost far more than a verification). The pairing precompile
+    /// refuses it and keeps the gas it was given, so it costs the sender what it forwarded, and updateFee says
+    /// VerifierOutOfGas, never InvalidProof
+    function test_realProof_bOutsideG2IsReportedAsOutOfGas() public {
+        Proof memory p = _prove(DEFAULT_MODEL, key, asOf);
+        uint256[2][2] memory outsideG2 = [
+            [uint256(0), 1],
+            [
+                5912654199736721486680175016176231956195085055698687135131307249486702594212,
+                18278151005453108793778860132295291098363647455926340152056652516292830556603
+            ]
+        ];
+        vm.expectPartialRevert(ProvenFeeHook.VerifierOutOfGas.selector);
+        hook.updateFee{gas: 1_000_000}(key, asOf, p.fee, p.forecast, p.a, outsideG2, p.c);
         _updateFee(hook, key, asOf, p);
     }
 
