@@ -1,7 +1,8 @@
 // Deploys the verifier and the hook (at a CREATE2 address carrying the hook's permission bits, as
 // v4 requires), registers models and creates hooked pools: what `provenfee deploy`, the demo and the
 // end-to-end tests share.
-import { encodeDeployData, type Address, type Hex } from "viem";
+import { randomBytes } from "node:crypto";
+import { encodeAbiParameters, encodeDeployData, keccak256, toHex, type AbiFunction, type Address, type Hex } from "viem";
 import { projectArtifact } from "./artifacts.ts";
 import { deploy, send, type Clients } from "./chain.ts";
 import { CREATE2_DEPLOYER, create2Calldata, flagsOf, mineHookSalt } from "./create2.ts";
@@ -55,9 +56,81 @@ export function hookedPoolKey(token0: Address, token1: Address, hook: Address, t
   return { currency0: token0, currency1: token1, fee: DYNAMIC_FEE_FLAG, tickSpacing, hooks: hook };
 }
 
+/** The hook's default period, which a pool created with period 0 gets (ProvenFeeHook.DEFAULT_PERIOD). */
+const DEFAULT_PERIOD = 60;
+
+/**
+ * The commitment ProvenFeeHook.commitPool expects before createPool(key, sqrtPriceX96, config, salt) from
+ * `creator`: keccak256(abi.encode(key, sqrtPriceX96, config, creator, salt)), computed here rather than by
+ * the hook's view so that no node learns the terms before the reveal.
+ */
+export function poolCommitmentOf(key: PoolKey, sqrtPriceX96: bigint, config: PoolConfig, creator: Address, salt: Hex): Hex {
+  const fn = hookArtifact().abi.find((e): e is AbiFunction => e.type === "function" && e.name === "poolCommitmentOf");
+  if (!fn) throw new Error("ProvenFeeHook artifact has no poolCommitmentOf: rebuild with forge build");
+  return keccak256(encodeAbiParameters(fn.inputs, [key, sqrtPriceX96, config, creator, salt]));
+}
+
+/** The pool's terms as the hook holds them, or undefined when the hook has no such pool. */
+export async function readPoolConfig(clients: Clients, hook: Address, key: PoolKey): Promise<PoolConfig | undefined> {
+  try {
+    return (await clients.public.readContract({ address: hook, abi: hookArtifact().abi, functionName: "poolConfig", args: [key] })) as PoolConfig;
+  } catch (e) {
+    if (/UnknownPool/.test(`${(e as Error).message}`)) return undefined;
+    throw e;
+  }
+}
+
+/** Every field of `actual` that differs from what was asked, as `field is X, asked Y`. */
+export function poolConfigDifferences(actual: PoolConfig, asked: PoolConfig): string[] {
+  const expected: PoolConfig = { ...asked, period: asked.period === 0 ? DEFAULT_PERIOD : asked.period };
+  const differences: string[] = [];
+  for (const field of ["commitment", "poolFeeMin", "poolFeeMax", "fallbackFee", "period", "maxStalenessPeriods", "livenessPeriods", "admin"] as const) {
+    const [a, e] = [actual[field], expected[field]];
+    const same = field === "admin" ? String(a).toLowerCase() === String(e).toLowerCase() : BigInt(a as bigint | number) === BigInt(e as bigint | number);
+    if (!same) differences.push(`${field} is ${field === "commitment" ? toHex(a as bigint) : String(a)}, asked ${field === "commitment" ? toHex(e as bigint) : String(e)}`);
+  }
+  return differences;
+}
+
+function assertPoolConfig(hook: Address, key: PoolKey, actual: PoolConfig, asked: PoolConfig): void {
+  const differences = poolConfigDifferences(actual, asked);
+  if (differences.length) {
+    throw new Error(`pool ${poolIdOf(key)} on hook ${hook} does not have the terms asked for (created first by someone else?): ${differences.join("; ")}`);
+  }
+}
+
+/**
+ * Creates a hooked pool with the terms in `config`, in the hook's two steps: commitPool (terms hidden behind a
+ * random salt), then createPool in a later block. Then reads the terms back and throws one line naming every
+ * field that differs from `config`: a pool key does not bind its terms, so someone may have created it first.
+ * A pool that already exists with exactly these terms (an earlier run) is left as it is.
+ */
 export async function createPool(clients: Clients, hook: Address, key: PoolKey, sqrtPriceX96: bigint, config: PoolConfig): Promise<Hex> {
-  await send(clients, hook, hookArtifact().abi, "createPool", [key, sqrtPriceX96, config]);
+  const abi = hookArtifact().abi;
+  const existing = await readPoolConfig(clients, hook, key);
+  if (existing) {
+    assertPoolConfig(hook, key, existing, config);
+    return poolIdOf(key);
+  }
+  const salt = toHex(randomBytes(32));
+  await send(clients, hook, abi, "commitPool", [poolCommitmentOf(key, sqrtPriceX96, config, clients.account.address, salt)]);
+  // The reveal is valid from the block after the commitment's: simulate it there ("pending"); a transaction
+  // sent after the commitment's receipt can only be mined there or later.
+  let failure: unknown;
+  try {
+    const args = [key, sqrtPriceX96, config, salt];
+    const at = { address: hook, abi, functionName: "createPool", args, account: clients.account, blockTag: "pending" } as const;
+    const { request } = await clients.public.simulateContract(at);
+    const gas = await clients.public.estimateContractGas(at);
+    const hash = await clients.wallet.writeContract({ ...request, gas });
+    const receipt = await clients.public.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error(`createPool reverted (tx ${hash})`);
+  } catch (e) {
+    failure = e;
+  }
+  const actual = await readPoolConfig(clients, hook, key);
+  if (!actual) throw failure ?? new Error(`createPool left no pool ${poolIdOf(key)} on hook ${hook}`);
+  assertPoolConfig(hook, key, actual, config);
   return poolIdOf(key);
 }
 
-/** Pays for the ring slots up front, so the first swap of each period stays cheap for swappers. */

@@ -7,7 +7,7 @@ import { loadModel, MAX_LP_FEE } from "../model/index.ts";
 import { connect } from "../chain/chain.ts";
 import { v4Artifact } from "../chain/artifacts.ts";
 import { deploy } from "../chain/chain.ts";
-import { deployHook, deployVerifier, registerModel, createPool, hookedPoolKey } from "../chain/deploy.ts";
+import { deployHook, deployVerifier, registerModel, createPool, hookedPoolKey, hookArtifact } from "../chain/deploy.ts";
 import { resolvePrivateKey } from "../keeper/keys.ts";
 import { sqrtPriceNearTick } from "../chain/localPool.ts";
 import type { Deployment } from "../keeper/config.ts";
@@ -28,7 +28,8 @@ The key comes from PROVENFEE_PRIVATE_KEY or PROVENFEE_KEYSTORE(+_PASSWORD).
 options:
   --rpc URL              RPC endpoint (or PROVENFEE_RPC_URL)
   --out FILE             deployment file to write (addresses and pools), read by 'provenfee keeper'
-  --manager ADDRESS      the chain's v4 PoolManager; omitted: deploy a fresh one (local chains)
+  --manager ADDRESS      the chain's v4 PoolManager; omitted: the hook's, or a fresh one (local chains)
+  --hook ADDRESS         create the pool on this deployed ProvenFeeHook instead of deploying one
   --model FILE           model file to register (default: the shipped model/default-model.json)
   --token0 A --token1 B  create a pool of these currencies (sorted automatically)
   --tick N               initial tick of the pool (default 0)
@@ -39,7 +40,7 @@ options:
   --json                 print the deployment as JSON`;
 
 const SPEC = {
-  json: { type: "boolean" }, rpc: { type: "string" }, out: { type: "string" }, manager: { type: "string" }, model: { type: "string" },
+  json: { type: "boolean" }, rpc: { type: "string" }, out: { type: "string" }, manager: { type: "string" }, hook: { type: "string" }, model: { type: "string" },
   token0: { type: "string" }, token1: { type: "string" }, tick: { type: "string", default: "0" }, "tick-spacing": { type: "string", default: "10" },
   "fee-min": { type: "string", default: "100" }, "fee-max": { type: "string", default: "100000" }, "fallback-fee": { type: "string", default: "3000" },
   "max-staleness": { type: "string", default: "15" }, liveness: { type: "string", default: "60" }, "pool-name": { type: "string", default: "pool" },
@@ -74,6 +75,7 @@ export async function deployCommand(argv: string[]): Promise<number> {
   let rpc: string;
   let out: string;
   let manager: Address | undefined;
+  let existingHook: Address | undefined;
   let tokens: [Address, Address] | undefined;
   let terms: ReturnType<typeof poolTerms>;
   try {
@@ -89,6 +91,7 @@ export async function deployCommand(argv: string[]): Promise<number> {
     if (!v.out) throw new UsageError("--out: required");
     out = v.out;
     manager = address("--manager", v.manager);
+    existingHook = address("--hook", v.hook);
     const t0 = address("--token0", v.token0);
     const t1 = address("--token1", v.token1);
     if ((t0 === undefined) !== (t1 === undefined)) throw new UsageError(`${t0 ? "--token1" : "--token0"}: required with ${t0 ? "--token0" : "--token1"} (a pool needs both currencies)`);
@@ -110,9 +113,20 @@ export async function deployCommand(argv: string[]): Promise<number> {
   const abis = hookAndV4ErrorAbis();
   try {
     const clients = await connect(rpc, resolvePrivateKey(process.env));
-    const managerAddress = manager ?? (await deploy(clients, v4Artifact("PoolManager"), [clients.account.address]));
-    const verifier = await deployVerifier(clients);
-    const hook = await deployHook(clients, managerAddress, verifier);
+    let managerAddress: Address, verifier: Address, hook: Address;
+    if (existingHook) {
+      hook = existingHook;
+      const read = (functionName: string) => clients.public.readContract({ address: hook, abi: hookArtifact().abi, functionName }) as Promise<Address>;
+      [managerAddress, verifier] = await Promise.all([read("poolManager"), read("verifier")]);
+      if (manager && BigInt(manager) !== BigInt(managerAddress)) {
+        console.error(`provenfee deploy: --manager ${manager}: the hook's PoolManager is ${managerAddress}`);
+        return 2;
+      }
+    } else {
+      managerAddress = manager ?? (await deploy(clients, v4Artifact("PoolManager"), [clients.account.address]));
+      verifier = await deployVerifier(clients);
+      hook = await deployHook(clients, managerAddress, verifier);
+    }
     await registerModel(clients, hook, model, `file://${modelPath}`);
     const deployment: Deployment = { chainId: clients.chain.id, manager: managerAddress, verifier, hook, pools: [] };
     if (tokens) {
@@ -131,7 +145,7 @@ export async function deployCommand(argv: string[]): Promise<number> {
       throw new Error(`--out ${out}: cannot write the deployment file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
     if (v.json) console.log(JSON.stringify(deployment));
-    else console.log(`deployed on chain ${deployment.chainId}: manager ${managerAddress}, verifier ${verifier}, hook ${hook}${deployment.pools.length ? `, pool ${deployment.pools[0]!.name}` : ""}\nwrote ${out}`);
+    else console.log(`${existingHook ? "used" : "deployed"} on chain ${deployment.chainId}: manager ${managerAddress}, verifier ${verifier}, hook ${hook}${deployment.pools.length ? `, pool ${deployment.pools[0]!.name}` : ""}\nwrote ${out}`);
     return 0;
   } catch (e) {
     console.error(`provenfee deploy: ${explainChainError(e, rpc, abis)}`);

@@ -60,8 +60,15 @@ contract ProvenFeeHook is BaseHook {
     error NotAdmin();
     error NoPendingModel();
     error ModelChangeNotReady(uint64 readyAt);
+    /// @notice createPool needs a commitPool by the same sender to exactly these terms and salt
+    error PoolNotCommitted();
+    /// @notice A commitment is usable from the block after the one it was made in
+    error PoolCommitmentTooRecent(uint256 committedAt);
+    /// @notice A commitment is usable for POOL_COMMITMENT_LIFETIME blocks after the one it was made in
+    error PoolCommitmentExpired(uint256 committedAt);
 
     event ModelRegistered(uint256 indexed commitment, uint32 period, uint16 horizon, string uri, address registrant);
+    event PoolCommitted(address indexed creator, bytes32 indexed commitment);
     event PoolCreated(PoolId indexed id, uint256 indexed commitment, PoolConfig config);
     /// @param forecast The model's proven forecast: log2 of the tick-move variance over its horizon, at
     /// scale 2^32 (SPEC §5)
@@ -146,6 +153,10 @@ contract ProvenFeeHook is BaseHook {
     uint8 public constant MAX_STALENESS = 15;
     /// @notice Gives LPs time to leave before a model they did not sign up for sets their fee
     uint64 public constant MODEL_CHANGE_DELAY = 1 days;
+    /// @notice Blocks after its own that a pool commitment can be revealed in: long enough for any creator
+    /// (about 51 minutes at 12-second blocks), short enough that holding a standing blind commitment to a key
+    /// one hopes to squat means paying for a fresh one again and again
+    uint256 public constant POOL_COMMITMENT_LIFETIME = 256;
     uint256 internal constant SNARK_SCALAR_FIELD =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
     /// @dev BN254's base field modulus: every proof coordinate must be below it
@@ -178,6 +189,9 @@ contract ProvenFeeHook is BaseHook {
     mapping(PoolId => ModelChange) internal _modelChanges;
     /// @dev The variance state of SPEC §1, one word per pool (VarianceOracle)
     mapping(PoolId => uint256) internal _variances;
+    /// @notice The block each creator committed to each pool commitment in (0: none). Keyed by creator too, so
+    /// that nobody can re-commit a hash seen in someone else's commitPool and so push its block forward.
+    mapping(address creator => mapping(bytes32 commitment => uint256 blockNumber)) public poolCommitments;
 
     constructor(IPoolManager _poolManager, IGroth16Verifier _verifier) BaseHook(_poolManager) {
         verifier = _verifier;
@@ -210,9 +224,38 @@ contract ProvenFeeHook is BaseHook {
 
     // ---------------------------------------------------------------- pools
 
-    /// @notice Creates and initializes a pool governed by this hook; the only way to initialize one
+    /// @notice Step one of creating a pool: commits the sender to a pool key, initial price and terms without
+    /// revealing them. commitment = poolCommitmentOf(key, sqrtPriceX96, config, sender, salt), salt secret.
+    /// @dev Why two steps: a pool key names only the currencies, tick spacing and this hook, not the terms, so
+    /// whoever initializes a key first sets its terms for good. A front-runner who learns the key and terms
+    /// from a createPool in the mempool now needs a commitment a block older than that createPool, so the
+    /// creator's lands first. What this does not stop: someone who commits in advance, blindly, to plausible
+    /// keys with their own terms, renewing every POOL_COMMITMENT_LIFETIME blocks, and reveals when they see a
+    /// creator's createPool (or simply creates those pools first). Against that, creators send createPool
+    /// privately or promptly, read the terms back after creation (provenfee deploy does), and LPs read
+    /// poolConfig, not just the key.
+    function commitPool(bytes32 commitment) external {
+        poolCommitments[msg.sender][commitment] = block.number;
+        emit PoolCommitted(msg.sender, commitment);
+    }
+
+    /// @notice The commitment commitPool expects for createPool(key, sqrtPriceX96, config, salt) sent by `creator`
+    function poolCommitmentOf(
+        PoolKey calldata key,
+        uint160 sqrtPriceX96,
+        PoolConfig calldata config,
+        address creator,
+        bytes32 salt
+    ) public pure returns (bytes32) {
+        return keccak256(abi.encode(key, sqrtPriceX96, config, creator, salt));
+    }
+
+    /// @notice Step two: creates and initializes a pool governed by this hook, the only way to initialize one.
+    /// Needs the sender's commitPool to exactly these arguments and `salt`, made in an earlier block and at most
+    /// POOL_COMMITMENT_LIFETIME blocks ago; the commitment is used up. The terms are checked before the
+    /// commitment, so an eth_call tells a creator about bad terms before committing to them.
     /// @return id The new pool's id
-    function createPool(PoolKey calldata key, uint160 sqrtPriceX96, PoolConfig calldata config)
+    function createPool(PoolKey calldata key, uint160 sqrtPriceX96, PoolConfig calldata config, bytes32 salt)
         external
         returns (PoolId id)
     {
@@ -228,6 +271,7 @@ contract ProvenFeeHook is BaseHook {
             revert InvalidMaxStaleness();
         }
         if (config.livenessPeriods == 0) revert InvalidLiveness();
+        _usePoolCommitment(poolCommitmentOf(key, sqrtPriceX96, config, msg.sender, salt));
 
         id = key.toId();
         _storeState(
@@ -607,6 +651,14 @@ contract ProvenFeeHook is BaseHook {
             | uint256(s.maxStalenessPeriods) << MAX_STALENESS_SHIFT | (s.hasSwapped ? 1 << HAS_SWAPPED_SHIFT : 0)
             | (s.onFallback ? 1 << ON_FALLBACK_SHIFT : 0) | (s.hasClose ? 1 << HAS_CLOSE_SHIFT : 0)
             | uint256(uint24(s.lastCloseTick)) << LAST_CLOSE_TICK_SHIFT;
+    }
+
+    function _usePoolCommitment(bytes32 commitment) internal {
+        uint256 committedAt = poolCommitments[msg.sender][commitment];
+        if (committedAt == 0) revert PoolNotCommitted();
+        if (block.number <= committedAt) revert PoolCommitmentTooRecent(committedAt);
+        if (block.number > committedAt + POOL_COMMITMENT_LIFETIME) revert PoolCommitmentExpired(committedAt);
+        delete poolCommitments[msg.sender][commitment];
     }
 
     function _pendingChange(PoolId id) internal view returns (ModelChange memory change) {

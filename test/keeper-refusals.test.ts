@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { classifyRefusal } from "../keeper/keeper.ts";
-import { hookArtifact } from "../keeper/deploy.ts";
+import { hookArtifact } from "../chain/deploy.ts";
 
 // How the keeper reads a refusal of updateFee: running out of gas and a malformed proof are never
 // counted as a bad proof, and every error it names is one the hook can actually raise.

@@ -60,9 +60,10 @@ contract ProvenFeeHookTest is ProvenFeeFixture {
     function test_createPool_emitsPoolCreated() public {
         PoolKey memory k = _keyFor(hook, 10);
         ProvenFeeHook.PoolConfig memory config = _config(MODEL);
+        bytes32 salt = _commitPool(hook, k, SQRT_PRICE_1_1, config);
         vm.expectEmit(address(hook));
         emit ProvenFeeHook.PoolCreated(k.toId(), MODEL, config);
-        assertEq(PoolId.unwrap(hook.createPool(k, SQRT_PRICE_1_1, config)), PoolId.unwrap(k.toId()));
+        assertEq(PoolId.unwrap(hook.createPool(k, SQRT_PRICE_1_1, config, salt)), PoolId.unwrap(k.toId()));
     }
 
     function test_createPool_withItsOwnPeriod() public {
@@ -70,7 +71,7 @@ contract ProvenFeeHookTest is ProvenFeeFixture {
         PoolKey memory k = _keyFor(hook, 10);
         ProvenFeeHook.PoolConfig memory config = _config(MODEL_30S);
         config.period = 30;
-        hook.createPool(k, SQRT_PRICE_1_1, config);
+        hook.createPool(k, SQRT_PRICE_1_1, config, _commitPool(hook, k, SQRT_PRICE_1_1, config));
         assertEq(hook.currentPeriod(k), T0 / 30);
         assertEq(hook.poolConfig(k).period, 30);
     }
@@ -79,26 +80,26 @@ contract ProvenFeeHookTest is ProvenFeeFixture {
         PoolKey memory k = _keyFor(hook, 10);
         k.hooks = IHooks(address(0xbeef));
         vm.expectRevert(ProvenFeeHook.HookMismatch.selector);
-        hook.createPool(k, SQRT_PRICE_1_1, _config(MODEL));
+        hook.createPool(k, SQRT_PRICE_1_1, _config(MODEL), bytes32(0));
     }
 
     function test_createPool_revertsWithoutDynamicFee() public {
         PoolKey memory k = _keyFor(hook, 10);
         k.fee = 3000;
         vm.expectRevert(ProvenFeeHook.NotDynamicFee.selector);
-        hook.createPool(k, SQRT_PRICE_1_1, _config(MODEL));
+        hook.createPool(k, SQRT_PRICE_1_1, _config(MODEL), bytes32(0));
     }
 
     function test_createPool_revertsForUnregisteredModel() public {
         vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.ModelNotRegistered.selector, MODEL_2, 60));
-        hook.createPool(_keyFor(hook, 10), SQRT_PRICE_1_1, _config(MODEL_2));
+        hook.createPool(_keyFor(hook, 10), SQRT_PRICE_1_1, _config(MODEL_2), bytes32(0));
     }
 
     function test_createPool_revertsForModelOfAnotherPeriod() public {
         ProvenFeeHook.PoolConfig memory config = _config(MODEL);
         config.period = 30;
         vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.ModelNotRegistered.selector, MODEL, 30));
-        hook.createPool(_keyFor(hook, 10), SQRT_PRICE_1_1, config);
+        hook.createPool(_keyFor(hook, 10), SQRT_PRICE_1_1, config, bytes32(0));
     }
 
     function test_createPool_revertsForBadFeeBounds() public {
@@ -106,22 +107,22 @@ contract ProvenFeeHookTest is ProvenFeeFixture {
         ProvenFeeHook.PoolConfig memory config = _config(MODEL);
         config.poolFeeMin = FEE_MAX + 1;
         vm.expectRevert(ProvenFeeHook.InvalidFeeBounds.selector);
-        hook.createPool(k, SQRT_PRICE_1_1, config);
+        hook.createPool(k, SQRT_PRICE_1_1, config, bytes32(0));
 
         config = _config(MODEL);
         config.fallbackFee = FEE_MIN - 1;
         vm.expectRevert(ProvenFeeHook.InvalidFeeBounds.selector);
-        hook.createPool(k, SQRT_PRICE_1_1, config);
+        hook.createPool(k, SQRT_PRICE_1_1, config, bytes32(0));
 
         config = _config(MODEL);
         config.fallbackFee = FEE_MAX + 1;
         vm.expectRevert(ProvenFeeHook.InvalidFeeBounds.selector);
-        hook.createPool(k, SQRT_PRICE_1_1, config);
+        hook.createPool(k, SQRT_PRICE_1_1, config, bytes32(0));
 
         config = _config(MODEL);
         config.poolFeeMax = 1_000_001;
         vm.expectRevert(ProvenFeeHook.InvalidFeeBounds.selector);
-        hook.createPool(k, SQRT_PRICE_1_1, config);
+        hook.createPool(k, SQRT_PRICE_1_1, config, bytes32(0));
     }
 
     function test_createPool_revertsForBadStaleness() public {
@@ -129,22 +130,125 @@ contract ProvenFeeHookTest is ProvenFeeFixture {
         ProvenFeeHook.PoolConfig memory config = _config(MODEL);
         config.maxStalenessPeriods = 0;
         vm.expectRevert(ProvenFeeHook.InvalidMaxStaleness.selector);
-        hook.createPool(k, SQRT_PRICE_1_1, config);
+        hook.createPool(k, SQRT_PRICE_1_1, config, bytes32(0));
         config.maxStalenessPeriods = 16;
         vm.expectRevert(ProvenFeeHook.InvalidMaxStaleness.selector);
-        hook.createPool(k, SQRT_PRICE_1_1, config);
+        hook.createPool(k, SQRT_PRICE_1_1, config, bytes32(0));
     }
 
     function test_createPool_revertsForZeroLiveness() public {
         ProvenFeeHook.PoolConfig memory config = _config(MODEL);
         config.livenessPeriods = 0;
         vm.expectRevert(ProvenFeeHook.InvalidLiveness.selector);
-        hook.createPool(_keyFor(hook, 10), SQRT_PRICE_1_1, config);
+        hook.createPool(_keyFor(hook, 10), SQRT_PRICE_1_1, config, bytes32(0));
     }
 
     function test_createPool_revertsForAnExistingPool() public {
+        bytes32 salt = _commitPool(hook, key, SQRT_PRICE_1_1, _config(MODEL));
         vm.expectRevert(Pool.PoolAlreadyInitialized.selector);
-        hook.createPool(key, SQRT_PRICE_1_1, _config(MODEL));
+        hook.createPool(key, SQRT_PRICE_1_1, _config(MODEL), salt);
+    }
+
+    // ------------------------------------------------------------ pool commitments (squatting)
+
+    function test_poolCommitmentOf_isTheHashOfEveryArgument() public view {
+        ProvenFeeHook.PoolConfig memory config = _config(MODEL);
+        PoolKey memory k = _keyFor(hook, 10);
+        assertEq(
+            hook.poolCommitmentOf(k, SQRT_PRICE_1_1, config, admin, bytes32(uint256(7))),
+            keccak256(abi.encode(k, SQRT_PRICE_1_1, config, admin, bytes32(uint256(7))))
+        );
+    }
+
+    function test_commitPool_recordsTheBlockAndEmits() public {
+        bytes32 commitment = keccak256("terms");
+        vm.expectEmit(address(hook));
+        emit ProvenFeeHook.PoolCommitted(admin, commitment);
+        vm.prank(admin);
+        hook.commitPool(commitment);
+        assertEq(hook.poolCommitments(admin, commitment), block.number);
+        assertEq(hook.poolCommitments(address(this), commitment), 0);
+    }
+
+    function test_createPool_revertsWithoutACommitment() public {
+        vm.expectRevert(ProvenFeeHook.PoolNotCommitted.selector);
+        hook.createPool(_keyFor(hook, 10), SQRT_PRICE_1_1, _config(MODEL), bytes32(0));
+    }
+
+    /// @dev A commitment names its creator, key, price, terms and salt: changing any one of them, or sending the
+    /// reveal from another address, finds no commitment
+    function test_createPool_revertsForAnythingButTheCommittedArguments() public {
+        PoolKey memory k = _keyFor(hook, 10);
+        ProvenFeeHook.PoolConfig memory config = _config(MODEL);
+        bytes32 salt = _commitPool(hook, k, SQRT_PRICE_1_1, config);
+        vm.expectRevert(ProvenFeeHook.PoolNotCommitted.selector);
+        vm.prank(makeAddr("someone else"));
+        hook.createPool(k, SQRT_PRICE_1_1, config, salt);
+        vm.expectRevert(ProvenFeeHook.PoolNotCommitted.selector);
+        hook.createPool(k, SQRT_PRICE_1_1, config, bytes32(uint256(salt) ^ 1));
+        vm.expectRevert(ProvenFeeHook.PoolNotCommitted.selector);
+        hook.createPool(k, SQRT_PRICE_1_1 + 1, config, salt);
+        vm.expectRevert(ProvenFeeHook.PoolNotCommitted.selector);
+        hook.createPool(_keyFor(hook, 20), SQRT_PRICE_1_1, config, salt);
+        config.poolFeeMax += 1;
+        vm.expectRevert(ProvenFeeHook.PoolNotCommitted.selector);
+        hook.createPool(k, SQRT_PRICE_1_1, config, salt);
+        config.poolFeeMax -= 1;
+        hook.createPool(k, SQRT_PRICE_1_1, config, salt);
+    }
+
+    function test_createPool_revertsInTheBlockOfItsCommitment() public {
+        PoolKey memory k = _keyFor(hook, 10);
+        ProvenFeeHook.PoolConfig memory config = _config(MODEL);
+        bytes32 salt = bytes32(uint256(1));
+        hook.commitPool(hook.poolCommitmentOf(k, SQRT_PRICE_1_1, config, address(this), salt));
+        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.PoolCommitmentTooRecent.selector, block.number));
+        hook.createPool(k, SQRT_PRICE_1_1, config, salt);
+        vm.roll(block.number + 1);
+        hook.createPool(k, SQRT_PRICE_1_1, config, salt);
+    }
+
+    /// @dev Usable up to POOL_COMMITMENT_LIFETIME blocks after its own, not one more
+    function test_createPool_revertsForAnExpiredCommitment() public {
+        PoolKey memory k = _keyFor(hook, 10);
+        ProvenFeeHook.PoolConfig memory config = _config(MODEL);
+        bytes32 salt = bytes32(uint256(1));
+        uint256 committedAt = block.number;
+        hook.commitPool(hook.poolCommitmentOf(k, SQRT_PRICE_1_1, config, address(this), salt));
+        vm.roll(committedAt + hook.POOL_COMMITMENT_LIFETIME() + 1);
+        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.PoolCommitmentExpired.selector, committedAt));
+        hook.createPool(k, SQRT_PRICE_1_1, config, salt);
+        vm.roll(committedAt + hook.POOL_COMMITMENT_LIFETIME());
+        hook.createPool(k, SQRT_PRICE_1_1, config, salt);
+        assertEq(hook.poolCommitments(address(this), hook.poolCommitmentOf(k, SQRT_PRICE_1_1, config, address(this), salt)), 0, "used up");
+    }
+
+    /// @dev The attack the commitment stops: a front-runner learns the key and the creator's terms only from
+    /// the creator's createPool in the mempool. Its own commitment can land in that block at the earliest, so
+    /// its createPool is refused there, and one block later the creator's pool exists.
+    function test_createPool_aFrontRunnerWhoLearnsTheKeyFromTheRevealCannotCreateFirst() public {
+        PoolKey memory k = _keyFor(hook, 10);
+        ProvenFeeHook.PoolConfig memory honest = _config(MODEL);
+        bytes32 salt = _commitPool(hook, k, SQRT_PRICE_1_1, honest); // mined; the reveal is now in the mempool
+
+        address squatter = makeAddr("squatter");
+        ProvenFeeHook.PoolConfig memory squatted = _config(MODEL);
+        (squatted.admin, squatted.poolFeeMin, squatted.poolFeeMax) = (squatter, 1, 1_000_000);
+        vm.startPrank(squatter);
+        // re-committing the creator's hash only fills the squatter's own slot: it cannot delay the creator
+        hook.commitPool(hook.poolCommitmentOf(k, SQRT_PRICE_1_1, honest, address(this), salt));
+        hook.commitPool(hook.poolCommitmentOf(k, SQRT_PRICE_1_1, squatted, squatter, salt));
+        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.PoolCommitmentTooRecent.selector, block.number));
+        hook.createPool(k, SQRT_PRICE_1_1, squatted, salt);
+        vm.stopPrank();
+
+        hook.createPool(k, SQRT_PRICE_1_1, honest, salt); // the reveal, in the same block
+        vm.roll(block.number + 1);
+        vm.expectRevert(Pool.PoolAlreadyInitialized.selector);
+        vm.prank(squatter);
+        hook.createPool(k, SQRT_PRICE_1_1, squatted, salt);
+        assertEq(hook.poolConfig(k).admin, admin);
+        assertEq(hook.poolConfig(k).poolFeeMin, FEE_MIN);
     }
 
     function test_initialize_revertsOutsideCreatePool() public {
@@ -207,7 +311,8 @@ contract ProvenFeeHookTest is ProvenFeeFixture {
         vm.expectEmit(address(hook));
         emit ProvenFeeHook.ModelRegistered(MODEL_2, 60, 30, "ipfs://two", address(this));
         hook.registerModel(MODEL_2, 60, 30, "ipfs://two");
-        hook.createPool(_keyFor(hook, 10), SQRT_PRICE_1_1, _config(MODEL_2));
+        PoolKey memory k = _keyFor(hook, 10);
+        hook.createPool(k, SQRT_PRICE_1_1, _config(MODEL_2), _commitPool(hook, k, SQRT_PRICE_1_1, _config(MODEL_2)));
         // Registering the same pair again publishes one more claim and changes nothing.
         vm.prank(squatter);
         vm.expectEmit(address(hook));

@@ -86,8 +86,19 @@ abstract contract ProvenFeeFixture is Test, Deployers {
     /// @dev Creates a pool with liquidity both near the price (Deployers' position) and over the full range,
     /// so swaps to any tick succeed
     function _createPool(ProvenFeeHook h, PoolKey memory k, ProvenFeeHook.PoolConfig memory config) internal {
-        h.createPool(k, SQRT_PRICE_1_1, config);
+        h.createPool(k, SQRT_PRICE_1_1, config, _commitPool(h, k, SQRT_PRICE_1_1, config));
         _addLiquidity(k);
+    }
+
+    /// @dev Commits this contract to creating `k` at `sqrtPriceX96` with `config` and moves to the next block,
+    /// where the commitment can be revealed; returns the salt createPool needs
+    function _commitPool(ProvenFeeHook h, PoolKey memory k, uint160 sqrtPriceX96, ProvenFeeHook.PoolConfig memory config)
+        internal
+        returns (bytes32 salt)
+    {
+        salt = keccak256(abi.encode("salt", k, sqrtPriceX96, config));
+        h.commitPool(h.poolCommitmentOf(k, sqrtPriceX96, config, address(this), salt));
+        vm.roll(block.number + 1);
     }
 
     function _addLiquidity(PoolKey memory k) internal {
