@@ -11,6 +11,7 @@ const jobs: Record<string, Job> = {
   evaluate: { summary: "compare a model with EWMA, GARCH and HAR-RV baselines", load: async () => (await import("../training/cli.ts")).evaluateCommand },
   backtest: { summary: "replay fee policies on history or in simulation", load: async () => (await import("../backtest/cli.ts")).backtestCommand },
   setup: { summary: "dev trusted setup: compile the circuit, ceremony, zkey, Solidity verifier", load: async () => (await import("./setup.ts")).setupCommand },
+  ceremony: { summary: "multi-party trusted setup: init, contribute, verify, finalize", load: async () => (await import("./ceremony.ts")).ceremonyCommand },
   prove: { summary: "prove a model's fee for given features, pool terms and context", load: async () => (await import("./prove.ts")).proveCommand },
   deploy: { summary: "deploy verifier and hook (and a pool) to any RPC; writes a deployment file", load: async () => (await import("./deploy.ts")).deployCommand },
   keeper: { summary: "the per-block daemon that proves and submits fee updates", load: async () => (await import("../keeper/cli.ts")).keeperCommand },

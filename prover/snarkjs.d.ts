@@ -36,6 +36,8 @@ declare module "snarkjs" {
   export const zKey: {
     newZKey(r1cs: FileRef, ptau: FileRef, zkey: FileRef, logger?: Logger): Promise<unknown>;
     contribute(oldZkey: FileRef, newZkey: FileRef, name: string, entropy: string, logger?: Logger): Promise<unknown>;
+    /** The contribution hash, or false (not an exception) for a malformed beacon or iteration count. */
+    beacon(oldZkey: FileRef, newZkey: FileRef, name: string, beaconHashHex: string, numIterationsExp: number, logger?: Logger): Promise<Uint8Array | false>;
     verifyFromR1cs(r1cs: FileRef, ptau: FileRef, zkey: FileRef, logger?: Logger): Promise<boolean>;
     exportVerificationKey(zkey: FileRef, logger?: Logger): Promise<VerificationKey>;
     exportSolidityVerifier(zkey: FileRef, templates: { groth16: string }, logger?: Logger): Promise<string>;
