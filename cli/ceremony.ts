@@ -1,8 +1,8 @@
 // `provenfee ceremony <init|contribute|verify|finalize>`: the multi-party trusted setup. The ceremony itself
 // lives in prover/ceremony.ts; this file only parses each step's options and prints its result.
-import { parseArgs, type ParseArgsConfig } from "node:util";
 import { relative } from "node:path";
 import { compileCircuit } from "../prover/compile.ts";
+import { failure, integerOption, parseOptions, UsageError, closest, type Spec } from "./options.ts";
 import { CeremonyError, ceremonyContribute, ceremonyFinalize, ceremonyInit, ceremonyVerify, terminateCurves, type PtauCheck, type VerifyReport } from "../prover/ceremony.ts";
 
 const USAGE = `usage: provenfee ceremony <step> [options]
@@ -26,9 +26,8 @@ steps:
 --allow-unknown-ptau accepts a powers-of-tau file that is not a published one: tests only.`;
 
 type Values = Record<string, string | boolean | undefined>;
-type Step = { options: NonNullable<ParseArgsConfig["options"]>; required: string[]; run: (v: Values) => Promise<number> };
+type Step = { options: Spec; required: string[]; run: (v: Values) => Promise<number> };
 
-const common = { help: { type: "boolean", short: "h" } } as const;
 const ptauOptions = { ptau: { type: "string" }, r1cs: { type: "string" }, "allow-unknown-ptau": { type: "boolean" } } as const;
 
 const rel = (p: string) => relative(process.cwd(), p) || p;
@@ -114,29 +113,29 @@ export async function ceremonyCommand(argv: string[]): Promise<number> {
     return name ? 0 : 2;
   }
   const step = steps[name];
-  const fail = (msg: string, code: number) => {
-    console.error(`provenfee ceremony${step ? ` ${name}` : ""}: ${msg}`);
-    return code;
-  };
-  if (!step) return fail(`unknown step '${name}' (init, contribute, verify, finalize)`, 2);
+  const job = step ? `ceremony ${name}` : "ceremony";
   let v: Values;
   try {
-    ({ values: v } = parseArgs({ args: rest, options: { ...common, ...step.options }, strict: true, allowPositionals: false }));
+    if (!step) {
+      const near = closest(name, Object.keys(steps));
+      throw new UsageError(`unknown step '${name}' (${near ? `did you mean ${near}? ` : ""}steps: init, contribute, verify, finalize)`);
+    }
+    const parsed = parseOptions(job, rest, step.options);
+    if (parsed === "help") {
+      console.log(USAGE);
+      return 0;
+    }
+    v = parsed.values as Values;
+    const missing = step.required.find((o) => typeof v[o] !== "string");
+    if (missing) throw new UsageError(`--${missing}: required`);
+    if (typeof v["iterations-exp"] === "string") integerOption("--iterations-exp", v["iterations-exp"], 10, 63);
   } catch (e) {
-    return fail((e as Error).message, 2);
+    return failure(job, e);
   }
-  if (v.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const missing = step.required.find((o) => typeof v[o] !== "string");
-  if (missing) return fail(`--${missing}: required`, 2);
-  if (typeof v["iterations-exp"] === "string" && !/^\d+$/.test(v["iterations-exp"])) return fail(`--iterations-exp ${v["iterations-exp"]}: expected an integer`, 2);
   try {
     return await step.run(v);
   } catch (e) {
-    if (e instanceof CeremonyError) return fail(e.message, 1);
-    return fail((e as Error).message.split("\n")[0]!, 1);
+    return failure(job, e instanceof CeremonyError ? e : new Error((e as Error).message.split("\n")[0]!));
   } finally {
     await terminateCurves();
   }

@@ -12,7 +12,7 @@ import { ARTIFACTS, REPO_ROOT } from "../prover/paths.ts";
 import { Prover } from "../prover/prover.ts";
 import { PUBLISHED_PTAU, publishedPtauByHash } from "../prover/publishedPtau.ts";
 import { readTranscript } from "../prover/ceremony.ts";
-import { startAnvil } from "../keeper/anvil.ts";
+import { startAnvil } from "../chain/anvil.ts";
 import { loadModel } from "../model/index.ts";
 
 // The multi-party setup as its parties run it: every step is its own `provenfee ceremony` process and
@@ -82,10 +82,12 @@ describe("provenfee ceremony", () => {
 
   it("exits 2 on an unknown flag, an unknown step or a missing option", () => {
     for (const [args, message] of [
-      [["init", "--ptau", PTAU, "--bogus"], /Unknown option '--bogus'/],
+      [["init", "--ptau", PTAU, "--bogus"], /--bogus: unknown option/],
+      [["init", "--ptau", PTAU, "--allow-unkown-ptau"], /did you mean --allow-unknown-ptau\?/],
+      [["contribte"], /unknown step 'contribte' \(did you mean contribute\?/],
       [["shuffle"], /unknown step 'shuffle'/],
       [["contribute", "--in", "a.zkey", "--out", "b.zkey"], /--name: required/],
-      [["finalize", "--ptau", PTAU, "--in", "a.zkey", "--beacon", "00", "--out-dir", "x", "--iterations-exp", "ten"], /--iterations-exp ten: expected an integer/],
+      [["finalize", "--ptau", PTAU, "--in", "a.zkey", "--beacon", "00", "--out-dir", "x", "--iterations-exp", "ten"], /--iterations-exp: expected an integer in \[10, 63\], got 'ten'/],
     ] as const) {
       const r = ceremony([...args]);
       expect(r.code, r.stderr).toBe(2);
