@@ -2,13 +2,14 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Model } from "../model/modelFile.ts";
-import { InputError } from "./data.ts";
+import { DataError } from "../history/index.ts";
 import { jsonSummary, type Report } from "./metrics.ts";
 import { formatTable, writeOutputs } from "./report.ts";
 import { defaultOptions, loadHistory, parseBound, runBacktest, type BacktestOptions } from "./run.ts";
 import { runSweep, type SweepPoint } from "./sweep.ts";
 import { tunePolicy } from "./tune.ts";
 import { choiceOption, failure, numberOption, parseOptions, UsageError } from "../cli/options.ts";
+import { PAIR_SPEC, pairHelp, parsePairFlags } from "../cli/pairFlags.ts";
 import { shipped } from "../cli/shipped.ts";
 import { CHAIN_PRESETS, UPDATE_RULE_MODES } from "../model/updateRule.ts";
 
@@ -40,8 +41,8 @@ counterfactual (history):
   --reference FILE         a reference (CEX) price series: time column + --reference-column NAME
                            (default "price"), the price of the non-quote token in quote tokens
   --from T, --to T         range: YYYY-MM-DD[THH:MM] (UTC), unix seconds, or block:N
-  --historical-fee PIPS    the pool's fee where rows and file names do not tell (e.g. 500)
-  --tick-spacing N  --quote 0|1 (default 0)  --decimals D0,D1 (default 6,18)  --period S (default 60)
+  --period S               seconds per period (default 60)
+${pairHelp(27)}
 fee updates and their gas (backtest/README.md, "Updates only when they pay"):
   --update-rule pays|off   pays (default): a dynamic policy's fee change is sent only when |change| x
                            the fee base of the last H periods exceeds its gas, and always before the
@@ -98,7 +99,7 @@ const bool = { type: "boolean" } as const;
 const SPEC = {
   swaps: str, bars: str, simulate: bool, static: str, model: { type: "string", multiple: true }, "ewma-half-life": str, ewma: { type: "boolean", negatable: true },
   foresight: { type: "boolean", negatable: true }, counterfactual: str, elasticity: str, "classify-horizon": str, reference: str, "reference-column": str,
-  from: str, to: str, "historical-fee": str, "tick-spacing": str, quote: str, decimals: str, period: str, "gas-per-update": str, "gas-price-gwei": str,
+  ...PAIR_SPEC, from: str, to: str, period: str, "gas-per-update": str, "gas-price-gwei": str,
   "gas-token-price": str, "update-rule": str, "rule-horizon": str, liveness: str, "keep-alive-periods": str, chain: str, days: str, sigma: str, "block-seconds": str, blocks: str, seed: str, "initial-price": str, jumps: str, regimes: str,
   "noise-trades-per-day": str, "noise-size": str, "tune-policy": str, validation: str, test: str, "tuned-out": str, sweep: str, workers: str, out: str,
   html: { type: "boolean", negatable: true }, png: { type: "boolean", negatable: true }, json: bool, quiet: bool, progress: { type: "boolean", negatable: true },
@@ -126,14 +127,7 @@ export function parseArgs(argv: string[]): CliOptions | "help" {
   if (f["reference-column"] !== undefined) bt.referenceColumn = f["reference-column"];
   if (f.from !== undefined) bt.from = f.from;
   if (f.to !== undefined) bt.to = f.to;
-  if (f["historical-fee"] !== undefined) bt.historicalFee = num("--historical-fee", f["historical-fee"], (x) => Number.isInteger(x) && x >= 0 && x < 1e6, "pips in [0, 1000000)");
-  if (f["tick-spacing"] !== undefined) bt.tickSpacing = num("--tick-spacing", f["tick-spacing"], (x) => Number.isInteger(x) && x >= 1 && x <= 32767, "an integer in [1, 32767]");
-  if (f.quote !== undefined) bt.quote = num("--quote", f.quote, (x) => x === 0 || x === 1, "0 or 1") as 0 | 1;
-  if (f.decimals !== undefined) {
-    const [a, b] = f.decimals.split(",");
-    bt.decimals0 = num("--decimals", a, (x) => Number.isInteger(x) && x >= 0 && x <= 36, "D0,D1 (integers in [0, 36])");
-    bt.decimals1 = num("--decimals", b, (x) => Number.isInteger(x) && x >= 0 && x <= 36, "D0,D1 (integers in [0, 36])");
-  }
+  Object.assign(bt, parsePairFlags(f));
   if (f.period !== undefined) bt.period = num("--period", f.period, (x) => Number.isInteger(x) && x > 0, "a positive integer (seconds)");
   if (f["gas-per-update"] !== undefined) bt.gasPerUpdate = num("--gas-per-update", f["gas-per-update"], (x) => x >= 0, "gas >= 0");
   if (f["gas-price-gwei"] !== undefined) bt.gasPriceGwei = num("--gas-price-gwei", f["gas-price-gwei"], (x) => x >= 0, "gwei >= 0");
@@ -307,4 +301,3 @@ export async function backtestCommand(argv: string[]): Promise<number> {
   }
 }
 
-export { InputError };

@@ -14,7 +14,7 @@
 // included in both volumes (the single-day data cannot separate it without a reference price for both
 // pools). It is the data's best answer to "how much volume does 25 bp more fee cost", not a structural
 // demand curve.
-import { EV_SWAP, loadPoolEvents } from "./data.ts";
+import { EV_SWAP, loadPoolEvents } from "../history/index.ts";
 import { Rng } from "./rng.ts";
 
 function arg(name: string, fallback: string): string {

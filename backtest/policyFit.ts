@@ -13,7 +13,8 @@
 import type { Model } from "../model/modelFile.ts";
 import { bootstrapSum, type Report } from "./metrics.ts";
 import { STATIC_TIERS_BPS } from "./policy.ts";
-import { defaultOptions, loadHistory, runBacktest, withPolicyUncommitted, type BacktestOptions } from "./run.ts";
+import { defaultOptions, loadHistory, referenceFor, runBacktest, withPolicyUncommitted, type BacktestOptions, type History } from "./run.ts";
+import type { Pair, PairFlags } from "../history/index.ts";
 import { tunePolicy, type PolicyParams } from "./tune.ts";
 
 /** The elasticities every fit is reported at (issue: 0, 0.01, 0.02, 0.05 and 0.1 per bp). */
@@ -25,6 +26,8 @@ export interface PolicyFitOptions {
   source: "bars" | "swaps";
   input: string;
   reference?: string;
+  /** The pair's terms as given (`--quote`, `--decimals`, `--historical-fee`, `--tick-spacing`); the rest is inferred from the data. */
+  pair?: PairFlags;
   /** Unix seconds: [from, to) of each range. */
   validation: { from: number; to: number };
   test: { from: number; to: number };
@@ -80,6 +83,8 @@ export interface PolicyFitResult {
   /** The update rule and gas price the fit and the test range counted updates with. */
   updateRule: BacktestOptions["updateRule"];
   gasPriceGwei: number;
+  /** The pair the fit valued everything in (history/pair.ts). */
+  pair: Pair;
   rows: ElasticityRow[];
   seconds: number;
 }
@@ -106,14 +111,27 @@ function hourlyNetAfterGas(report: Report, name: string): number[] {
   return hourly;
 }
 
-export async function fitFeePolicy(model: Model, o: PolicyFitOptions): Promise<PolicyFitResult> {
-  const started = performance.now();
+/** A policy fit's inputs, loaded and checked: the backtest options every run shares and the history. */
+export interface PreparedFit {
+  base: BacktestOptions;
+  history: History;
+}
+
+/**
+ * Loads the history and resolves its pair, and checks the reference against the pool's own price,
+ * so that bad input fails before the (minutes of) fitting rather than after.
+ */
+export function preparePolicyFit(o: PolicyFitOptions): PreparedFit {
   const base: BacktestOptions = {
     ...defaultOptions(),
     source: o.source,
     input: o.input,
     counterfactual: "resize",
     reference: o.reference,
+    quote: o.pair?.quote,
+    decimals: o.pair?.decimals,
+    historicalFee: o.pair?.historicalFee,
+    tickSpacing: o.pair?.tickSpacing,
     period: o.period,
     statics: [],
     ewma: false,
@@ -127,6 +145,13 @@ export async function fitFeePolicy(model: Model, o: PolicyFitOptions): Promise<P
     ...(o.ruleHorizon !== undefined ? { ruleHorizon: o.ruleHorizon } : {}),
   };
   const history = loadHistory(base);
+  referenceFor(base, history.events, history.pair);
+  return { base, history };
+}
+
+export async function fitFeePolicy(model: Model, o: PolicyFitOptions, prepared: PreparedFit = preparePolicyFit(o)): Promise<PolicyFitResult> {
+  const started = performance.now();
+  const { base, history } = prepared;
   const range = (r: { from: number; to: number }) => ({ from: String(r.from), to: String(r.to) });
   const rows: ElasticityRow[] = [];
   let gasPriced = false;
@@ -177,5 +202,5 @@ export async function fitFeePolicy(model: Model, o: PolicyFitOptions): Promise<P
   }
   const ship = rows.find((r) => r.elasticity === o.shipElasticity);
   if (!ship) throw new Error(`the shipped elasticity ${o.shipElasticity} is not among the fitted ones (${o.elasticities.join(", ")})`);
-  return { shipped: ship.fitted, shipElasticity: o.shipElasticity, gasPriced, updateRule: base.updateRule, gasPriceGwei: base.gasPriceGwei, rows, seconds: (performance.now() - started) / 1000 };
+  return { shipped: ship.fitted, shipElasticity: o.shipElasticity, gasPriced, updateRule: base.updateRule, gasPriceGwei: base.gasPriceGwei, pair: history.pair, rows, seconds: (performance.now() - started) / 1000 };
 }

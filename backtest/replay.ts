@@ -40,7 +40,7 @@
 // Under (b) uninformed flow pays f x inflow x the volume kept; a re-sized arbitrage pays the policy's
 // fee on its own trade, except on the share of the historical move the inflow did not cover, and the
 // inflow beyond the historical move pays f x the volume kept as two-way flow.
-import { EV_BURN, EV_MINT, EV_SWAP, InputError, describeFile, type MinuteBarsFull, type PoolEvents, type ReferenceSeries, priceAt } from "./data.ts";
+import { EV_BURN, EV_MINT, EV_SWAP, DataError, historicalFeeOf, tickSpacingForFee, type MinuteBarsFull, type PoolEvents, type ReferenceSeries, priceAt } from "../history/index.ts";
 import { ARB, Clock, NOISE, type Ledger, type Valuation } from "./ledger.ts";
 import { Oracle } from "./oracle.ts";
 import { enterBlock, enterPeriod, noteDataGap, noteFeeBase, policyCores, type FeePolicy, type PolicyCore, type RuleDecisionRecord, type UpdateAccounting } from "./policy.ts";
@@ -89,21 +89,14 @@ export interface ReplayEvents {
 }
 
 export interface HistoryOptions {
-  /** Historical LP fee (pips) where the rows do not carry one; inferred from file names when possible. */
+  /** Historical LP fee (pips) where the rows do not carry one (history/pair.ts resolvePair); else from the file name or the pool table. */
   historicalFee?: number;
   /** A gap longer than this (seconds) between files or bars starts a new segment. */
   maxGapSeconds?: number;
 }
 
-export function historicalFeeFor(files: string[], given: number | undefined): number {
-  if (given !== undefined) return given;
-  const fee = describeFile(files[0]!).feePips;
-  if (fee === undefined) throw new InputError(`${files[0]}: cannot tell the pool's historical fee from the file name; pass --historical-fee <pips>`);
-  return fee;
-}
-
 export function eventsFromSwaps(ev: PoolEvents, options: HistoryOptions = {}): ReplayEvents {
-  const histFee = historicalFeeFor(ev.files, options.historicalFee);
+  const histFee = historicalFeeOf(ev.files, options.historicalFee);
   const maxGap = options.maxGapSeconds ?? 3600;
   const n = ev.n;
   const seg = new Uint8Array(n);
@@ -152,7 +145,7 @@ function midOfTick(tick: number): bigint {
 }
 
 export function eventsFromMinuteBars(bars: MinuteBarsFull, options: HistoryOptions = {}): ReplayEvents {
-  const histFee = historicalFeeFor(bars.files, options.historicalFee);
+  const histFee = historicalFeeOf(bars.files, options.historicalFee);
   const maxGap = options.maxGapSeconds ?? 600;
   const kind: number[] = [];
   const time: number[] = [];
@@ -199,7 +192,7 @@ export function eventsFromMinuteBars(bars: MinuteBarsFull, options: HistoryOptio
     src.push(i);
   }
   const n = kind.length;
-  if (n === 0) throw new InputError(`${bars.files.join(", ")}: no minute with a swap`);
+  if (n === 0) throw new DataError(`${bars.files.join(", ")}: no minute with a swap`);
   const rowOf = (i: number) => {
     // Rows are numbered per file; recover the file from the timestamp order.
     const bar = src[i]!;
@@ -235,7 +228,7 @@ export function eventsFromMinuteBars(bars: MinuteBarsFull, options: HistoryOptio
 export function sliceEvents(ev: ReplayEvents, from: number, to: number): ReplayEvents {
   const keep: number[] = [];
   for (let i = 0; i < ev.n; i++) if (ev.time[i]! >= from && ev.time[i]! < to) keep.push(i);
-  if (keep.length === 0) throw new InputError(`no events between ${new Date(from * 1000).toISOString()} and ${new Date(to * 1000).toISOString()} (the data covers ${new Date(ev.time[0]! * 1000).toISOString()} to ${new Date(ev.time[ev.n - 1]! * 1000).toISOString()})`);
+  if (keep.length === 0) throw new DataError(`no events between ${new Date(from * 1000).toISOString()} and ${new Date(to * 1000).toISOString()} (the data covers ${new Date(ev.time[0]! * 1000).toISOString()} to ${new Date(ev.time[ev.n - 1]! * 1000).toISOString()})`);
   const pick = <T>(a: ArrayLike<T>) => keep.map((i) => a[i]!);
   const seg = Uint8Array.from(pick(ev.segmentStart));
   seg[0] = 1;
@@ -448,10 +441,6 @@ export interface ReplayResult {
   assumptions: string[];
 }
 
-export function tickSpacingForFee(fee: number): number {
-  const table: Record<number, number> = { 100: 1, 500: 10, 3000: 60, 10000: 200 };
-  return table[fee] ?? 60;
-}
 
 export function assumptionsText(options: ReplayOptions, ev: ReplayEvents, stats?: ReplayStats): string[] {
   const a: string[] = [];

@@ -1,7 +1,7 @@
 // One backtest from parsed options to a report: shared by the CLI, --sweep workers and --tune-policy.
 import path from "node:path";
 import type { Model } from "../model/modelFile.ts";
-import { InputError, describeFile, loadMinuteBarsFull, loadPoolEvents, loadReference, type ReferenceSeries } from "./data.ts";
+import { DataError, checkReference, describePair, loadMinuteBarsFull, loadPoolEvents, loadReference, pairSummary, resolvePair, tickSpacingForFee, wethSideOf, type Pair, type PairFlags, type ReferenceSeries } from "../history/index.ts";
 import { computeReport, type Report, type RunView } from "./metrics.ts";
 import { STATIC_TIERS_BPS, ewmaPolicy, foresightPolicy, modelPolicy, staticPolicy, type FeePolicy, type UpdateAccounting } from "./policy.ts";
 import { CHAIN_PRESETS, DEFAULT_GAS_PER_UPDATE, DEFAULT_KEEP_ALIVE_PERIODS, DEFAULT_LIVENESS_PERIODS, DEFAULT_MIN_CHANGE_PIPS, type UpdateRuleMode } from "../model/updateRule.ts";
@@ -24,11 +24,11 @@ export interface BacktestOptions {
   referenceColumn?: string;
   from?: string;
   to?: string;
+  /** The pair's terms as given (flags); what is not given is inferred from the data (history/pair.ts resolvePair). */
   historicalFee?: number;
   tickSpacing?: number;
-  quote: 0 | 1;
-  decimals0: number;
-  decimals1: number;
+  quote?: 0 | 1;
+  decimals?: [number, number];
   period: number;
   gasPerUpdate: number;
   gasPriceGwei: number;
@@ -76,9 +76,6 @@ export function defaultOptions(): BacktestOptions {
     foresight: true,
     elasticity: ESTIMATED_ELASTICITY,
     classifyHorizon: 60,
-    quote: 0,
-    decimals0: 6,
-    decimals1: 18,
     period: 60,
     gasPerUpdate: DEFAULT_GAS_PER_UPDATE,
     // Mainnet around the shipped mainnet days (late 2023 - early 2024); --chain mainnet|l2 for today's
@@ -96,14 +93,14 @@ export function parseBound(text: string, what: string, ev?: ReplayEvents & { blo
   const s = text.trim();
   const block = /^block:(\d+)$/.exec(s)?.[1] ?? (/^\d+$/.test(s) && Number(s) < 1e9 ? s : undefined);
   if (block !== undefined) {
-    if (!ev || !blocks) throw new InputError(`--${what} ${s}: block numbers need per-swap data (--swaps)`);
+    if (!ev || !blocks) throw new DataError(`--${what} ${s}: block numbers need per-swap data (--swaps)`);
     const b = Number(block);
     for (let i = 0; i < blocks.length; i++) if (blocks[i]! >= b) return ev.time[i]!;
     return Infinity;
   }
   if (/^\d+(\.\d+)?$/.test(s)) return Number(s);
   const ms = Date.parse(/^\d{4}-\d\d-\d\d$/.test(s) ? `${s}T00:00:00Z` : /Z|[+-]\d\d:?\d\d$/.test(s) ? s : `${s.replace(" ", "T")}Z`);
-  if (!Number.isFinite(ms)) throw new InputError(`--${what} ${JSON.stringify(s)}: not a date (YYYY-MM-DD[THH:MM]), unix time or block number`);
+  if (!Number.isFinite(ms)) throw new DataError(`--${what} ${JSON.stringify(s)}: not a date (YYYY-MM-DD[THH:MM]), unix time or block number`);
   return ms / 1000;
 }
 
@@ -112,10 +109,10 @@ export function parseBound(text: string, what: string, ev?: ReplayEvents & { blo
  * needs the Poseidon hash); --tune-policy writes files through model/ withPolicy + saveModel.
  */
 export function withPolicyUncommitted(model: Model, policy: Model["file"]["policy"]): Model {
-  for (const [k, v] of Object.entries(policy)) if (!Number.isInteger(v)) throw new InputError(`policy.${k} must be an integer, got ${v}`);
-  if (policy.base < -(2 ** 23) || policy.base >= 2 ** 23) throw new InputError(`policy.base ${policy.base} is outside the signed 24-bit range`);
-  if (policy.slope < 0 || policy.slope >= 2 ** 24) throw new InputError(`policy.slope ${policy.slope} is outside the unsigned 24-bit range`);
-  if (policy.modelFeeMin < 0 || policy.modelFeeMax > 1_000_000 || policy.modelFeeMin > policy.modelFeeMax) throw new InputError(`policy bounds [${policy.modelFeeMin}, ${policy.modelFeeMax}] are not within [0, 1000000] in order`);
+  for (const [k, v] of Object.entries(policy)) if (!Number.isInteger(v)) throw new DataError(`policy.${k} must be an integer, got ${v}`);
+  if (policy.base < -(2 ** 23) || policy.base >= 2 ** 23) throw new DataError(`policy.base ${policy.base} is outside the signed 24-bit range`);
+  if (policy.slope < 0 || policy.slope >= 2 ** 24) throw new DataError(`policy.slope ${policy.slope} is outside the unsigned 24-bit range`);
+  if (policy.modelFeeMin < 0 || policy.modelFeeMax > 1_000_000 || policy.modelFeeMin > policy.modelFeeMax) throw new DataError(`policy bounds [${policy.modelFeeMin}, ${policy.modelFeeMax}] are not within [0, 1000000] in order`);
   return { ...model, file: { ...model.file, policy } };
 }
 
@@ -138,38 +135,47 @@ export async function buildPolicies(o: BacktestOptions, loaded?: Map<string, Mod
   }
   const names = new Set<string>();
   for (const p of policies) {
-    if (names.has(p.name)) throw new InputError(`two policies are both named ${p.name}`);
+    if (names.has(p.name)) throw new DataError(`two policies are both named ${p.name}`);
     names.add(p.name);
   }
   return policies;
 }
 
-export function loadHistory(o: BacktestOptions): { events: ReplayEvents; blocks?: Float64Array } {
-  if (!o.input) throw new InputError(`--${o.source} needs a file, a comma-separated list or a folder`);
+/** A loaded history: the replay's events and the pair they are of. */
+export interface History {
+  events: ReplayEvents;
+  blocks?: Float64Array;
+  pair: Pair;
+}
+
+export function pairFlags(o: BacktestOptions): PairFlags {
+  return { quote: o.quote, decimals: o.decimals, historicalFee: o.historicalFee, tickSpacing: o.tickSpacing };
+}
+
+export function loadHistory(o: BacktestOptions): History {
+  if (!o.input) throw new DataError(`--${o.source} needs a file, a comma-separated list or a folder`);
   if (o.source === "swaps") {
     const raw = loadPoolEvents(o.input);
-    return { events: eventsFromSwaps(raw, { historicalFee: o.historicalFee }), blocks: raw.block };
+    const pair = resolvePair(raw.files, pairFlags(o), raw);
+    return { events: eventsFromSwaps(raw, { historicalFee: pair.feePips }), blocks: raw.block, pair };
   }
-  return { events: eventsFromMinuteBars(loadMinuteBarsFull(o.input), { historicalFee: o.historicalFee }) };
+  const bars = loadMinuteBarsFull(o.input);
+  const pair = resolvePair(bars.files, pairFlags(o));
+  if (pair.feePips === undefined) throw new DataError(`${bars.files[0]}: cannot tell the pool's historical fee from the file name or the pool table (minute bars carry no swaps to infer it from); pass --historical-fee <pips>`);
+  return { events: eventsFromMinuteBars(bars, { historicalFee: pair.feePips }), pair };
 }
 
-function quoteName(o: BacktestOptions): string {
-  if (o.source === "simulate") return "token1 (numeraire)";
-  const names = /-([a-z0-9]+)-([a-z0-9]+)-\d{3}-/i.exec(o.input ?? "");
-  const t = names ? [names[1]!.toUpperCase(), names[2]!.toUpperCase()] : ["token0", "token1"];
-  if (!names && /usdc|0x45dd|0x88e6|0x8ad5/i.test(o.input ?? "")) return o.quote === 0 ? "USDC" : "WETH";
-  return t[o.quote]!;
-}
-
-/** Which of the history's tokens is WETH (0 or 1), from its file names; undefined if none. */
-export function wethSide(files: string[]): 0 | 1 | undefined {
-  const sides = files.map((f) => {
-    const names = /-([a-z0-9]+)-([a-z0-9]+)-\d{3}-/i.exec(path.basename(f));
-    if (names) return names[2]!.toLowerCase() === "weth" ? 1 : names[1]!.toLowerCase() === "weth" ? 0 : undefined;
-    // The shipped pools named by address only: USDC/WETH (token1 = WETH), data/README.md.
-    return /0x45dd|0x88e6|0x8ad5/i.test(path.basename(f)) ? 1 : undefined;
-  });
-  return sides.every((x) => x === sides[0]) ? sides[0] : undefined;
+/**
+ * The --reference series of `o` (if any), loaded in the pair's units and checked against the pool's
+ * own price over `events` (history/reference.ts checkReference: a factor-2 disagreement is a
+ * one-line error naming the file and the likely cause), with the line the report's assumptions say.
+ */
+export function referenceFor(o: BacktestOptions, events: ReplayEvents, pair: Pair): { reference?: ReferenceSeries; line?: string } {
+  if (!o.reference) return {};
+  const reference = loadReference(o.reference, { column: o.referenceColumn, quote: pair.quote, decimals0: pair.decimals[0], decimals1: pair.decimals[1] });
+  const check = checkReference(reference, { time: events.time, n: events.n, rawPrice: (i) => (Number(events.sqrtAfter[i]!) / 2 ** 96) ** 2 }, pair);
+  const covers = check.coverage < 1 ? `; it covers ${(100 * check.coverage).toFixed(1)}% of the replayed events (outside it, its nearest price is used)` : "";
+  return { reference, line: `reference checked against the pool's own price: median ratio ${check.ratio.toPrecision(4)} over ${check.samples} sampled events${covers}` };
 }
 
 /**
@@ -177,17 +183,17 @@ export function wethSide(files: string[]): 0 | 1 | undefined {
  * in ETH (a --chain preset, or Ethereum history) and the pool is a WETH pair, at the pool's own
  * price of the moment; else not at all (Polygon pays in POL: gas in units only).
  */
-export function gasTokenOf(o: BacktestOptions, files: string[]): { fixedPrice?: number; poolSide?: 0 | 1 } | undefined {
+export function gasTokenOf(o: BacktestOptions, pair: Pair): { fixedPrice?: number; poolSide?: 0 | 1 } | undefined {
   if (o.gasTokenPrice !== undefined) return { fixedPrice: o.gasTokenPrice };
-  const ethGas = o.chain !== undefined || files.every((f) => /^ethereum-/.test(path.basename(f)));
+  const ethGas = o.chain !== undefined || pair.chain === "ethereum";
   if (!ethGas) return undefined;
-  const side = wethSide(files);
+  const side = wethSideOf(pair);
   return side === undefined ? undefined : { poolSide: side };
 }
 
 /** The update accounting a backtest runs with (backtest/policy.ts). */
 export function updateAccounting(o: BacktestOptions): UpdateAccounting {
-  if (!(o.liveness > o.keepAlivePeriods)) throw new InputError(`--liveness ${o.liveness} must exceed --keep-alive-periods ${o.keepAlivePeriods}`);
+  if (!(o.liveness > o.keepAlivePeriods)) throw new DataError(`--liveness ${o.liveness} must exceed --keep-alive-periods ${o.keepAlivePeriods}`);
   return {
     rule: { mode: o.updateRule, keepAlivePeriods: o.keepAlivePeriods, minChangePips: DEFAULT_MIN_CHANGE_PIPS, liveness: o.liveness, horizon: o.ruleHorizon },
     gasPerUpdate: o.gasPerUpdate,
@@ -204,13 +210,14 @@ function ruleAssumption(o: BacktestOptions, gasPriced: boolean, gasWhat: string)
   return `update rule (model/updateRule.ts): a dynamic policy's fee change is sent when |change| x the fee base of the last H periods > its gas (H = ${horizon})${gasPriced ? "" : " (gas not priced here: every change is sent)"}, and always to keep the pool live (${live}); the pool charges the last fee sent; ${gas}`;
 }
 
-export async function runBacktest(o: BacktestOptions, onProgress?: (f: number) => void, loadedModels?: Map<string, Model>, history?: { events: ReplayEvents; blocks?: Float64Array }): Promise<BacktestOutcome> {
+export async function runBacktest(o: BacktestOptions, onProgress?: (f: number) => void, loadedModels?: Map<string, Model>, history?: History): Promise<BacktestOutcome> {
   const started = performance.now();
   const policies = await buildPolicies(o, loadedModels);
   let view: RunView;
   const updates = updateAccounting(o);
   const costs = { gasPerUpdate: o.gasPerUpdate, gasPriced: true };
   let realized: (period: number, horizon: number) => number;
+  let quoteName = "token1 (numeraire)";
   if (o.source === "simulate") {
     // Gas is paid in the simulated risky token (token0, ETH-like), priced in token1 at each update's moment.
     const r = simulate({ ...o.sim, periodSeconds: o.period, updates, gasTokenPrice: o.gasTokenPrice }, policies, onProgress);
@@ -234,22 +241,25 @@ export async function runBacktest(o: BacktestOptions, onProgress?: (f: number) =
     };
   } else {
     const h = history ?? loadHistory(o);
+    const pair = h.pair;
+    quoteName = pair.symbols[pair.quote];
     let events = h.events;
     if (o.from || o.to) {
       const from = o.from ? parseBound(o.from, "from", events, h.blocks) : -Infinity;
       const to = o.to ? parseBound(o.to, "to", events, h.blocks) : Infinity;
-      if (!(from < to)) throw new InputError(`--from ${o.from} is not before --to ${o.to}`);
+      if (!(from < to)) throw new DataError(`--from ${o.from} is not before --to ${o.to}`);
       events = sliceEvents(events, from, to);
     }
-    let reference: ReferenceSeries | undefined;
-    if (o.reference) reference = loadReference(o.reference, { column: o.referenceColumn, quote: o.quote, decimals0: o.decimals0, decimals1: o.decimals1 });
-    const gasToken = gasTokenOf(o, events.files);
+    const pairLines = [`${describePair(pair)}; tick spacing ${o.tickSpacing ?? pair.tickSpacing ?? tickSpacingForFee(events.fee[0]!)}`];
+    const { reference, line } = referenceFor(o, events, pair);
+    if (line) pairLines.push(line);
+    const gasToken = gasTokenOf(o, pair);
     costs.gasPriced = gasToken !== undefined;
     const r = replay(events, policies, {
       counterfactual: o.counterfactual,
       periodSeconds: o.period,
       tickSpacing: o.tickSpacing,
-      valuation: { quote: o.quote, decimals0: o.decimals0, decimals1: o.decimals1 },
+      valuation: { quote: pair.quote, decimals0: pair.decimals[0], decimals1: pair.decimals[1] },
       reference,
       classifyHorizon: o.classifyHorizon,
       elasticity: o.elasticity,
@@ -258,7 +268,6 @@ export async function runBacktest(o: BacktestOptions, onProgress?: (f: number) =
       onProgress,
     });
     realized = r.realizedSigma;
-    const fee = describeFile(events.files[0]!).feePips;
     view = {
       mode: `historical replay (${events.format === "swaps" ? "per-swap rows" : "minute bars"}, counterfactual ${o.counterfactual === "same" ? "(a) same swaps" : "(b) re-sized arbitrage + elastic volume"})`,
       clock: r.clock,
@@ -268,8 +277,8 @@ export async function runBacktest(o: BacktestOptions, onProgress?: (f: number) =
       swaps: r.stats.swaps,
       from: events.time[0]!,
       to: events.time[events.n - 1]!,
-      assumptions: [...r.assumptions, ruleAssumption(o, gasToken !== undefined, gasToken?.fixedPrice !== undefined ? `at ${gasToken.fixedPrice} quote tokens per gas token` : "paid in ETH at the pool's own WETH price of each update's moment")],
-      stats: { ...r.stats, files: events.files, historicalFeePips: fee ?? o.historicalFee },
+      assumptions: [...pairLines, ...r.assumptions, ruleAssumption(o, gasToken !== undefined, gasToken?.fixedPrice !== undefined ? `at ${gasToken.fixedPrice} quote tokens per gas token` : "paid in ETH at the pool's own WETH price of each update's moment")],
+      stats: { ...r.stats, files: events.files, historicalFeePips: pair.feePips, pair: pairSummary(pair) },
     };
   }
   const report = computeReport(view, costs);
@@ -286,5 +295,5 @@ export async function runBacktest(o: BacktestOptions, onProgress?: (f: number) =
     }
     forecasts.push(f);
   }
-  return { report, forecasts, quoteName: quoteName(o), seconds: (performance.now() - started) / 1000 };
+  return { report, forecasts, quoteName, seconds: (performance.now() - started) / 1000 };
 }

@@ -12,8 +12,7 @@
 // backtested together (one replay, one pool per candidate), split over worker threads.
 import { availableParallelism } from "node:os";
 import type { Model } from "../model/modelFile.ts";
-import { loadHistory, runBacktest, withPolicyUncommitted, type BacktestOptions } from "./run.ts";
-import type { ReplayEvents } from "./replay.ts";
+import { loadHistory, pairFlags, runBacktest, withPolicyUncommitted, type BacktestOptions, type History } from "./run.ts";
 import { WorkerPool } from "./sweep.ts";
 
 export interface PolicyParams {
@@ -54,9 +53,9 @@ export function validPolicy(p: PolicyParams): PolicyParams {
 const keyOf = (p: PolicyParams) => `${p.base},${p.slope},${p.modelFeeMin},${p.modelFeeMax}`;
 
 // Histories loaded per process (the main thread, or a worker), by what identifies the input.
-const historyKey = (bt: BacktestOptions) => JSON.stringify([bt.source, bt.input, bt.historicalFee]);
-const histories = new Map<string, { events: ReplayEvents; blocks?: Float64Array }>();
-function historyFor(bt: BacktestOptions): { events: ReplayEvents; blocks?: Float64Array } {
+const historyKey = (bt: BacktestOptions) => JSON.stringify([bt.source, bt.input, pairFlags(bt)]);
+const histories = new Map<string, History>();
+function historyFor(bt: BacktestOptions): History {
   const key = historyKey(bt);
   let h = histories.get(key);
   if (!h) {
@@ -84,7 +83,7 @@ export interface TuneOptions {
   /** Worker threads for candidate batches (default: one per core; 1 = in this thread). */
   workers?: number;
   /** The history of `validation` where the caller has it loaded already. */
-  history?: { events: ReplayEvents; blocks?: Float64Array };
+  history?: History;
   /** Pattern-search rounds at most (default 10). */
   maxRounds?: number;
   /**

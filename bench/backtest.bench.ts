@@ -10,7 +10,7 @@
 // figure taken while other work shares the cores can be told apart.
 import { loadavg } from "node:os";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
-import { loadMinuteBarsFull, loadPoolEvents } from "../backtest/data.ts";
+import { loadMinuteBarsFull, loadPoolEvents } from "../history/index.ts";
 import { eventsFromMinuteBars, eventsFromSwaps, replay, type Counterfactual, type ReplayEvents } from "../backtest/replay.ts";
 import { ewmaPolicy, modelPolicy, staticPolicy, type FeePolicy } from "../backtest/policy.ts";
 import type { Model } from "../model/modelFile.ts";

@@ -12,7 +12,7 @@
 // fee on both legs, and either reverts the move himself (cost: the two fees) or an arbitrageur reverts
 // it first (cost: the price impact the arbitrageur captures instead of the second fee).
 import { copyOracleState, emptyOracleState, evaluateFixed, featuresAsOf, loadModel, periodCloses, recordClose } from "../model/index.ts";
-import { EV_SWAP, loadPoolEvents } from "../backtest/data.ts";
+import { EV_SWAP, loadPoolEvents } from "../history/index.ts";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

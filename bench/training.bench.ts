@@ -1,6 +1,6 @@
 // Training pipeline benchmark: `npx tsx bench/training.bench.ts [--json] [--skip-train]`
 //
-// 1. Loading: the shipped 35-day Polygon minute series through danfojs-node (rows/s).
+// 1. Loading: the shipped 35-day Polygon minute series through the history loader (history/; rows/s).
 // 2. Features: a year of minute bars (525,600 rows) -> period closes -> the oracle's 5 features,
 //    the 5 log inputs, the HAR windows and the target for every minute (rows/s; target: under 10 s). The year is
 //    the real shipped 35-day series tiled end to end with shifted timestamps (real price paths,
@@ -11,7 +11,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { loadMinuteBars, type MinuteBars } from "../training/data.ts";
+import { loadMinuteBars, type MinuteBars } from "../history/index.ts";
 import { featureMatrix, observationsFromMinuteBars } from "../training/features.ts";
 import { trainCommand } from "../training/cli.ts";
 
@@ -28,8 +28,8 @@ const files = Array.from({ length: 35 }, (_, d) => {
 });
 const bars = loadMinuteBars(files);
 const loadSeconds = (performance.now() - t) / 1000;
-results.load = { rows: bars.timestamps.length, seconds: loadSeconds, rowsPerSecond: bars.timestamps.length / loadSeconds, note: "includes the first danfojs-node import" };
-say(`load: ${bars.timestamps.length} rows (35 files, csv.gz, danfojs-node) in ${loadSeconds.toFixed(2)} s = ${Math.round(bars.timestamps.length / loadSeconds)} rows/s`);
+results.load = { rows: bars.timestamps.length, seconds: loadSeconds, rowsPerSecond: bars.timestamps.length / loadSeconds, note: "history/ loader, csv.gz" };
+say(`load: ${bars.timestamps.length} rows (35 files, csv.gz, history/ loader) in ${loadSeconds.toFixed(2)} s = ${Math.round(bars.timestamps.length / loadSeconds)} rows/s`);
 
 // 2. Features for a year of minutes.
 const YEAR = 525_600;

@@ -17,11 +17,11 @@ import { TxManager, DEFAULT_FEES } from "../keeper/txmanager.ts";
 import { selectBackend } from "../keeper/inference.ts";
 import { createLogger } from "../keeper/log.ts";
 import { Registry } from "../keeper/metrics.ts";
-import { loadSwaps } from "../training/data.ts";
+import { loadSwaps } from "../history/index.ts";
 import { v4Artifact } from "../chain/artifacts.ts";
 import { hookArtifact } from "../chain/deploy.ts";
 import { Pool, fullRangeTicks, type SwapOut } from "../backtest/pool.ts";
-import { describeFile, loadPoolEvents } from "../backtest/data.ts";
+import { loadPoolEvents, resolvePair } from "../history/index.ts";
 import { STATIC_TIERS_BPS } from "../backtest/policy.ts";
 import { Q128 } from "../backtest/v4math.ts";
 import { lpNetComparison, lpNetText } from "./demoEconomics.ts";
@@ -124,7 +124,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   } catch (e) {
     return failure("demo", e);
   }
-  const historicalFeePips = describeFile(v.data).feePips;
+  const historicalFeePips = resolvePair([v.data], {}, undefined, { strict: false }).feePips;
   const warmupStart = keeperStart - warmupMinutes * 60;
   const all = groupByBlock(swaps.blockNumber, swaps.timestamps, swaps.tick);
   const warmup = all.filter((b) => b.timestamp >= warmupStart && b.timestamp < keeperStart);

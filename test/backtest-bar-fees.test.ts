@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { loadMinuteBarsFull, loadPoolEvents, type ReferenceSeries } from "../backtest/data.ts";
+import { loadMinuteBarsFull, loadPoolEvents, type ReferenceSeries } from "../history/index.ts";
 import { eventsFromMinuteBars, eventsFromSwaps, replay, sliceEvents, type ReplayResult } from "../backtest/replay.ts";
 import { ewmaPolicy, staticPolicy } from "../backtest/policy.ts";
 import { defaultOptions, runBacktest } from "../backtest/run.ts";

@@ -5,7 +5,7 @@ import { gunzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadModel } from "../model/index.ts";
-import { loadMinuteBarsFull, loadPoolEvents, loadReference } from "../backtest/data.ts";
+import { loadMinuteBarsFull, loadPoolEvents, loadReference } from "../history/index.ts";
 import { parseArgs } from "../backtest/cli.ts";
 import { hasChromium, renderInChromium, MEASURE_CHARTS, type DrawnChart } from "./browser.ts";
 

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { emptyOracleState, featuresAsOf, loadModel, periodCloses, recordClose, type Model } from "../model/index.ts";
-import { EV_SWAP, loadMinuteBarsFull, loadPoolEvents, loadReference } from "../backtest/data.ts";
+import { EV_SWAP, loadMinuteBarsFull, loadPoolEvents, loadReference } from "../history/index.ts";
 import { eventsFromMinuteBars, eventsFromSwaps, replay, sliceEvents, type ReplayEvents } from "../backtest/replay.ts";
 import { ewmaPolicy, foresightPolicy, modelPolicy, staticPolicy, type FeePolicy } from "../backtest/policy.ts";
 import { Oracle } from "../backtest/oracle.ts";

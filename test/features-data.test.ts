@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { loadMinuteBars, loadSwaps } from "../training/data.ts";
+import { loadMinuteBars, loadSwaps } from "../history/index.ts";
 import { observationsFromMinuteBars, observationsFromSwaps } from "../training/features.ts";
 import { featureSeries } from "../model/index.ts";
 

@@ -52,7 +52,7 @@ afterAll(() => {
 describe("the packed package, installed and run from elsewhere", () => {
   it("ships the code, the shipped model and data, the prover keys and the compiled contracts; no tests or benchmarks", () => {
     for (const f of [
-      "bin/provenfee.js", "cli/provenfee.ts", "model/default-model.json", MAINNET_DAY, "prover/artifacts/provenfee_final.zkey", "prover/artifacts/provenfee.wasm",
+      "bin/provenfee.js", "cli/provenfee.ts", "history/index.ts", "model/default-model.json", MAINNET_DAY, "prover/artifacts/provenfee_final.zkey", "prover/artifacts/provenfee.wasm",
       "prover/circuits/provenfee.circom", "out/ProvenFeeHook.sol/ProvenFeeHook.json", "out/Groth16Verifier.sol/Groth16Verifier.json", "out/ReplayRouter.sol/ReplayRouter.json",
     ]) expect(packed, f).toContain(f);
     expect(packed.filter((f) => /^(test|bench|snapshots|cache|reports)\//.test(f))).toEqual([]);

@@ -6,7 +6,7 @@ import { gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { emptyOracleState, featuresAsOf, recordClose, floatInputs, modelInputs, buildObservations, periodCloses, N_FEATURES, FEATURE_MAX, type Observations } from "../model/index.ts";
-import { loadMinuteBars, loadSwaps, minuteSegments, swapSegments, forwardFillMinutes, DataError } from "../training/data.ts";
+import { loadMinuteBars, loadSwaps, minuteSegments, swapSegments, forwardFillMinutes, DataError } from "../history/index.ts";
 import { featureMatrix, fastLog2Number, futureVariance, observationsFromMinuteBars, observationsFromSwaps, squaredReturns } from "../training/features.ts";
 import { buildDataset, loadSeries, resolveFormat, walkForwardSplit, MAX_WINDOW } from "../training/dataset.ts";
 import { fastLog2Fixed } from "../model/index.ts";

@@ -6,7 +6,7 @@ import { emptyOracleState, evaluateFixed, featuresAsOf, loadModel, recordClose, 
 import {
   decideUpdate, DEFAULT_RULE_SETTINGS, FeeBaseWindow, gasCostInQuote, gasTokenPriceInQuote, rawPriceOf, swapValueInQuote, type UpdateRuleInputs,
 } from "../model/updateRule.ts";
-import { EV_SWAP, loadPoolEvents, type PoolEvents } from "../backtest/data.ts";
+import { EV_SWAP, loadPoolEvents, type PoolEvents } from "../history/index.ts";
 import { eventsFromSwaps, replay, sliceEvents, type ReplayEvents } from "../backtest/replay.ts";
 import { computeReport } from "../backtest/metrics.ts";
 import { modelPolicy, OPEN_TERMS, staticPolicy, type FeePolicy, type RuleDecisionRecord, type UpdateAccounting } from "../backtest/policy.ts";

@@ -3,7 +3,7 @@
 // 2 bad usage, 3 (`evaluate --require-win` only) the model did not beat the best baseline.
 import path from "node:path";
 import { loadModel } from "../model/index.ts";
-import type { DataFormat } from "./data.ts";
+import type { DataFormat } from "../history/index.ts";
 import { DEFAULT_CORRECTION, type BackendChoice, type EpochLog } from "./fit.ts";
 import { REPORTED_ELASTICITIES, type PolicyFitResult } from "../backtest/policyFit.ts";
 import { ESTIMATED_ELASTICITY } from "../backtest/run.ts";
@@ -15,6 +15,7 @@ import type { ScoredForecast } from "./forecasts.ts";
 import { choiceOption, failure, numberOption, parseOptions, UsageError } from "../cli/options.ts";
 import { CHAIN_PRESETS, UPDATE_RULE_MODES } from "../model/updateRule.ts";
 import { shipped } from "../cli/shipped.ts";
+import { PAIR_SPEC, pairHelp, parsePairFlags } from "../cli/pairFlags.ts";
 
 interface FlagSpec {
   [name: string]: "string" | "number" | "boolean";
@@ -136,6 +137,8 @@ Fee policy (step 2; --no-policy-fit keeps the policy of --policy-from):
   --gas-token-price P     quote tokens per unit of the gas token (prices gas on any chain)
   --workers N             threads for the policy fit (default: all cores)
 
+${pairHelp(26, true)}
+
 Output:
   --out FILE              model file (default trained-model.json; written atomically)
   --report FILE           training report JSON (default: FILE with .report.json)
@@ -232,6 +235,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       period: "number", horizon: "number", seed: "number", correction: "boolean", epochs: "number", patience: "number",
       lr: "number", l2: "number", backend: "string", "policy-from": "string", "policy-fit": "boolean", reference: "string", elasticity: "number",
       "gas-price-gwei": "number", "gas-token-price": "number", "update-rule": "string", "rule-horizon": "number", chain: "string", workers: "number", out: "string", report: "string", plot: "string",
+      ...Object.fromEntries(Object.keys(PAIR_SPEC).map((k) => [k, "string" as const])),
       "no-plot": "boolean", json: "boolean", quiet: "boolean",
     }, "train");
     const backend = str(f, "backend", "auto");
@@ -261,6 +265,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       backend: backend as BackendChoice,
       policy,
       policySource,
+      pair: parsePairFlags(f as Record<string, string>),
       policyFit: f["policy-fit"] === false ? null : {
         reference: typeof f.reference === "string" ? f.reference : undefined,
         elasticities: [...new Set([...REPORTED_ELASTICITIES, elasticity])].sort((a, b) => a - b),

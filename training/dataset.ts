@@ -6,7 +6,7 @@ import { N_FEATURES, type Observations } from "../model/index.ts";
 import {
   DataError, detectFormat, expandInputs, loadMinuteBars, loadSwaps, minuteSegments, swapSegments,
   MINUTE_FILE, SWAP_FILE, type DataFormat, type GapReport, type MinuteBars, type SwapEvents,
-} from "./data.ts";
+} from "../history/index.ts";
 import { featureMatrix, HAR_WINDOWS, observationsFromMinuteBars, observationsFromSwaps, squaredReturns } from "./features.ts";
 
 /**

@@ -3,7 +3,7 @@
 // at once; tests pin it, period by period, to model/'s `featuresAsOf` and `modelInputs` (the
 // reference the hook and the circuit are tested against).
 import { buildObservations, countThrough, featureSeries, FRAC_BITS_INPUT, N_FEATURES, periodCloses, VARIANCE_FRAC_BITS, type Observations } from "../model/index.ts";
-import type { MinuteBars, SwapEvents } from "./data.ts";
+import type { MinuteBars, SwapEvents } from "../history/index.ts";
 
 /** Window lengths (periods) of the realized variances the HAR-RV baseline regresses on (Corsi 2009's 1/5/22 days, at minute scale). */
 export const HAR_WINDOWS = [1, 5, 30, 240] as const;

@@ -18,7 +18,8 @@ import {
   type BackendChoice, type CorrectionFit, type CorrectionOptions, type EpochLog, type Levels,
 } from "./fit.ts";
 import { blockMean, renderSvg, writePng } from "./plot.ts";
-import { fitFeePolicy, type PolicyFitResult } from "../backtest/policyFit.ts";
+import { fitFeePolicy, preparePolicyFit, type PolicyFitOptions, type PolicyFitResult } from "../backtest/policyFit.ts";
+import { describePair, pairSummary, resolvePair, type Pair, type PairFlags } from "../history/index.ts";
 
 export const DEFAULT_DATA = "data/polygon-usdc-weth-005-minute";
 /** The contiguous 35-day Polygon series inside the shipped folder (the folder also holds isolated later days). */
@@ -189,6 +190,8 @@ export interface TrainOptions extends DataOptions {
   policySource: string;
   /** Fit the fee policy by net LP PnL after the forecast (null: keep `policy`). */
   policyFit: PolicyFitSettings | null;
+  /** The pair's terms as given (`--quote`, `--decimals`, `--historical-fee`, `--tick-spacing`); the rest is inferred from the data. */
+  pair?: PairFlags;
   out: string;
   reportPath: string;
   plotPath: string | null;
@@ -241,6 +244,28 @@ export async function runTraining(o: TrainOptions) {
   const p = prepare(o, o.horizon);
   for (const l of repairLines(p)) log(l);
   const summary = dataSummary(p);
+  // The policy fit's history, pair and reference are loaded and checked now, so that a wrong
+  // --quote/--decimals or reference fails in seconds, not after the forecast is fitted.
+  const fitOptions: PolicyFitOptions | undefined = o.policyFit ? {
+    source: p.series.format === "minute" ? "bars" : "swaps",
+    input: p.series.sources.join(","),
+    reference: o.policyFit.reference,
+    pair: o.pair,
+    ...policyRanges(p),
+    elasticities: o.policyFit.elasticities,
+    shipElasticity: o.policyFit.shipElasticity,
+    gasPerUpdate: o.policyFit.gasPerUpdate,
+    gasPriceGwei: o.policyFit.gasPriceGwei,
+    gasTokenPrice: o.policyFit.gasTokenPrice,
+    chain: o.policyFit.chain,
+    updateRule: o.policyFit.updateRule,
+    ruleHorizon: o.policyFit.ruleHorizon,
+    period: o.period,
+    workers: o.policyFit.workers,
+  } : undefined;
+  const prepared = fitOptions && preparePolicyFit(fitOptions);
+  const pair: Pair = prepared?.history.pair ?? resolvePair(p.series.sources, o.pair ?? {}, undefined, { strict: false });
+  log(`pair: ${describePair(pair)}`);
   log(`data: ${p.series.rows} rows, ${p.ds.n} samples; train ${summary.split.train.n} (${summary.split.train.from.slice(0, 10)}..${summary.split.train.to.slice(0, 10)}), validation ${summary.split.validation.n}, test ${summary.split.test.n} (${summary.split.test.from.slice(0, 10)}..${summary.split.test.to.slice(0, 10)}, held out)`);
   const { train, validation } = p.split;
   const rsplit = refitSplit(p.split);
@@ -283,6 +308,7 @@ export async function runTraining(o: TrainOptions) {
     loss: "QLIKE of realized variance over the horizon against the published forecast variance fastExp2(clamp(y, 0, 48)), both floored at 1 tick^2",
     seed: o.seed,
     policyFrom: o.policySource,
+    pair: pairSummary(pair),
     createdAt: new Date().toISOString(),
   };
   let model: Model;
@@ -299,23 +325,7 @@ export async function runTraining(o: TrainOptions) {
   if (o.policyFit) {
     const ranges = policyRanges(p);
     log(`policy: fitting on ${new Date(ranges.validation.from * 1000).toISOString().slice(0, 16)} .. ${new Date(ranges.validation.to * 1000).toISOString().slice(0, 16)} (counterfactual (b), elasticities ${o.policyFit.elasticities.join(", ")}), test ${new Date(ranges.test.from * 1000).toISOString().slice(0, 16)} .. ${new Date(ranges.test.to * 1000).toISOString().slice(0, 16)}`);
-    policyFit = await fitFeePolicy(selectedModel, {
-      source: p.series.format === "minute" ? "bars" : "swaps",
-      input: p.series.sources.join(","),
-      reference: o.policyFit.reference,
-      ...ranges,
-      elasticities: o.policyFit.elasticities,
-      shipElasticity: o.policyFit.shipElasticity,
-      gasPerUpdate: o.policyFit.gasPerUpdate,
-      gasPriceGwei: o.policyFit.gasPriceGwei,
-      gasTokenPrice: o.policyFit.gasTokenPrice,
-      chain: o.policyFit.chain,
-      updateRule: o.policyFit.updateRule,
-      ruleHorizon: o.policyFit.ruleHorizon,
-      period: o.period,
-      workers: o.policyFit.workers,
-      testModel: model,
-    });
+    policyFit = await fitFeePolicy(selectedModel, { ...fitOptions!, testModel: model }, prepared);
     model = await createModel({ float: finalNet, policy: policyFit.shipped, period: o.period, horizon: o.horizon, meta: { ...meta, policyFrom: `fitted by net LP PnL on the validation range, counterfactual (b), elasticity ${policyFit.shipElasticity}` } });
   }
 
@@ -329,7 +339,7 @@ export async function runTraining(o: TrainOptions) {
   const report = {
     format: "provenfee-training-report/2",
     model: { path: o.out, commitment: model.file.commitment, float: finalNet, quantized: model.file.quantized, policy: model.file.policy },
-    data: summary,
+    data: { ...summary, pair: pairSummary(pair) },
     protocol: protocolOf(),
     fit: {
       backend,

@@ -7,10 +7,9 @@
 //     --keep 0.05 --seed 1 --out /tmp/thin-5pct
 //
 // Writes one .minute.csv per input file into --out (same names), with a header comment-free CSV.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { expandInputs } from "./data.ts";
+import { MINUTE_FILE, column, expandInputs, readTable } from "../history/index.ts";
 import { mulberry32 } from "./fit.ts";
 
 function arg(name: string, fallback?: string): string {
@@ -30,17 +29,14 @@ mkdirSync(out, { recursive: true });
 const rand = mulberry32(seed);
 let kept = 0;
 let traded = 0;
-for (const file of expandInputs(arg("data"), (n) => /\.minute\.csv(\.gz)?$/.test(n))) {
+for (const file of expandInputs(arg("data"), MINUTE_FILE)) {
   const day = /(\d{4}-\d\d-\d\d)/.exec(path.basename(file))?.[1] ?? "";
   if (day < from || day > to) continue;
-  const raw = readFileSync(file);
-  const lines = (file.endsWith(".gz") ? gunzipSync(raw) : raw).toString("utf8").split(/\r?\n/);
-  const header = lines[0]!.split(",");
-  const in0 = header.indexOf("inAmount0");
-  const in1 = header.indexOf("inAmount1");
-  if (in0 < 0 || in1 < 0) throw new Error(`${file}: not a minute-bar file (no inAmount0/inAmount1 columns)`);
-  const rows = lines.slice(1).map((line) => {
-    if (line === "") return line;
+  // The history loader's reader (gzip, header, data lines); the rows are rewritten as text.
+  const t = readTable(file);
+  const in0 = column(t, ["inAmount0"]);
+  const in1 = column(t, ["inAmount1"]);
+  const rows = t.lines.map((line) => {
     const cells = line.split(",");
     if (cells[in0] === "0" && cells[in1] === "0") return line;
     traded++;
@@ -52,6 +48,6 @@ for (const file of expandInputs(arg("data"), (n) => /\.minute\.csv(\.gz)?$/.test
     cells[in1] = "0";
     return cells.join(",");
   });
-  writeFileSync(path.join(out, path.basename(file).replace(/\.gz$/, "")), [lines[0], ...rows].join("\n"));
+  writeFileSync(path.join(out, path.basename(file).replace(/\.gz$/, "")), `${[t.header.join(","), ...rows].join("\n")}\n`);
 }
 console.log(`kept ${kept} of ${traded} traded minutes (${((100 * kept) / Math.max(1, traded)).toFixed(1)}%) in ${out}`);

@@ -15,7 +15,7 @@ import {
   correctionWords, DECAY_Q64, evaluateFixed, FEATURE_MAX, featureSeries, HALF_LIVES, levelWord, loadModel, N_FEATURES, policyWord, toHex,
   type Policy, type QuantizedNetwork,
 } from "../../model/index.ts";
-import { loadMinuteBars } from "../../training/data.ts";
+import { loadMinuteBars } from "../../history/index.ts";
 import { observationsFromMinuteBars } from "../../training/features.ts";
 import { decayFactorQ64, evaluateGeneral, featuresWithHalfLives, RANDOM_POLICY, randomNet, type GeneralNet } from "./general.ts";
 

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { N_FEATURES } from "../../model/index.ts";
-import { loadPoolEvents } from "../../backtest/data.ts";
+import { loadPoolEvents } from "../../history/index.ts";
 import { hasChromium, renderInChromium, MEASURE_CHARTS, type DrawnChart } from "../browser.ts";
 
 const DATA = "data/swaps-usdc-weth/ethereum-0x88e6-usdc-weth-005-2024-01-05.tick.csv.gz";

@@ -15,7 +15,7 @@ import { deployHook, deployVerifier, registerModel, createPool, hookedPoolKey, h
 import { projectArtifact } from "../../chain/artifacts.ts";
 import { groupByBlock, rpc } from "../../chain/replay.ts";
 import { loadModel } from "../../model/index.ts";
-import { loadSwaps } from "../../training/data.ts";
+import { loadSwaps } from "../../history/index.ts";
 import { loadKeeperConfig, type Deployment, type KeeperConfig } from "../../keeper/config.ts";
 import { startKeeper, type RunningKeeper } from "../../keeper/cli.ts";
 import { createLogger } from "../../keeper/log.ts";

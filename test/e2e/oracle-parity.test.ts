@@ -3,7 +3,7 @@ import { buildStage, type Stage } from "./stage.ts";
 import { replayBlock } from "../../chain/replay.ts";
 import { hookArtifact } from "../../chain/deploy.ts";
 import { buildObservations, periodCloses, featureSeries, N_FEATURES, type Observations } from "../../model/index.ts";
-import { loadMinuteBars } from "../../training/data.ts";
+import { loadMinuteBars } from "../../history/index.ts";
 import { observationsFromMinuteBars } from "../../training/features.ts";
 
 // Real mainnet swaps replayed block for block on the real PoolManager: the hook's on-chain features

@@ -6,7 +6,7 @@ import { deployLocalV4, addLiquidity, sqrtPriceNearTick, type LocalV4, type Pool
 import { deployHook, deployVerifier, registerModel, createPool, hookedPoolKey, type PoolConfig } from "../../chain/deploy.ts";
 import { groupByBlock, type HistoricalBlock } from "../../chain/replay.ts";
 import { loadModel, type Model } from "../../model/index.ts";
-import { loadSwaps, type SwapEvents } from "../../training/data.ts";
+import { loadSwaps, type SwapEvents } from "../../history/index.ts";
 import type { Address, Hex } from "viem";
 
 export const MAINNET_DAY = "data/swaps-usdc-weth/ethereum-0x88e6-usdc-weth-005-2024-01-05.tick.csv.gz";
