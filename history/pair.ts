@@ -47,6 +47,10 @@ export function describeFile(file: string): FileName {
     out.chain = id[1]!;
     out.address = id[2]!;
     out.pool = `${id[1]}-${id[2]!.slice(0, 6)}`;
+  } else {
+    // A name that is (or holds) a full pool address without a chain: `0x4e68...6fa36.csv`.
+    const bare = /(?:^|[^0-9a-z])(0x[0-9a-f]{40})(?![0-9a-z])/.exec(base)?.[1];
+    if (bare) [out.address, out.pool] = [bare, bare.slice(0, 6)];
   }
   if (named) {
     out.symbols = [named[1]!.toUpperCase(), named[2]!.toUpperCase()];
@@ -122,7 +126,7 @@ export function resolvePair(files: string[], flags: PairFlags = {}, rows?: PoolE
   // its terms given. A file with no pool in its name keeps the defaults (said so in `how`).
   if ((options.strict ?? true) && name.address && !name.symbols && !known && (flags.quote === undefined || flags.decimals === undefined)) {
     const missing = [flags.quote === undefined ? "--quote 0|1" : "", flags.decimals === undefined ? "--decimals D0,D1" : ""].filter(Boolean).join(" and ");
-    throw new DataError(`${files[0]}: pool ${name.chain} ${name.address} is not in the pool table (history/pools.ts) and the file name carries no token symbols: pass ${missing}`);
+    throw new DataError(`${files[0]}: pool ${name.chain ? `${name.chain} ` : ""}${name.address} is not in the pool table (history/pools.ts) and the file name carries no token symbols: pass ${missing}`);
   }
   let symbols: [string, string];
   let symbolsHow: string;
@@ -163,7 +167,7 @@ export function resolvePair(files: string[], flags: PairFlags = {}, rows?: PoolE
     [feePips, feeHow] = [inferred.feePips, inferred.how];
   } else [feePips, feeHow] = [undefined, "unknown"];
   const tickSpacing = flags.tickSpacing ?? (feePips !== undefined ? tickSpacingForFee(feePips) : undefined);
-  return { chain: name.chain, address: known?.address ?? name.address, symbols, decimals, quote, feePips, tickSpacing, how: { symbols: symbolsHow, decimals: decimalsHow, quote: quoteHow, fee: feeHow } };
+  return { chain: known?.chain ?? name.chain, address: known?.address ?? name.address, symbols, decimals, quote, feePips, tickSpacing, how: { symbols: symbolsHow, decimals: decimalsHow, quote: quoteHow, fee: feeHow } };
 }
 
 /** The fee every swap row carries (v4 Swap events), if the rows carry one. */

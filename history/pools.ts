@@ -48,10 +48,11 @@ export const KNOWN_POOLS: readonly KnownPool[] = [
 
 /**
  * The table's pool on `chain` whose address starts with `address` (at least 4 hex digits after
- * 0x); undefined when none or more than one matches.
+ * 0x), or, without a chain, the one whose address is `address` in full; undefined when none or more
+ * than one matches.
  */
 export function knownPool(chain: string | undefined, address: string | undefined): KnownPool | undefined {
-  if (!chain || !address || !/^0x[0-9a-f]{4,40}$/.test(address)) return undefined;
-  const hits = KNOWN_POOLS.filter((p) => p.chain === chain && p.address.startsWith(address));
+  if (!address || !/^0x[0-9a-f]{4,40}$/.test(address)) return undefined;
+  const hits = chain ? KNOWN_POOLS.filter((p) => p.chain === chain && p.address.startsWith(address)) : KNOWN_POOLS.filter((p) => p.address === address);
   return hits.length === 1 ? hits[0] : undefined;
 }

@@ -64,6 +64,14 @@ describe("the pair from names, the table and flags", () => {
     expect(p.how.quote).toBe("USDT is a stablecoin");
   });
 
+  it("a name that is only the pool address (no chain): found by the full address, chain from the table", () => {
+    const p = resolvePair(["/tmp/0x4e68ccd3e89f51c3074ca5072bbac773960dfa36.csv"]);
+    expect(p).toMatchObject({ chain: "ethereum", symbols: ["WETH", "USDT"], decimals: [18, 6], quote: 1, feePips: 3000 });
+    expect(resolvePair(["0x8ad599c3a0ff1de082011efddc58f1908eb6e6d8_2023-10-01_2023-11-30.tick.csv.gz"])).toMatchObject({ chain: "ethereum", symbols: ["USDC", "WETH"], decimals: [6, 18], quote: 0, feePips: 3000, tickSpacing: 60 });
+    expect(knownPool(undefined, "0x4e68")).toBeUndefined(); // a prefix needs the chain
+    expect(err(() => resolvePair(["0x82c427adfdf2d245ec51d8046b41c4ee87f0d29c.csv"]))).toMatch(/^0x82c427adfdf2d245ec51d8046b41c4ee87f0d29c\.csv: pool 0x82c427adfdf2d245ec51d8046b41c4ee87f0d29c is not in the pool table/);
+  });
+
   it("symbols in the name: the stablecoin side, else the WETH side, else token0; decimals of known symbols", () => {
     expect(resolvePair(["x-wbtc-weth-030-2024-01-01.tick.csv"])).toMatchObject({ symbols: ["WBTC", "WETH"], decimals: [8, 18], quote: 1, feePips: 3000 });
     expect(resolvePair(["x-usdc-usdt-001-2024-01-01.tick.csv"])).toMatchObject({ decimals: [6, 6], quote: 0, feePips: 100 });
