@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { N_FEATURES } from "../model/index.ts";
@@ -10,9 +10,7 @@ import { alive, descendants, portOpen, waitFor } from "./processes.ts";
 // repository: user files resolve against the caller's folder, the package's own files (model, data,
 // prover keys, compiled contracts) against the package.
 //
-// The prefix is a project-local install whose package.json carries this package's `overrides`: npm
-// applies overrides only at the root of an install, and danfojs-node needs them (its xlsx comes
-// from cdn.sheetjs.com and its tfjs-node downloads native TensorFlow, neither reachable offline).
+// Installed globally (`npm install -g`) into a fresh prefix, as a user would, with no project around it.
 const REPO = path.resolve(".");
 const MAINNET_DAY = "data/swaps-usdc-weth/ethereum-0x88e6-usdc-weth-005-2024-01-05.tick.csv.gz";
 
@@ -22,8 +20,8 @@ let work: string;
 let bin: string;
 let packed: string[];
 
-function run(cmd: string, args: string[], cwd: string, timeout = 240_000) {
-  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", timeout, env: { ...process.env, npm_config_update_notifier: "false" } });
+function run(cmd: string, args: string[], cwd: string, timeout = 240_000, env: Record<string, string> = {}) {
+  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", timeout, env: { ...process.env, npm_config_update_notifier: "false", ...env } });
   return { code: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }
 const provenfee = (args: string[], cwd = work) => run(bin, args, cwd);
@@ -35,12 +33,9 @@ beforeAll(() => {
   const [info] = JSON.parse(pack.stdout.slice(pack.stdout.indexOf("[")));
   packed = info.files.map((f: { path: string }) => f.path);
   prefix = path.join(root, "prefix");
-  mkdirSync(prefix);
-  const ours = JSON.parse(readFileSync("package.json", "utf8"));
-  writeFileSync(path.join(prefix, "package.json"), JSON.stringify({ name: "provenfee-install-test", private: true, overrides: ours.overrides }));
-  const install = run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--fetch-retries=0", path.join(root, info.filename)], prefix, 300_000);
+  const install = run("npm", ["install", "--global", "--prefix", prefix, "--prefer-offline", "--no-audit", "--no-fund", "--fetch-retries=0", path.join(root, info.filename)], root, 300_000);
   expect(install.code, install.stderr).toBe(0);
-  bin = path.join(prefix, "node_modules", ".bin", "provenfee");
+  bin = path.join(prefix, "bin", "provenfee");
   work = path.join(root, "work");
   mkdirSync(path.join(work, "sub"), { recursive: true });
 }, 360_000);
@@ -56,7 +51,7 @@ describe("the packed package, installed and run from elsewhere", () => {
       "prover/circuits/provenfee.circom", "out/ProvenFeeHook.sol/ProvenFeeHook.json", "out/Groth16Verifier.sol/Groth16Verifier.json", "out/ReplayRouter.sol/ReplayRouter.json",
     ]) expect(packed, f).toContain(f);
     expect(packed.filter((f) => /^(test|bench|snapshots|cache|reports)\//.test(f))).toEqual([]);
-    expect(JSON.parse(readFileSync(path.join(prefix, "node_modules/provenfee/package.json"), "utf8")).private).toBe(true);
+    expect(JSON.parse(readFileSync(path.join(prefix, "lib/node_modules/provenfee/package.json"), "utf8")).private).toBe(true);
   });
 
   it("provenfee --help and a job's --help, from an unrelated folder", () => {
@@ -86,7 +81,7 @@ describe("the packed package, installed and run from elsewhere", () => {
     const r = provenfee(["evaluate", "--data", path.basename(MAINNET_DAY), "--json"]);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout.trim().split("\n").pop()!);
-    expect(j.model.path).toBe(path.join(prefix, "node_modules/provenfee/model/default-model.json"));
+    expect(j.model.path).toBe(path.join(prefix, "lib/node_modules/provenfee/model/default-model.json"));
     expect(j.results.map((x: { name: string }) => x.name)).toEqual(expect.arrayContaining(["garch", "har", "model", "model-quantized"]));
     expect(j.test.n).toBeGreaterThan(100);
   }, 120_000);
@@ -97,9 +92,9 @@ describe("the packed package, installed and run from elsewhere", () => {
     for (const f of ["backtest.json", "policies.csv", "report.html"]) expect(existsSync(path.join(work, "sub", "bt", f)), f).toBe(true);
   }, 120_000);
 
-  it("npx provenfee in a subfolder of the install finds the installed bin", () => {
-    mkdirSync(path.join(prefix, "scripts"), { recursive: true });
-    const r = run("npx", ["--offline", "--no-install", "provenfee", "--version"], path.join(prefix, "scripts"));
+  it("npx provenfee from an unrelated folder finds the globally installed bin", () => {
+    // npm_config_prefix is where `npm install -g` put it (a user's global prefix); nothing may be fetched.
+    const r = run("npx", ["--offline", "--no-install", "provenfee", "--version"], path.join(work, "sub"), 60_000, { npm_config_prefix: prefix });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe(JSON.parse(readFileSync("package.json", "utf8")).version);
   });
