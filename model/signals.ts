@@ -60,3 +60,48 @@ export function contextOf(chainId: bigint | number, hook: Address, poolId: Hex, 
 export function publicSignals(features: readonly bigint[], terms: PoolTerms, fee: number, forecast: bigint, commitment: bigint, context: bigint): bigint[] {
   return [featureWord(features), termsWord(terms, fee, forecast), commitment, context];
 }
+
+// ---- batches (SPEC §7b): N pools in one proof, lanes packed tighter ---------------------------
+
+/** The batch sizes the batch circuits (prover/circuits/batch/) and ProvenFeeHook.updateFees take. */
+export const BATCH_SIZES = [2, 4, 8] as const;
+export type BatchSize = (typeof BATCH_SIZES)[number];
+
+/** featureWord | fee << 190 | forecast << 214: a pool's features, fee and forecast in one 252-bit word. */
+export function batchPoolWord(features: readonly bigint[], fee: number, forecast: bigint): bigint {
+  return featureWord(features) | (unsignedLane(BigInt(fee), 24, "fee") << 190n) | (unsignedLane(forecast, FORECAST_BITS, "forecast") << 214n);
+}
+
+/** Pools 3j, 3j+1, 3j+2, each poolFeeMin | poolFeeMax << 24 | period << 48, at bit 80 * (i % 3). */
+export function batchTermsWords(terms: readonly PoolTerms[]): bigint[] {
+  const words = Array.from({ length: Math.ceil(terms.length / 3) }, () => 0n);
+  terms.forEach((t, i) => {
+    checkTerms(t);
+    const lanes = BigInt(t.poolFeeMin) | (BigInt(t.poolFeeMax) << 24n) | (BigInt(t.period) << 48n);
+    words[Math.floor(i / 3)]! |= lanes << BigInt(80 * (i % 3));
+  });
+  return words;
+}
+
+/**
+ * Binds a batch proof to one chain and hook, and each position to one pool and as-of period:
+ * keccak256(abi.encode(chainId, hook, id_0, asOf_0, id_1, asOf_1, ...)) >> 6 (ProvenFeeHook.batchContextOf).
+ */
+export function batchContextOf(chainId: bigint | number, hook: Address, positions: readonly { poolId: Hex; asOfPeriod: bigint | number }[]): bigint {
+  const types = [{ type: "uint256" }, { type: "address" }, ...positions.flatMap(() => [{ type: "bytes32" }, { type: "uint256" }])];
+  const values = [BigInt(chainId), hook, ...positions.flatMap((p) => [p.poolId, BigInt(p.asOfPeriod)])];
+  return BigInt(keccak256(encodeAbiParameters(types, values))) >> 6n;
+}
+
+/** The batch circuit's public signals: poolWord[N], commitment[N], termsWord[ceil(N/3)], context. */
+export function batchPublicSignals(
+  pools: readonly { features: readonly bigint[]; terms: PoolTerms; fee: number; forecast: bigint; commitment: bigint }[],
+  context: bigint,
+): bigint[] {
+  return [
+    ...pools.map((p) => batchPoolWord(p.features, p.fee, p.forecast)),
+    ...pools.map((p) => p.commitment),
+    ...batchTermsWords(pools.map((p) => p.terms)),
+    context,
+  ];
+}

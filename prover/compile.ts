@@ -2,8 +2,8 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join, relative } from "node:path";
-import { BUILD_DIR, CIRCUIT_NAME, CIRCUIT_SOURCE, REPO_ROOT } from "./paths.ts";
+import { basename, dirname, join, relative } from "node:path";
+import { BUILD_DIR, CIRCUIT_SOURCE, REPO_ROOT } from "./paths.ts";
 
 export interface CompiledCircuit {
   r1cs: string;
@@ -20,7 +20,8 @@ export interface CompiledCircuit {
  * Compiles with full simplification (--O2) and --inspect. Any --inspect warning (an unconstrained
  * or unused signal) is an error: the circuit must constrain every signal it computes.
  */
-export function compileCircuit(outDir: string = BUILD_DIR): CompiledCircuit {
+export function compileCircuit(outDir: string = BUILD_DIR, source: string = CIRCUIT_SOURCE): CompiledCircuit {
+  const name = basename(source, ".circom");
   mkdirSync(outDir, { recursive: true });
   const require = createRequire(import.meta.url);
   const cli = require.resolve("circom2/cli.js");
@@ -30,7 +31,7 @@ export function compileCircuit(outDir: string = BUILD_DIR): CompiledCircuit {
   // circom2 runs in WASI with the working directory and its parents mapped; paths relative to the repo root.
   const args = [
     cli,
-    relative(REPO_ROOT, CIRCUIT_SOURCE),
+    relative(REPO_ROOT, source),
     "--r1cs", "--wasm", "--sym", "--O2", "--inspect",
     "-l", relative(REPO_ROOT, libraries) || ".",
     "-o", relative(REPO_ROOT, outDir),
@@ -48,10 +49,10 @@ export function compileCircuit(outDir: string = BUILD_DIR): CompiledCircuit {
   }
   const count = (label: string) => Number(new RegExp(`(?:^|\\n)${label}: (\\d+)`).exec(log)?.[1] ?? NaN);
   return {
-    r1cs: join(outDir, `${CIRCUIT_NAME}.r1cs`),
-    sym: join(outDir, `${CIRCUIT_NAME}.sym`),
-    wasm: join(outDir, `${CIRCUIT_NAME}_js`, `${CIRCUIT_NAME}.wasm`),
-    witnessCalculator: join(outDir, `${CIRCUIT_NAME}_js`, "witness_calculator.js"),
+    r1cs: join(outDir, `${name}.r1cs`),
+    sym: join(outDir, `${name}.sym`),
+    wasm: join(outDir, `${name}_js`, `${name}.wasm`),
+    witnessCalculator: join(outDir, `${name}_js`, "witness_calculator.js"),
     nonLinearConstraints: count("non-linear constraints"),
     linearConstraints: count("linear constraints"),
     log,

@@ -28,3 +28,24 @@ export const SOLIDITY_VERIFIER = join(REPO_ROOT, "contracts", "verifier", "Groth
 
 /** Powers of tau size: 2^12 rows cover the circuit's constraints plus public inputs. */
 export const PTAU_POWER = 12;
+
+/** The batch circuits (SPEC §7b): one per size, each with its own keys and Solidity verifier. */
+export const BATCH_CIRCUITS_DIR = join(PROVER_DIR, "circuits", "batch");
+export const BATCH_ARTIFACTS_DIR = join(ARTIFACTS_DIR, "batch");
+/** One powers of tau for every batch size: 2^14 rows cover the 8-pool circuit's 16,345 constraints + 21. */
+export const BATCH_PTAU_POWER = 14;
+export const BATCH_PTAU = join(BATCH_ARTIFACTS_DIR, `pot${BATCH_PTAU_POWER}_final.ptau`);
+export function batchArtifacts(size: number) {
+  const name = `provenfee_batch${size}`;
+  return {
+    source: join(BATCH_CIRCUITS_DIR, `${name}.circom`),
+    wasm: join(BATCH_ARTIFACTS_DIR, `${name}.wasm`),
+    // circom's witness_calculator.js is the same for every circuit; the single circuit's copy serves
+    witnessCalculator: ARTIFACTS.witnessCalculator,
+    zkey: join(BATCH_ARTIFACTS_DIR, `${name}_final.zkey`),
+    verificationKey: join(BATCH_ARTIFACTS_DIR, `${name}_verification_key.json`),
+    manifest: join(BATCH_ARTIFACTS_DIR, `${name}_manifest.json`),
+    solidityVerifier: join(REPO_ROOT, "contracts", "verifier", `Groth16BatchVerifier${size}.sol`),
+    contractName: `Groth16BatchVerifier${size}`,
+  };
+}
