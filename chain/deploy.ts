@@ -30,9 +30,25 @@ export async function deployVerifier(clients: Clients): Promise<Address> {
   return deploy(clients, verifierArtifact());
 }
 
-export async function deployHook(clients: Clients, manager: Address, verifier: Address): Promise<Address> {
+/** The hook's batch verifiers by size (ProvenFeeHook.BatchVerifiers); the zero address: no batches of that size. */
+export interface BatchVerifierAddresses {
+  two: Address;
+  four: Address;
+  eight: Address;
+}
+
+const ZERO: Address = "0x0000000000000000000000000000000000000000";
+export const NO_BATCH_VERIFIERS: BatchVerifierAddresses = { two: ZERO, four: ZERO, eight: ZERO };
+
+/** Deploys the verifiers of the 2-, 4- and 8-pool batch circuits (contracts/verifier/Groth16BatchVerifier*.sol). */
+export async function deployBatchVerifiers(clients: Clients): Promise<BatchVerifierAddresses> {
+  const of = (size: number) => deploy(clients, projectArtifact(`Groth16BatchVerifier${size}`));
+  return { two: await of(2), four: await of(4), eight: await of(8) };
+}
+
+export async function deployHook(clients: Clients, manager: Address, verifier: Address, batchVerifiers: BatchVerifierAddresses = NO_BATCH_VERIFIERS): Promise<Address> {
   const artifact = hookArtifact();
-  const initCode = encodeDeployData({ abi: artifact.abi, bytecode: artifact.bytecode, args: [manager, verifier] });
+  const initCode = encodeDeployData({ abi: artifact.abi, bytecode: artifact.bytecode, args: [manager, verifier, batchVerifiers] });
   const code = await clients.public.getCode({ address: CREATE2_DEPLOYER });
   if (!code || code === "0x") throw new Error(`no CREATE2 deployer at ${CREATE2_DEPLOYER} on this chain; hooks need one to get their permission bits`);
   // Start the search from the deployer's nonce so redeployments on one chain find fresh addresses.

@@ -66,6 +66,14 @@ contract ProvenFeeHook is BaseHook {
     error PoolCommitmentTooRecent(uint256 committedAt);
     /// @notice A commitment is usable for POOL_COMMITMENT_LIFETIME blocks after the one it was made in
     error PoolCommitmentExpired(uint256 committedAt);
+    /// @notice updateFees takes batches of exactly 2, 4 or 8 pools, and only sizes this hook has a verifier for
+    error BatchSizeUnsupported(uint256 size);
+    /// @notice A batch names a pool at most once (entries `first` and `second` name the same one)
+    error DuplicatePool(uint256 first, uint256 second);
+    /// @notice Every entry of the batch was stale or already updated: there is nothing to apply
+    error NoFreshEntry();
+    /// @notice batchContextOf needs one as-of period per pool key
+    error LengthMismatch(uint256 keys, uint256 asOfPeriods);
 
     event ModelRegistered(uint256 indexed commitment, uint32 period, uint16 horizon, string uri, address registrant);
     event PoolCommitted(address indexed creator, bytes32 indexed commitment);
@@ -82,6 +90,9 @@ contract ProvenFeeHook is BaseHook {
         address keeper
     );
     event FallbackActivated(PoolId indexed id, uint32 period, uint24 fee);
+    /// @notice A batch entry that updateFees verified but did not apply: its as-of period is not newer than
+    /// the pool's last update (a rival landed first) or is more than maxStalenessPeriods old
+    event FeeUpdateSkipped(PoolId indexed id, uint32 indexed asOfPeriod, uint32 lastUpdatePeriod, uint32 currentPeriod);
     event ModelProposed(PoolId indexed id, uint256 indexed commitment, uint64 readyAt);
     event ModelChangeCancelled(PoolId indexed id, uint256 indexed commitment);
     event ModelApplied(PoolId indexed id, uint256 indexed commitment, uint256 previousCommitment);
@@ -136,6 +147,25 @@ contract ProvenFeeHook is BaseHook {
         uint64 readyAt;
     }
 
+    /// @notice The verifiers of the batch circuits (prover/circuits/batch/): one per batch size, address(0)
+    /// where the hook takes no batches of that size
+    struct BatchVerifiers {
+        address two;
+        address four;
+        address eight;
+    }
+
+    /// @notice One pool's update in a batch (updateFees)
+    struct BatchEntry {
+        PoolKey key;
+        uint32 asOfPeriod;
+        uint24 fee;
+        uint64 forecast;
+        // the features the proof was made on, packed as SPEC §7's featureWord; read only for an entry that
+        // is skipped, whose features the hook may no longer be able to rebuild (it is verified, not applied)
+        uint256 featureWord;
+    }
+
     uint256 private constant LAST_SWAP_PERIOD_SHIFT = 32;
     uint256 private constant LAST_UPDATE_PERIOD_SHIFT = 64;
     uint256 private constant LIVE_UNTIL_SHIFT = 96;
@@ -172,12 +202,22 @@ contract ProvenFeeHook is BaseHook {
     /// a margin, and what is left after a verifier that ran out of gas (about 1/32 of this, see _verify) stays
     /// well below what is left after one that ran to the end and said no (over 25,000)
     uint256 public constant VERIFIER_GAS = 240_000;
+    /// @dev verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[k]) of the batch verifiers, k public signals
+    bytes4 internal constant VERIFY_PROOF_6 = bytes4(keccak256("verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[6])"));
+    bytes4 internal constant VERIFY_PROOF_11 =
+        bytes4(keccak256("verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[11])"));
+    bytes4 internal constant VERIFY_PROOF_20 =
+        bytes4(keccak256("verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[20])"));
     /// @dev What the snarkjs verifier keeps for itself around each precompile call (`sub(gas(), 2000)`), plus
     /// the few hundred gas of returning
     uint256 internal constant VERIFIER_RESERVE = 2_500;
 
     /// @notice The snarkjs verifier of the one fee circuit; every model is just a public commitment to it
     IGroth16Verifier public immutable verifier;
+    /// @notice The snarkjs verifiers of the batch circuits of 2, 4 and 8 pools (address(0): no batches of that size)
+    address public immutable batchVerifier2;
+    address public immutable batchVerifier4;
+    address public immutable batchVerifier8;
 
     /// @notice Which (commitment, period) pairs pools may use. A registration is a claim, not a proof:
     /// the period is inside the commitment, and only the true one yields verifying proofs. Keying by
@@ -193,8 +233,13 @@ contract ProvenFeeHook is BaseHook {
     /// that nobody can re-commit a hash seen in someone else's commitPool and so push its block forward.
     mapping(address creator => mapping(bytes32 commitment => uint256 blockNumber)) public poolCommitments;
 
-    constructor(IPoolManager _poolManager, IGroth16Verifier _verifier) BaseHook(_poolManager) {
+    constructor(IPoolManager _poolManager, IGroth16Verifier _verifier, BatchVerifiers memory _batchVerifiers)
+        BaseHook(_poolManager)
+    {
         verifier = _verifier;
+        batchVerifier2 = _batchVerifiers.two;
+        batchVerifier4 = _batchVerifiers.four;
+        batchVerifier8 = _batchVerifiers.eight;
     }
 
     modifier onlyAdmin(PoolId id) {
@@ -390,6 +435,126 @@ contract ProvenFeeHook is BaseHook {
         emit FeeUpdated(id, asOfPeriod, features, fee, forecast, commitment, msg.sender);
     }
 
+    /// @notice Sets the fees of 2, 4 or 8 pools of this hook with one proof of the batch circuit of that size
+    /// (prover/circuits/batch/, model/SPEC.md §7b); permissionless. Each entry is checked like an updateFee of
+    /// its own, except that an entry whose as-of period is not newer than its pool's last update (a rival keeper
+    /// landed first) or is too old is skipped, with a FeeUpdateSkipped event, instead of failing the batch.
+    /// @dev Public signals: per pool i the poolWord (the features the hook computes, with the entry's fee and
+    /// forecast on top) and the pool's commitment; the pools' bounds and periods three to a word; and one
+    /// context binding the chain, this hook, and each position's pool and as-of period, so no entry can be
+    /// moved to another pool, period, position, hook or chain. A skipped entry's features come from its
+    /// featureWord: its pool's update is not applied, so whatever it claims decides nothing, but the proof
+    /// still verifies over the whole batch and the fresh entries land.
+    function updateFees(
+        BatchEntry[] calldata entries,
+        uint256[2] calldata a,
+        uint256[2][2] calldata b,
+        uint256[2] calldata c
+    ) external {
+        uint256 n = entries.length;
+        (address batchVerifier, bytes4 selector) = _batchVerifier(n);
+        _checkProofPoints(a, b, c);
+        uint256 termsWords = (n + 2) / 3;
+        // public signals in circuit order: poolWord[n], commitment[n], termsWord[termsWords], context
+        uint256[] memory signals = new uint256[](2 * n + termsWords + 1);
+        // chainid, hook, then (pool id, as-of period) per position: what the context hashes
+        uint256[] memory positions = new uint256[](2 + 2 * n);
+        positions[0] = block.chainid;
+        positions[1] = uint256(uint160(address(this)));
+        bool anyFresh;
+        for (uint256 i; i < n; ++i) {
+            if (_batchEntry(entries[i], i, signals, positions)) anyFresh = true;
+        }
+        if (!anyFresh) revert NoFreshEntry();
+        uint256 context;
+        assembly ("memory-safe") {
+            context := shr(6, keccak256(add(positions, 0x20), mul(mload(positions), 0x20)))
+        }
+        signals[signals.length - 1] = context;
+        _verifyBatch(batchVerifier, abi.encodePacked(selector, abi.encode(a, b, c), signals), signals.length);
+    }
+
+    /// @dev Batch entry i: applied (state, fee, FeeUpdated) when fresh, else skipped (FeeUpdateSkipped); writes its
+    /// public lanes into `signals` and its pool and as-of period into `positions` either way. A bad proof reverts
+    /// everything applied here with the rest of the batch.
+    function _batchEntry(BatchEntry calldata entry, uint256 i, uint256[] memory signals, uint256[] memory positions)
+        internal
+        returns (bool applied)
+    {
+        PoolId id = _poolId(entry.key);
+        for (uint256 j; j < i; ++j) {
+            if (positions[2 + 2 * j] == uint256(PoolId.unwrap(id))) revert DuplicatePool(j, i);
+        }
+        positions[2 + 2 * i] = uint256(PoolId.unwrap(id));
+        positions[3 + 2 * i] = entry.asOfPeriod;
+
+        PoolState memory s = _state(id);
+        PoolTerms memory t = _terms[id];
+        uint256 n = (positions.length - 2) / 2;
+        signals[n + i] = t.commitment;
+        signals[2 * n + i / 3] |= (uint256(t.poolFeeMin) | uint256(t.poolFeeMax) << 24 | uint256(s.period) << 48)
+            << (80 * (i % 3));
+        uint32 current = uint32(block.timestamp / s.period);
+        if (entry.asOfPeriod >= current) revert PeriodNotCompleted(entry.asOfPeriod, current);
+        if (entry.asOfPeriod <= s.lastUpdatePeriod || current - entry.asOfPeriod > s.maxStalenessPeriods) {
+            signals[i] = entry.featureWord | _provenLanes(entry);
+            emit FeeUpdateSkipped(id, entry.asOfPeriod, s.lastUpdatePeriod, current);
+            return false;
+        }
+        signals[i] = _applyBatchEntry(entry, id, s, t, current) | _provenLanes(entry);
+        return true;
+    }
+
+    /// @dev The fee and forecast lanes of an entry's poolWord (SPEC §7b)
+    function _provenLanes(BatchEntry calldata entry) internal pure returns (uint256) {
+        return uint256(entry.fee) << 190 | uint256(entry.forecast) << 214;
+    }
+
+    /// @dev Checks and applies a fresh entry as updateFee would; returns the featureWord of the hook's features
+    function _applyBatchEntry(BatchEntry calldata entry, PoolId id, PoolState memory s, PoolTerms memory t, uint32 current)
+        internal
+        returns (uint256)
+    {
+        if (entry.fee < t.poolFeeMin || entry.fee > t.poolFeeMax) revert FeeOutOfBounds(entry.fee);
+        if (entry.forecast > FORECAST_MAX) revert ForecastOutOfRange(entry.forecast);
+        uint256[5] memory features = _features(id, s, current, entry.asOfPeriod);
+        uint256 liveUntil = uint256(current) + s.livenessPeriods;
+        s.lastUpdatePeriod = entry.asOfPeriod;
+        s.liveUntil = liveUntil > type(uint32).max ? type(uint32).max : uint32(liveUntil);
+        s.onFallback = false;
+        _storeState(id, s);
+        poolManager.updateDynamicLPFee(entry.key, entry.fee);
+        emit FeeUpdated(id, entry.asOfPeriod, features, entry.fee, entry.forecast, t.commitment, msg.sender);
+        return PublicSignals.featureWord(features);
+    }
+
+    /// @dev The verifier of a batch of `n` pools and the selector of its verifyProof (snarkjs names the function
+    /// the same for every size, but its public-signal array is uint256[2n + ceil(n / 3) + 1])
+    function _batchVerifier(uint256 n) internal view returns (address batchVerifier, bytes4 selector) {
+        if (n == 2) (batchVerifier, selector) = (batchVerifier2, VERIFY_PROOF_6);
+        else if (n == 4) (batchVerifier, selector) = (batchVerifier4, VERIFY_PROOF_11);
+        else if (n == 8) (batchVerifier, selector) = (batchVerifier8, VERIFY_PROOF_20);
+        if (batchVerifier == address(0)) revert BatchSizeUnsupported(n);
+    }
+
+    /// @dev _verify for a batch verifier with `inputs` public signals: the gas a full verification needs grows
+    /// by about 6,900 per public input (an ecMul and an ecAdd), so the floor does too (batchVerifierGas)
+    function _verifyBatch(address batchVerifier, bytes memory call, uint256 inputs) internal view {
+        uint256 required = batchVerifierGas(inputs);
+        uint256 available = gasleft();
+        if (available < required) revert VerifierOutOfGas(available, required);
+        (bool success, bytes memory result) = batchVerifier.staticcall(call);
+        if (success && result.length == 32 && abi.decode(result, (bool))) return;
+        if (gasleft() < available / 32 + VERIFIER_RESERVE) revert VerifierOutOfGas(available, required);
+        revert InvalidProof();
+    }
+
+    /// @notice Gas left that updateFees requires before calling a batch verifier with `inputs` public signals:
+    /// VERIFIER_GAS for the single circuit's 4, plus 7,500 per further input (measured: about 6,900 each)
+    function batchVerifierGas(uint256 inputs) public pure returns (uint256) {
+        return VERIFIER_GAS + 7_500 * (inputs - 4);
+    }
+
     /// @dev Checks an update, records it, and returns what its proof must prove
     function _recordUpdate(PoolId id, uint32 asOfPeriod, uint24 fee, uint64 forecast)
         internal
@@ -556,6 +721,20 @@ contract ProvenFeeHook is BaseHook {
     /// @notice The context signal binding a proof to this chain, hook, pool and as-of period
     function contextOf(PoolKey calldata key, uint32 asOfPeriod) external view returns (uint256) {
         return PublicSignals.context(address(this), key.toId(), asOfPeriod);
+    }
+
+    /// @notice The context signal of a batch (SPEC §7b): binds this chain and hook and, at each position, the pool
+    /// and as-of period of that entry: keccak256(abi.encode(chainid, hook, id_0, asOf_0, id_1, asOf_1, ...)) >> 6
+    function batchContextOf(PoolKey[] calldata keys, uint32[] calldata asOfPeriods) external view returns (uint256) {
+        if (keys.length != asOfPeriods.length) revert LengthMismatch(keys.length, asOfPeriods.length);
+        uint256[] memory positions = new uint256[](2 + 2 * keys.length);
+        positions[0] = block.chainid;
+        positions[1] = uint256(uint160(address(this)));
+        for (uint256 i; i < keys.length; ++i) {
+            positions[2 + 2 * i] = uint256(PoolId.unwrap(keys[i].toId()));
+            positions[3 + 2 * i] = asOfPeriods[i];
+        }
+        return uint256(keccak256(abi.encodePacked(positions))) >> 6;
     }
 
     /// @notice The stored variance state (SPEC §1): whether a close is recorded and its tick, the period of

@@ -60,9 +60,17 @@ abstract contract ProvenFeeFixture is Test, Deployers {
         MockERC20(Currency.unwrap(currency1)).transfer(address(replay), 2 ** 200);
     }
 
+    /// @dev A hook that takes no batches (updateFees refuses every size)
     function _deployHook(IGroth16Verifier verifier, uint160 salt) internal returns (ProvenFeeHook h) {
+        return _deployHook(verifier, ProvenFeeHook.BatchVerifiers(address(0), address(0), address(0)), salt);
+    }
+
+    function _deployHook(IGroth16Verifier verifier, ProvenFeeHook.BatchVerifiers memory batchVerifiers, uint160 salt)
+        internal
+        returns (ProvenFeeHook h)
+    {
         address at = address(HOOK_FLAGS | (salt << 144));
-        deployCodeTo("ProvenFeeHook.sol:ProvenFeeHook", abi.encode(manager, verifier), at);
+        deployCodeTo("ProvenFeeHook.sol:ProvenFeeHook", abi.encode(manager, verifier, batchVerifiers), at);
         h = ProvenFeeHook(at);
     }
 
