@@ -127,6 +127,34 @@ contract ProvenFeeHookBatchTest is ProvenFeeFixture {
         assertNotEq(p.fees[0], p.fees[1], "two models, two fees");
     }
 
+    /// @dev The largest batch sent with every gas limit from too little to plenty: it lands, or reverts as out of
+    /// gas (VerifierOutOfGas when the verifier is short, an empty revert when what runs around it is), never as
+    /// an invalid proof; so batchVerifierGas is enough for the 20-input verifier
+    function test_updateFees8_tooLittleGasIsNeverAnInvalidProof() public {
+        PoolKey[] memory batch = _firstPools(8);
+        BatchProof memory p = _proveBatch(batch, _asOfs(8, asOf));
+        bytes memory call = abi.encodeCall(ProvenFeeHook.updateFees, (_entries(batch, asOf, p), p.a, p.b, p.c));
+        uint256 verifierOutOfGas;
+        uint256 cheapestLanding;
+        for (uint256 limit = 300_000; limit <= 900_000; limit += 5_000) {
+            uint256 snapshot = vm.snapshotState();
+            (bool ok, bytes memory reason) = address(hook).call{gas: limit}(call);
+            vm.revertToState(snapshot);
+            if (ok) {
+                if (cheapestLanding == 0) cheapestLanding = limit;
+                continue;
+            }
+            assertEq(cheapestLanding, 0, "more gas never turns a landing into a revert");
+            if (reason.length != 0) {
+                assertEq(bytes4(reason), ProvenFeeHook.VerifierOutOfGas.selector, vm.toString(limit));
+                ++verifierOutOfGas;
+            }
+        }
+        assertGt(verifierOutOfGas, 0);
+        assertGt(cheapestLanding, 0);
+        emit log_named_uint("cheapest gas limit that lands 8 pools", cheapestLanding);
+    }
+
     // ------------------------------------------------------------ replays and mutations
 
     function test_updateFees_rejectsEveryReplayAndMutation() public {
@@ -199,6 +227,16 @@ contract ProvenFeeHookBatchTest is ProvenFeeFixture {
         // too little gas for the verifier is reported as such, not as an invalid proof
         vm.expectPartialRevert(ProvenFeeHook.VerifierOutOfGas.selector);
         hook.updateFees{gas: 250_000}(entries, p.a, p.b, p.c);
+        // a B on the G2 twist but outside the subgroup (x = 1): the pairing precompile keeps the gas it was given
+        uint256[2][2] memory outsideG2 = [
+            [uint256(0), 1],
+            [
+                5912654199736721486680175016176231956195085055698687135131307249486702594212,
+                18278151005453108793778860132295291098363647455926340152056652516292830556603
+            ]
+        ];
+        vm.expectPartialRevert(ProvenFeeHook.VerifierOutOfGas.selector);
+        hook.updateFees{gas: 1_000_000}(entries, p.a, outsideG2, p.c);
 
         // the genuine batch lands once; replayed, every entry is stale, so nothing is applied
         hook.updateFees(entries, p.a, p.b, p.c);
