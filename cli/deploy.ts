@@ -7,7 +7,7 @@ import { loadModel, MAX_LP_FEE } from "../model/index.ts";
 import { connect } from "../chain/chain.ts";
 import { v4Artifact } from "../chain/artifacts.ts";
 import { deploy } from "../chain/chain.ts";
-import { deployHook, deployVerifier, registerModel, createPool, hookedPoolKey, hookArtifact } from "../chain/deploy.ts";
+import { deployBatchVerifiers, deployHook, deployVerifier, registerModel, createPool, hookedPoolKey, hookArtifact } from "../chain/deploy.ts";
 import { resolvePrivateKey } from "../keeper/keys.ts";
 import { sqrtPriceNearTick } from "../chain/localPool.ts";
 import type { Deployment } from "../keeper/config.ts";
@@ -125,7 +125,8 @@ export async function deployCommand(argv: string[]): Promise<number> {
     } else {
       managerAddress = manager ?? (await deploy(clients, v4Artifact("PoolManager"), [clients.account.address]));
       verifier = await deployVerifier(clients);
-      hook = await deployHook(clients, managerAddress, verifier);
+      // the batch circuits' verifiers too, so keepers can land several pools per proof (updateFees)
+      hook = await deployHook(clients, managerAddress, verifier, await deployBatchVerifiers(clients));
     }
     await registerModel(clients, hook, model, `file://${modelPath}`);
     const deployment: Deployment = { chainId: clients.chain.id, manager: managerAddress, verifier, hook, pools: [] };

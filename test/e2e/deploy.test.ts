@@ -59,6 +59,11 @@ describe("provenfee deploy (child process, anvil)", () => {
       commitment: model.commitment, poolFeeMin: 200, poolFeeMax: 100_000, fallbackFee: 3000, period: 60,
       maxStalenessPeriods: 15, livenessPeriods: 60, admin: privateKeyToAddress(ANVIL_DEV_KEY),
     });
+    // a new hook comes with the 2-, 4- and 8-pool batch verifiers (updateFees)
+    for (const functionName of ["batchVerifier2", "batchVerifier4", "batchVerifier8"]) {
+      const at = (await deployer.public.readContract({ address: hook, abi: hookArtifact().abi, functionName })) as Address;
+      expect((await deployer.public.getCode({ address: at }))?.length ?? 0, functionName).toBeGreaterThan(2);
+    }
     const [committed] = await events("PoolCommitted");
     const [created] = await events("PoolCreated");
     expect(committed!.args).toMatchObject({ creator: privateKeyToAddress(ANVIL_DEV_KEY) });
