@@ -10,7 +10,7 @@ import { projectArtifact } from "../../chain/artifacts.ts";
 import { BatchProver } from "../../prover/batch.ts";
 import { Prover } from "../../prover/prover.ts";
 import { contextOf, evaluateFixed, loadModel, type Model } from "../../model/index.ts";
-import { loadSwaps } from "../../training/data.ts";
+import { loadSwaps } from "../../history/index.ts";
 import { MAINNET_DAY } from "./stage.ts";
 
 // Four real pools of one hook, each fed its own copy of 30 minutes of mainnet swaps (offset ticks, so
