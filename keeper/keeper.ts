@@ -17,6 +17,7 @@ import { inferBatch, type InferenceJob } from "./inference.ts";
 import { DEFAULT_GAS_PER_UPDATE, type UpdateRuleMode } from "../model/updateRule.ts";
 import { keeperDecision, SWAP_EVENT, SwapFeeBase, type GasPricing } from "./updateRule.ts";
 import { FeeCapError, type BlockRef, type Head, type TxManager, type TxOutcome } from "./txmanager.ts";
+import { batchProverOf, isBatchProver, type BatchProof, type BatchProver, type PoolProofRequest } from "./batch.ts";
 
 export interface ProvenFee {
   fee: number;
@@ -79,12 +80,24 @@ export const DEFAULT_SETTINGS: KeeperSettings = {
   updateRule: "pays", feeChangeThreshold: 1, keepAliveMargin: 2, gasPerUpdate: DEFAULT_GAS_PER_UPDATE, priorityFeeGwei: 1, pollIntervalMs: 500, heartbeatMs: 5000, maxBackoffMs: 5000, shutdownGraceMs: 10_000, staleAfterMs: 60_000,
 };
 
+/**
+ * Who may schedule and submit, where several processes share the pools (queue mode, keeper/queue.ts):
+ * only the holder of the scheduler lease decides and submits, and a (pool, period) is claimed before
+ * its transaction goes out, so a second scheduler started by mistake sends nothing the first sent.
+ */
+export interface SubmitCoordinator {
+  /** This process holds the scheduler lease (checked every block). */
+  isScheduler(): boolean;
+  /** Claims the submission of (pool, period); false when another scheduler claimed it (or the claim cannot be made). */
+  claim(poolId: Hex, asOfPeriod: number): Promise<boolean>;
+}
+
 export interface UpdateTimings {
   /** Reading the pool's state, features, current fee and context at the block. */
   readMs: number;
   /** The batched float inference over every pool updated at this block. */
   inferenceMs: number;
-  /** Waiting for earlier pools' proofs of the same block (one prover, one proof at a time). */
+  /** From the decision to the proof's start: waiting for a free prover (a worker thread, or a prover behind the queue). */
   queueMs: number;
   witnessMs: number;
   proofMs: number;
@@ -162,6 +175,12 @@ export function keeperMetrics(registry: Registry): KeeperMetrics {
   };
 }
 
+/** Pools decided at one block whose proofs are being made. */
+interface Dispatch {
+  basis: BlockRef;
+  asOfPeriod: number;
+}
+
 interface Candidate {
   pool: ServedPool;
   state: PoolState;
@@ -172,8 +191,6 @@ interface Candidate {
   sqrtPriceX96: bigint;
   context: bigint;
   readMs: number;
-  /** Nonce of this pool's pending update for an older period, which the new one replaces. */
-  supersedes?: number;
 }
 
 /** Gas limit of a pool's first update, before any receipt tells what it really uses (about 300k). */
@@ -252,17 +269,25 @@ export class Keeper extends EventEmitter {
   /** Rule "pays": per pool, the fee base from its Swap events, read through block `swapsThrough`. */
   private feeBases = new Map<Hex, SwapFeeBase>();
   private swapsThrough?: bigint;
+  /** Per pool, the proof being made for it (at most one: a newer period waits for it or supersedes it on completion). */
+  private proving = new Map<Hex, Dispatch>();
+  private prover: BatchProver;
+  private wasScheduler?: boolean;
+  /** Batches between a proof's return and their transactions' send (stop waits for them). */
+  private submitting = 0;
 
   constructor(
     private hook: HookClient,
     private pools: ServedPool[],
-    private prover: FeeProver,
+    prover: FeeProver | BatchProver,
     private txm: TxManager,
     private log: Logger,
     private metrics: KeeperMetrics,
     private settings: KeeperSettings = DEFAULT_SETTINGS,
+    private coordinator?: SubmitCoordinator,
   ) {
     super();
+    this.prover = isBatchProver(prover) ? prover : batchProverOf(prover);
     if (settings.updateRule === "pays") {
       for (const pool of pools) {
         if (!pool.gas) throw new Error(`pool ${pool.name}: the update rule needs to price its gas (ServedPool.gas)`);
@@ -322,12 +347,17 @@ export class Keeper extends EventEmitter {
     });
   }
 
-  /** A warm prover and inference backend, so the first update is as fast as the rest. */
-  async warmUp(): Promise<void> {
+  /** A warm prover and inference backend, so the first update is as fast as the rest (prover: false, inference only). */
+  async warmUp(prover = true): Promise<void> {
     const zero = Array.from({ length: N_FEATURES }, () => 0n);
     inferBatch(this.pools.map((p) => ({ model: p.model, features: zero, terms: p.terms })));
     const first = this.pools[0];
-    if (first) await this.prover.prove(first.model, zero, first.terms, 1n);
+    if (first && prover) await this.prover.prove([{ pool: first.name, poolId: first.poolId, model: first.model, features: zero, terms: first.terms, context: 1n, asOfPeriod: 0 }]);
+  }
+
+  /** Proofs being made (or waiting for a prover). */
+  get proofsInFlight(): number {
+    return this.proving.size;
   }
 
   private async subscribe(): Promise<void> {
@@ -395,6 +425,7 @@ export class Keeper extends EventEmitter {
   /** After stop(): keeps settling what was sent until nothing is in flight or the grace period ends. */
   private async drain(): Promise<void> {
     const deadline = Date.now() + this.settings.shutdownGraceMs;
+    while (this.submitting > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     if (this.txm.inFlight > 0) this.log.info("waiting for transactions in flight", { inFlight: this.txm.inFlight, graceMs: this.settings.shutdownGraceMs });
     while (this.txm.inFlight > 0 && Date.now() < deadline) {
       try {
@@ -453,8 +484,10 @@ export class Keeper extends EventEmitter {
       forkPoint, depth: this.head ? Number(this.head.number - forkPoint + 1n) : 0, newHead: block.number, hash: block.hash,
     });
     for (const n of [...this.recent.keys()]) if (n >= forkPoint) this.recent.delete(n);
-    // Decisions rest on features read from blocks that may be gone: make them again.
+    // Decisions rest on features read from blocks that may be gone: make them again. A proof still
+    // being made on an orphaned block is let go (its result is discarded on arrival).
     this.decided.clear();
+    for (const [poolId, d] of [...this.proving]) if (d.basis.number >= forkPoint) this.proving.delete(poolId);
     // So does the fee base: forget the orphaned blocks' swaps and read them again.
     for (const f of this.feeBases.values()) f.forgetFrom(forkPoint);
     if (this.swapsThrough !== undefined && this.swapsThrough >= forkPoint) this.swapsThrough = forkPoint - 1n;
@@ -485,6 +518,18 @@ export class Keeper extends EventEmitter {
       this.log.warn("transaction upkeep failed", { error: firstLine(e) });
     });
     const timestamp = Number(block.timestamp);
+    if (this.coordinator) {
+      const scheduler = this.coordinator.isScheduler();
+      if (scheduler !== this.wasScheduler) {
+        if (scheduler) this.log.info("scheduling: this process holds the scheduler lease", { block: number });
+        else this.log.info("standing by: another process holds the scheduler lease", { block: number });
+        this.wasScheduler = scheduler;
+      }
+      if (!scheduler) {
+        await upkeep;
+        return;
+      }
+    }
     const [reads] = await Promise.all([Promise.all(this.pools.map((pool) => this.readPool(pool, number, timestamp))), this.readSwaps(block)]);
     await upkeep;
     this.metrics.pendingTransactions.set(this.txm.inFlight);
@@ -495,7 +540,9 @@ export class Keeper extends EventEmitter {
       if (!read) continue;
       const inFlight = pending.find((p) => p.meta.poolId === read.pool.poolId);
       if (inFlight && (inFlight.meta.asOfPeriod as number) >= read.asOfPeriod) continue;
-      candidates.push({ ...read, supersedes: inFlight?.nonce });
+      // A proof still being made for this pool: wait for it (a newer period goes at a later block).
+      if (this.proving.has(read.pool.poolId)) continue;
+      candidates.push(read);
     }
     if (candidates.length === 0) return;
 
@@ -504,8 +551,8 @@ export class Keeper extends EventEmitter {
     const inferred = inferBatch(jobs);
     const inferenceMs = performance.now() - t1;
 
-    const queueStart = performance.now();
     let gasPriceWei: bigint | undefined;
+    const toProve: { c: Candidate; forecastY: number; floatFee: number; reason: string }[] = [];
     for (const [i, c] of candidates.entries()) {
       if (this.stopping) {
         this.log.info("shutting down: not proving", { pool: c.pool.name, asOfPeriod: c.asOfPeriod });
@@ -531,25 +578,78 @@ export class Keeper extends EventEmitter {
         this.emit("skipped", { pool: c.pool.name, asOfPeriod: c.asOfPeriod, fee: fixed.fee, previousFee: c.previousFee, reason: decision.reason });
         continue;
       }
-      const queueMs = performance.now() - queueStart;
       this.log.debug("proving", { pool: c.pool.name, asOfPeriod: c.asOfPeriod, block: number, reason: decision.reason });
-      let proven: ProvenFee;
-      try {
-        proven = await this.prover.prove(c.pool.model, c.features, c.pool.terms, c.context);
-      } catch (e) {
+      toProve.push({ c, forecastY: float.y, floatFee: float.fee, reason: decision.reason });
+    }
+    // Batches go to the prover at once and are not awaited: the next block is processed while they
+    // are proven (on worker threads, or by provers behind the queue), and each is submitted as soon
+    // as its proof is back.
+    const size = Math.max(1, this.prover.batchSize);
+    for (let k = 0; k < toProve.length; k += size) {
+      const batch = toProve.slice(k, k + size);
+      const dispatch: Dispatch = { basis, asOfPeriod: batch[0]!.c.asOfPeriod };
+      for (const b of batch) this.proving.set(b.c.pool.poolId, dispatch);
+      // Not in `outstanding`: on stop, proofs still being made are let go, not waited for.
+      void this.proveAndSubmit(batch, dispatch, basis, head, inferenceMs, seenAt, seenPerf);
+    }
+  }
+
+  /** Proves one batch and submits what it proved; a failure is logged and the period decided again at the next block. */
+  private async proveAndSubmit(
+    batch: { c: Candidate; forecastY: number; floatFee: number; reason: string }[], dispatch: Dispatch, basis: BlockRef, head: Head,
+    inferenceMs: number, seenAt: number, seenPerf: number,
+  ): Promise<void> {
+    const dispatchedAt = performance.now();
+    const requests: PoolProofRequest[] = batch.map(({ c }) => ({ pool: c.pool.name, poolId: c.pool.poolId, model: c.pool.model, features: c.features, terms: c.pool.terms, context: c.context, asOfPeriod: c.asOfPeriod }));
+    let proof: BatchProof | undefined;
+    let error: unknown;
+    try {
+      proof = await this.prover.prove(requests);
+    } catch (e) {
+      error = e;
+    }
+    // Still ours? A reorg or a restart of the pool's work may have let this dispatch go.
+    const current = batch.filter(({ c }) => this.proving.get(c.pool.poolId) === dispatch);
+    for (const { c } of current) this.proving.delete(c.pool.poolId);
+    if (this.stopping) {
+      if (proof) for (const { c } of batch) this.log.info("shutting down: proof discarded", { pool: c.pool.name, asOfPeriod: c.asOfPeriod });
+      return;
+    }
+    if (!proof) {
+      for (const { c } of batch) {
         this.metrics.updatesFailed.inc({ pool: c.pool.name, reason: "proof" });
-        this.log.error("proving failed", { pool: c.pool.name, asOfPeriod: c.asOfPeriod, error: firstLine(e) });
-        continue;
+        this.log.error("proving failed", { pool: c.pool.name, asOfPeriod: c.asOfPeriod, error: firstLine(error) });
       }
+      return;
+    }
+    const provedAt = performance.now();
+    this.submitting++;
+    try {
+      await this.submitBatch(batch, proof, current.length === batch.length, basis, head, { inferenceMs, dispatchedAt, provedAt, seenAt, seenPerf });
+    } finally {
+      this.submitting--;
+    }
+  }
+
+  /**
+   * Submits a batch's proof(s): today one `updateFee` per pool ("per-pool" proofs); a batched proof
+   * will be one `updateFees` for the whole batch.
+   */
+  private async submitBatch(
+    batch: { c: Candidate; forecastY: number; floatFee: number; reason: string }[], proof: BatchProof, stillOurs: boolean, basis: BlockRef, head: Head,
+    t: { inferenceMs: number; dispatchedAt: number; provedAt: number; seenAt: number; seenPerf: number },
+  ): Promise<void> {
+    for (const [i, { c, forecastY, floatFee, reason }] of batch.entries()) {
+      const proven = proof.proofs[i]!;
       this.metrics.proofsMade.inc({ pool: c.pool.name });
       this.metrics.provingSeconds.observe((proven.witnessMs + proven.proofMs) / 1000);
-      if (this.stopping) {
-        this.log.info("shutting down: proof discarded", { pool: c.pool.name, asOfPeriod: c.asOfPeriod });
-        break;
+      if (!stillOurs) {
+        this.log.info("proof discarded: its block was orphaned while proving", { pool: c.pool.name, asOfPeriod: c.asOfPeriod, block: basis.number });
+        this.emit("discarded", { pool: c.pool.name, asOfPeriod: c.asOfPeriod, block: basis.number });
+        continue;
       }
-      // Send before the next proof: proving takes both cores, and a send squeezed between its
-      // threads takes ten times as long as one on an idle machine.
-      await this.submit(c, basis, head, proven, float.y, float.fee, decision.reason, { readMs: c.readMs, inferenceMs, queueMs, witnessMs: proven.witnessMs, proofMs: proven.proofMs }, seenAt, seenPerf);
+      const queueMs = Math.max(0, t.provedAt - t.dispatchedAt - proven.witnessMs - proven.proofMs);
+      await this.submit(c, basis, head, proven, forecastY, floatFee, reason, { readMs: c.readMs, inferenceMs: t.inferenceMs, queueMs, witnessMs: proven.witnessMs, proofMs: proven.proofMs }, t.seenAt, t.seenPerf);
     }
   }
 
@@ -649,9 +749,21 @@ export class Keeper extends EventEmitter {
         this.onRevert(pool, asOfPeriod, simulation, "simulation");
         return;
       }
+      // A pending update of this pool for an older period is replaced (same nonce) by this one.
+      const older = this.txm.pending().find((p) => p.kind === "call" && p.meta.poolId === pool.poolId);
+      if (older && (older.meta.asOfPeriod as number) >= asOfPeriod) {
+        this.log.info("proof discarded: an update for this or a newer period is already pending", { pool: pool.name, asOfPeriod, pending: older.tag });
+        return;
+      }
+      if (this.coordinator && !(await this.coordinator.claim(pool.poolId, asOfPeriod))) {
+        this.decided.set(pool.poolId, Math.max(asOfPeriod, this.decided.get(pool.poolId) ?? -1));
+        this.log.warn("not submitting: another scheduler claimed this pool and period", { pool: pool.name, asOfPeriod });
+        this.emit("claimed", { pool: pool.name, asOfPeriod });
+        return;
+      }
       const gas = this.gasLimitFor(pool);
       const sent = await this.txm.send(`${pool.name}@${asOfPeriod}`, { to: this.hook.hook, data, gas }, {
-        basis, head, meta: { pool: pool.name, poolId: pool.poolId, asOfPeriod, fee: proven.fee }, replaceNonce: c.supersedes,
+        basis, head, meta: { pool: pool.name, poolId: pool.poolId, asOfPeriod, fee: proven.fee }, replaceNonce: older?.nonce,
       });
       const sendMs = performance.now() - t0;
       const totalMs = performance.now() - seenPerf;
