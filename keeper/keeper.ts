@@ -269,7 +269,7 @@ export class Keeper extends EventEmitter {
   /** Rule "pays": per pool, the fee base from its Swap events, read through block `swapsThrough`. */
   private feeBases = new Map<Hex, SwapFeeBase>();
   private swapsThrough?: bigint;
-  /** Per pool, the proof being made for it (at most one: a newer period waits for it or supersedes it on completion). */
+  /** Per pool, the proof being made for it, until its update is sent (at most one: a newer period waits for it). */
   private proving = new Map<Hex, Dispatch>();
   private prover: BatchProver;
   private wasScheduler?: boolean;
@@ -355,7 +355,7 @@ export class Keeper extends EventEmitter {
     if (first && prover) await this.prover.prove([{ pool: first.name, poolId: first.poolId, model: first.model, features: zero, terms: first.terms, context: 1n, asOfPeriod: 0 }]);
   }
 
-  /** Proofs being made (or waiting for a prover). */
+  /** Pools whose proof is being made (or waits for a prover) or whose proven update is being sent. */
   get proofsInFlight(): number {
     return this.proving.size;
   }
@@ -610,12 +610,19 @@ export class Keeper extends EventEmitter {
     }
     // Still ours? A reorg or a restart of the pool's work may have let this dispatch go.
     const current = batch.filter(({ c }) => this.proving.get(c.pool.poolId) === dispatch);
-    for (const { c } of current) this.proving.delete(c.pool.poolId);
+    // A pool stays in `proving` until its update is sent (or given up): between the proof's return
+    // and the send (the simulation's round trip) the next block must not decide and prove the same
+    // period again, a proof that would only lose to ours with PeriodNotNewer.
+    const release = () => {
+      for (const { c } of batch) if (this.proving.get(c.pool.poolId) === dispatch) this.proving.delete(c.pool.poolId);
+    };
     if (this.stopping) {
+      release();
       if (proof) for (const { c } of batch) this.log.info("shutting down: proof discarded", { pool: c.pool.name, asOfPeriod: c.asOfPeriod });
       return;
     }
     if (!proof) {
+      release();
       for (const { c } of batch) {
         this.metrics.updatesFailed.inc({ pool: c.pool.name, reason: "proof" });
         this.log.error("proving failed", { pool: c.pool.name, asOfPeriod: c.asOfPeriod, error: firstLine(error) });
@@ -628,6 +635,7 @@ export class Keeper extends EventEmitter {
       await this.submitBatch(batch, proof, current.length === batch.length, basis, head, { inferenceMs, dispatchedAt, provedAt, seenAt, seenPerf });
     } finally {
       this.submitting--;
+      release();
     }
   }
 
