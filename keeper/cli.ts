@@ -10,6 +10,8 @@ import { KeyError, resolvePrivateKey } from "./keys.ts";
 // Types only: the keeper itself (and TensorFlow.js, snarkjs behind it) loads once the configuration
 // has been checked, so a bad one is refused in a second or two.
 import type { Keeper, ServedPool, FeeProver } from "./keeper.ts";
+import type { BatchProver } from "./batch.ts";
+import type { RedisCoordinator } from "./queue.ts";
 import type { TxManager } from "./txmanager.ts";
 import { poolIdOf } from "../chain/localPool.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -108,13 +110,76 @@ export interface RunningKeeper {
   stop(): Promise<void>;
   metricsServer?: Server;
   metricsUrl?: string;
+  /** Queue mode: this process's scheduler lease and claims. */
+  coordinator?: RedisCoordinator;
+  /** Queue mode with role both: the prover side running in this process. */
+  prover?: RunningProver;
 }
 
 export interface StartOptions {
-  /** A prover other than prover/'s (tests wrap the real one to control timing). */
+  /** A prover other than prover/'s (tests wrap the real one to control timing); it proves in this thread. */
   prover?: FeeProver;
   /** Skip the warm-up proof (tests that build many keepers). */
   warmUp?: boolean;
+  /** Queue mode: the scheduler lease's length (tests shorten it). */
+  leaseMs?: number;
+}
+
+/** The local proving: worker threads each holding a warm Prover, or the prover a test passes. */
+async function localProver(config: KeeperConfig, log: Logger, options: StartOptions): Promise<BatchProver> {
+  const { batchProverOf } = await import("./batch.ts");
+  if (options.prover) return batchProverOf(options.prover);
+  const { ProverPool } = await import("./proverPool.ts");
+  return ProverPool.start(config.proverThreads, log).catch((e: Error) => {
+    throw new StartupError(`--prover-threads ${config.proverThreads}: ${firstLine(e)}`);
+  });
+}
+
+export interface RunningProver {
+  /** Settles once stop() has finished the job in hand and released everything. */
+  stop(): Promise<void>;
+  done: Promise<void>;
+  metricsServer?: Server;
+  metricsUrl?: string;
+}
+
+/** Queue mode, role prover: takes (pool batch, period) jobs from the queue and proves them on worker threads. */
+export async function startProver(config: KeeperConfig, log: Logger, options: StartOptions & { serveMetrics?: boolean } = {}): Promise<RunningProver> {
+  const { startQueueProver, redactUrl, checkRedis } = await import("./queue.ts");
+  await checkRedis(config.queue!).catch((e: Error) => {
+    throw new StartupError(`--queue ${e.message}`);
+  });
+  const prover = await localProver(config, log, options);
+  const settings = { url: config.queue!, name: config.queueName, jobLockMs: config.jobLockMs };
+  const concurrency = options.prover ? 1 : config.proverThreads;
+  const queued = await startQueueProver(settings, prover, concurrency, log);
+  log.info("prover taking jobs", { queue: redactUrl(config.queue!), queueName: config.queueName, threads: concurrency, jobLockMs: config.jobLockMs });
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  let metricsServer: Server | undefined;
+  let metricsUrl: string | undefined;
+  if (options.serveMetrics && config.metricsPort !== undefined) {
+    const registry = new Registry();
+    const up = () => queued.worker.isRunning();
+    metricsServer = await serveMetrics(registry, config.metricsPort, config.metricsHost, () => ({ ok: up(), detail: { role: "prover", queueName: config.queueName, running: up() } })).catch((e: Error) => {
+      throw new StartupError(`--metrics-port ${config.metricsPort}: cannot listen on ${config.metricsHost} (${firstLine(e)})`);
+    });
+    metricsUrl = `http://${config.metricsHost}:${(metricsServer.address() as AddressInfo).port}`;
+    log.info("serving /metrics and /healthz", { url: metricsUrl });
+  }
+  let stopped: Promise<void> | undefined;
+  return {
+    done, metricsServer, metricsUrl,
+    stop() {
+      stopped ??= (async () => {
+        await queued.stop();
+        await prover.close?.();
+        await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
+        resolveDone();
+      })();
+      return stopped;
+    },
+  };
 }
 
 /** Starts a keeper from parsed configuration; used by the CLI, the tests and the bench. */
@@ -126,20 +191,36 @@ export async function startKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv, 
     throw new StartupError(`${config.rpcUrl}: RPC endpoint unreachable (${firstLine(e)})`);
   });
   let registryServer: Server | undefined;
+  let prover: BatchProver | undefined;
+  let proverRole: RunningProver | undefined;
+  let coordinator: RedisCoordinator | undefined;
   try {
     const hook = new HookClient(clients, config.deployment.hook, config.deployment.manager);
     const pools = await resolvePools(config, hook);
     // Heavy modules load only once the configuration is known to be good.
-    const [{ Keeper, keeperMetrics, feeProverOf, DEFAULT_SETTINGS }, { TxManager, DEFAULT_FEES }, { selectBackend }] = await Promise.all([
+    const [{ Keeper, keeperMetrics, DEFAULT_SETTINGS }, { TxManager, DEFAULT_FEES }, { selectBackend }] = await Promise.all([
       import("./keeper.ts"), import("./txmanager.ts"), import("./inference.ts"),
     ]);
     const backend = await selectBackend(config.backend).catch((e: Error) => {
       throw new StartupError(`--backend ${config.backend}: ${firstLine(e)}`);
     });
-    let prover = options.prover;
-    if (!prover) {
-      const { Prover } = await import("../prover/prover.ts");
-      prover = feeProverOf(await Prover.load());
+    const queued = config.queue !== undefined;
+    if (queued) {
+      // Queue mode (loaded only here): jobs go to the queue; with role both, this process proves too.
+      const { QueueBatchProver, RedisCoordinator, redactUrl, checkRedis } = await import("./queue.ts");
+      await checkRedis(config.queue!).catch((e: Error) => {
+        throw new StartupError(`--queue ${e.message}`);
+      });
+      const settings = { url: config.queue!, name: config.queueName, jobLockMs: config.jobLockMs };
+      coordinator = RedisCoordinator.open(settings, log, options.leaseMs);
+      await coordinator.start();
+      prover = await QueueBatchProver.open(settings, log);
+      if (config.role === "both") proverRole = await startProver(config, log, options);
+      log.info("scheduler joining the cluster", { queue: redactUrl(config.queue!), queueName: config.queueName, id: coordinator.id, role: config.role, lease: coordinator.isScheduler() ? "held" : "held by another" });
+    } else {
+      // Proofs are made off the main thread, on worker threads each holding a warm prover (tests may
+      // pass a prover of their own, which then runs in this thread).
+      prover = await localProver(config, log, options);
     }
     const registry = new Registry();
     const metrics = keeperMetrics(registry);
@@ -153,8 +234,9 @@ export async function startKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv, 
       gasPerUpdate: config.gasPerUpdate, ruleGasPriceGwei: config.ruleGasPriceGwei, priorityFeeGwei: config.priorityFeeGwei, ruleHorizon: config.ruleHorizon,
       pollIntervalMs: config.pollIntervalMs,
       shutdownGraceMs: config.shutdownGraceMs, maxBackoffMs: Math.max(DEFAULT_SETTINGS.maxBackoffMs, config.pollIntervalMs),
-    });
-    if (options.warmUp !== false) await keeper.warmUp();
+    }, coordinator);
+    // Through the queue, a warm-up proof would be some prover's; the local provers warm up on their own first job.
+    if (options.warmUp !== false) await keeper.warmUp(!queued);
     const [latest, pending] = await Promise.all([
       clients.public.getTransactionCount({ address: clients.account.address, blockTag: "latest" }),
       clients.public.getTransactionCount({ address: clients.account.address, blockTag: "pending" }),
@@ -165,11 +247,18 @@ export async function startKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv, 
       pools: pools.map((p) => p.name).join(","), backend, updateRule: config.updateRule,
       ...(config.updateRule === "off" ? { threshold: config.feeChangeThreshold } : { gasPerUpdate: config.gasPerUpdate, ruleGasPriceGwei: config.ruleGasPriceGwei ?? "base fee + tip" }),
       maxFeeGwei: config.maxFeePerGasGwei,
+      proving: queued ? `queue ${config.queueName}${config.role === "both" ? ` + ${options.prover ? 1 : config.proverThreads} local` : ""}` : options.prover ? "in-thread" : `${config.proverThreads} worker thread(s)`,
     });
     for (const p of pools) if (p.gas) log.info("update rule", { pool: p.name, horizon: config.ruleHorizon ?? p.model.file.horizon, quote: `token${p.gas.quote}`, gas: p.gas.describe });
     let metricsUrl: string | undefined;
     if (config.metricsPort !== undefined) {
-      registryServer = await serveMetrics(registry, config.metricsPort, config.metricsHost, () => keeper.health()).catch((e: Error) => {
+      const health = () => {
+        const h = keeper.health();
+        if (!coordinator) return h;
+        const queueUp = coordinator.watch.up();
+        return { ok: h.ok && queueUp, detail: { ...h.detail, queue: queueUp ? "up" : "down", scheduler: coordinator.isScheduler(), proofsInFlight: keeper.proofsInFlight } };
+      };
+      registryServer = await serveMetrics(registry, config.metricsPort, config.metricsHost, health).catch((e: Error) => {
         throw new StartupError(`--metrics-port ${config.metricsPort}: cannot listen on ${config.metricsHost} (${firstLine(e)})`);
       });
       const port = (registryServer.address() as AddressInfo).port;
@@ -179,12 +268,16 @@ export async function startKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv, 
     const done = keeper.run();
     let stopped: Promise<void> | undefined;
     const metricsServer = registryServer;
+    const ownProver = prover;
     return {
-      keeper, txm, clients, registry, backend, done, metricsServer, metricsUrl,
+      keeper, txm, clients, registry, backend, done, metricsServer, metricsUrl, coordinator, prover: proverRole,
       stop() {
         stopped ??= (async () => {
           keeper.stop();
           await done;
+          // Hand the lease over at once, then stop proving (a job in hand is finished and stored).
+          await coordinator?.stop();
+          await Promise.all([ownProver.close?.(), proverRole?.stop()]);
           await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
           clients.close();
         })();
@@ -193,6 +286,7 @@ export async function startKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv, 
     };
   } catch (e) {
     registryServer?.close();
+    await Promise.allSettled([prover?.close?.(), proverRole?.stop(), coordinator?.stop()]);
     clients.close();
     throw e;
   }
@@ -213,21 +307,22 @@ export async function keeperCommand(argv: string[], env: NodeJS.ProcessEnv = pro
   const log = createLogger({ format: config.logFormat, level: config.logLevel });
   // A signal during start-up: stop as soon as the keeper is up (or exit if it never comes up).
   let signalled: string | undefined;
-  let running: RunningKeeper | undefined;
+  let running: RunningKeeper | RunningProver | undefined;
   const onSignal = (signal: string) => {
     if (signalled) {
       log.warn("second signal; exiting now", { signal });
       process.exit(signal === "SIGINT" ? 130 : 143);
     }
     signalled = signal;
-    log.info("shutting down", { signal, inFlight: running?.txm.inFlight ?? 0 });
+    log.info("shutting down", { signal, inFlight: running && "txm" in running ? running.txm.inFlight : 0 });
     void running?.stop();
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
   try {
     try {
-      running = await startKeeper(config, env, log);
+      // Queue mode, role prover: no chain, no key; otherwise the keeper (single-process, or the scheduler).
+      running = config.queue !== undefined && config.role === "prover" ? await startProver(config, log, { serveMetrics: true }) : await startKeeper(config, env, log);
     } catch (e) {
       const known = e instanceof StartupError || e instanceof ConfigError || e instanceof KeyError;
       console.error(`provenfee keeper: ${known ? (e as Error).message.split("\n")[0] : firstLine(e)}`);
@@ -236,8 +331,6 @@ export async function keeperCommand(argv: string[], env: NodeJS.ProcessEnv = pro
     if (signalled) void running.stop();
     await running.done;
     await running.stop();
-    const { Prover } = await import("../prover/prover.ts");
-    await Prover.shutdown();
     log.info("keeper stopped", { signal: signalled ?? null });
     // Everything is closed; should a library still hold the event loop, do not hang the operator.
     setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref();

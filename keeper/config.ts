@@ -2,6 +2,7 @@
 // which wins over the file, which wins over the default. Every option has all three forms (see
 // OPTIONS). The signing key is deliberately none of them: see keys.ts.
 import { existsSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import { closest, parseOptions, type Spec } from "../cli/options.ts";
 import type { Address } from "viem";
@@ -53,7 +54,22 @@ export interface KeeperConfig {
   logLevel: LogLevel;
   backend: BackendName | "auto";
   keystore?: string;
+  /** Worker threads proving (each holds a warm prover). */
+  proverThreads: number;
+  /** Queue mode: the Redis URL; absent in single-process mode (the default), which never touches Redis. */
+  queue?: string;
+  /** Queue mode: what this process does. "prover" needs neither --rpc, --deployment nor a key (rpcUrl and deploymentPath are then ""). */
+  role: KeeperRole;
+  /** Queue mode: the BullMQ queue's name, which namespaces every key of one cluster. */
+  queueName: string;
+  /** Queue mode: a prover's job lock; a job whose prover stopped renewing it this long goes to another. */
+  jobLockMs: number;
 }
+
+export type KeeperRole = "both" | "scheduler" | "prover";
+
+/** One proving thread per core beyond the first (the keeper's own thread), at least one, at most 8. */
+export const defaultProverThreads = () => Math.max(1, Math.min(8, availableParallelism() - 1));
 
 type Kind = "string" | "number" | "integer" | "list";
 
@@ -94,11 +110,17 @@ export const OPTIONS: readonly Option[] = [
   { key: "logLevel", flag: "log-level", env: "PROVENFEE_LOG_LEVEL", kind: "string", choices: ["debug", "info", "warn", "error"], help: "(default info)" },
   { key: "backend", flag: "backend", env: "PROVENFEE_BACKEND", kind: "string", choices: ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"], help: "inference backend (default auto: the best present)" },
   { key: "keystore", flag: "keystore", env: "PROVENFEE_KEYSTORE", kind: "string", help: "encrypted keystore (password in PROVENFEE_KEYSTORE_PASSWORD)" },
+  { key: "proverThreads", flag: "prover-threads", env: "PROVENFEE_PROVER_THREADS", kind: "integer", help: "worker threads that prove, each with a warm prover (default: one per core beyond the\n      first, at least 1; each proof already uses every core)" },
+  { key: "queue", flag: "queue", env: "PROVENFEE_QUEUE", kind: "string", help: "cluster mode: proving jobs go through a BullMQ queue on this Redis (redis://HOST:PORT[/DB]);\n      without it the keeper is one process and never connects to Redis (keeper/README.md)" },
+  { key: "role", flag: "role", env: "PROVENFEE_ROLE", kind: "string", choices: ["both", "scheduler", "prover"], help: "with --queue: scheduler (reads the chain, enqueues (pool, period) jobs, submits the proofs;\n      one per cluster holds the lease, others stand by), prover (takes jobs; needs no key, --rpc or\n      --deployment), or both (default)" },
+  { key: "queueName", flag: "queue-name", env: "PROVENFEE_QUEUE_NAME", kind: "string", help: "with --queue: the cluster's queue name; every Redis key is under it (default provenfee)" },
+  { key: "jobLockMs", flag: "job-lock-ms", env: "PROVENFEE_JOB_LOCK_MS", kind: "integer", help: "with --queue: a job whose prover died is retried by another after this long (default 30000)" },
 ];
 
 const DEFAULTS = {
   updateRule: "pays", feeChangeThreshold: 1, keepAlivePeriods: 2, gasPerUpdate: DEFAULT_GAS_PER_UPDATE, maxFeePerGasGwei: 200, priorityFeeGwei: 1, replaceAfterBlocks: 3, pollIntervalMs: 500,
   shutdownGraceMs: 10_000, metricsHost: "127.0.0.1", logFormat: "text", logLevel: "info", backend: "auto",
+  role: "both", queueName: "provenfee", jobLockMs: 30_000,
 } as const;
 
 export const KEEPER_USAGE = `usage: provenfee keeper [options]
@@ -134,6 +156,7 @@ function readJson(file: string, what: string): Record<string, unknown> {
   return json as Record<string, unknown>;
 }
 
+const ZERO: Address = "0x0000000000000000000000000000000000000000";
 const isAddress = (v: unknown): v is Address => typeof v === "string" && /^0x[0-9a-fA-F]{40}$/.test(v);
 
 export function parseDeployment(json: Record<string, unknown>, source: string): Deployment {
@@ -219,6 +242,27 @@ export function loadKeeperConfig(argv: string[], env: NodeJS.ProcessEnv): Keeper
       values[field] = v;
     }
   }
+  const queue = values.queue as string | undefined;
+  if (queue !== undefined && !/^rediss?:\/\/[^/\s]+/i.test(queue)) throw new ConfigError(`--queue: expected redis://HOST:PORT, got ${queue}`);
+  if (queue !== undefined) {
+    const port = /^rediss?:\/\/(?:[^@/]*@)?(?:\[[^\]]*\]|[^:/]*)(?::([^/]*))?/i.exec(queue)?.[1];
+    if (port !== undefined && !(/^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)) throw new ConfigError(`--queue: '${port}' is not a port (expected redis://HOST:PORT)`);
+  }
+  for (const field of ["role", "queueName", "jobLockMs"] as const) {
+    if (values[field] !== undefined && queue === undefined) {
+      const o = OPTIONS.find((x) => x.key === field)!;
+      throw new ConfigError(`--${o.flag}: only with --queue redis://HOST:PORT (without it the keeper is one process: it schedules and proves)`);
+    }
+  }
+  if (values.queueName !== undefined && !/^[A-Za-z0-9_.-]+$/.test(values.queueName as string)) throw new ConfigError(`--queue-name: '${values.queueName}' may hold only letters, digits, '_', '.' and '-'`);
+  if (values.jobLockMs !== undefined && (values.jobLockMs as number) < 1000) throw new ConfigError(`--job-lock-ms: expected at least 1000 (ms), got ${values.jobLockMs}`);
+  if (values.proverThreads !== undefined && (values.proverThreads as number) < 1) throw new ConfigError(`--prover-threads: expected a positive integer, got ${values.proverThreads}`);
+  const proverThreads = (values.proverThreads as number | undefined) ?? defaultProverThreads();
+  const role = (values.role as KeeperRole | undefined) ?? "both";
+  if (queue !== undefined && role === "prover") {
+    // A prover takes jobs from the queue: no chain, no deployment, no key.
+    return { ...DEFAULTS, ...(values as Partial<KeeperConfig>), proverThreads, role, queue, rpcUrl: "", deploymentPath: "", deployment: { chainId: 0, manager: ZERO, verifier: ZERO, hook: ZERO, pools: [] } } as KeeperConfig;
+  }
   const rpcUrl = values.rpcUrl as string | undefined;
   if (!rpcUrl) throw new ConfigError("no RPC endpoint: pass --rpc URL or set PROVENFEE_RPC_URL");
   if (!/^(https?|wss?):\/\//i.test(rpcUrl)) throw new ConfigError(`--rpc: expected an http(s):// or ws(s):// URL, got ${rpcUrl}`);
@@ -233,6 +277,8 @@ export function loadKeeperConfig(argv: string[], env: NodeJS.ProcessEnv): Keeper
   return {
     ...DEFAULTS,
     ...(values as Partial<KeeperConfig>),
+    proverThreads,
+    role,
     rpcUrl,
     deploymentPath,
     deployment,

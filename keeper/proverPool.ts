@@ -4,9 +4,9 @@
 // Requests queue in the pool and go to the first idle worker; a worker that dies fails its request
 // (the keeper logs it and decides the period again at the next block) and is replaced.
 import { Worker } from "node:worker_threads";
-import { availableParallelism } from "node:os";
 import { fromWire, requestToWire, type BatchProof, type BatchProver, type PoolProofRequest, type WireProof } from "./batch.ts";
 import type { Logger } from "./log.ts";
+import { defaultProverThreads } from "./config.ts";
 
 interface Task {
   request: PoolProofRequest;
@@ -21,9 +21,6 @@ interface Slot {
   loaded?: boolean;
   dead?: boolean;
 }
-
-/** Default number of prover threads: one per core beyond the first (the main thread's), at least one. */
-export const defaultProverThreads = () => Math.max(1, Math.min(8, availableParallelism() - 1));
 
 export class ProverPool implements BatchProver {
   readonly batchSize = 1;

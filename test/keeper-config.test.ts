@@ -62,6 +62,36 @@ describe("keeper configuration: file, environment, flags", () => {
     expect(() => load(["--rpc", "http://x", "--deployment", "/nonexistent.json"])).toThrow(/^\/nonexistent\.json: cannot read deployment \(ENOENT\)$/);
   });
 
+  it("queue mode: --queue takes a redis:// URL; --role, --queue-name and --job-lock-ms only with it; a prover needs no endpoint, deployment or key", () => {
+    const f = files({});
+    const base = ["--rpc", "http://x", "--deployment", f.deployment];
+    // Without --queue: one process, no Redis.
+    const single = load(base);
+    expect(single.queue).toBeUndefined();
+    expect(single.role).toBe("both");
+    expect(single.proverThreads).toBeGreaterThanOrEqual(1);
+    expect(load([...base, "--prover-threads", "3"]).proverThreads).toBe(3);
+    const queued = load([...base, "--queue", "redis://10.0.0.5:6380/2"]);
+    expect(queued).toMatchObject({ queue: "redis://10.0.0.5:6380/2", role: "both", queueName: "provenfee", jobLockMs: 30_000 });
+    expect(load([...base], { PROVENFEE_QUEUE: "redis://r:6379", PROVENFEE_ROLE: "scheduler", PROVENFEE_QUEUE_NAME: "eth-main" })).toMatchObject({ queue: "redis://r:6379", role: "scheduler", queueName: "eth-main" });
+    // A prover: no chain, so neither --rpc nor --deployment.
+    const prover = load(["--queue", "redis://r:6379", "--role", "prover", "--job-lock-ms", "5000"]);
+    expect(prover).toMatchObject({ role: "prover", queue: "redis://r:6379", jobLockMs: 5000, rpcUrl: "", deployment: { pools: [] } });
+    // A scheduler still needs both.
+    expect(() => load(["--queue", "redis://r:6379", "--role", "scheduler"])).toThrow(/^no RPC endpoint/);
+
+    expect(() => load([...base, "--queue", "http://r:6379"])).toThrow(/^--queue: expected redis:\/\/HOST:PORT, got http:\/\/r:6379$/);
+    expect(() => load([...base, "--queue", "redis://r:redis"])).toThrow(/^--queue: 'redis' is not a port/);
+    expect(() => load([...base, "--queue", "redis://r:70000"])).toThrow(/^--queue: '70000' is not a port/);
+    expect(() => load([...base, "--role", "prover"])).toThrow(/^--role: only with --queue redis:\/\/HOST:PORT/);
+    expect(() => load([...base, "--queue-name", "x"])).toThrow(/^--queue-name: only with --queue/);
+    expect(() => load([...base, "--job-lock-ms", "5000"])).toThrow(/^--job-lock-ms: only with --queue/);
+    expect(() => load([...base, "--queue", "redis://r", "--role", "worker"])).toThrow(/^--role: expected one of both, scheduler, prover/);
+    expect(() => load([...base, "--queue", "redis://r", "--queue-name", "a b"])).toThrow(/^--queue-name: 'a b' may hold only/);
+    expect(() => load([...base, "--queue", "redis://r", "--job-lock-ms", "10"])).toThrow(/^--job-lock-ms: expected at least 1000/);
+    expect(() => load([...base, "--prover-threads", "0"])).toThrow(/^--prover-threads: expected a positive integer/);
+  });
+
   it("takes the key only from the environment or a keystore: never a flag, never the config file", async () => {
     const f = files({ rpcUrl: "http://x", deployment: "deployment.json", privateKey: "0x01" });
     expect(() => load(["--config", f.config])).toThrow(/privateKey: refused, keep the signing key out of the config file/);

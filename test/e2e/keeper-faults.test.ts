@@ -5,15 +5,22 @@ import { feeProverOf, type FeeProver, type ProvenFee } from "../../keeper/keeper
 import { HookClient } from "../../keeper/hookClient.ts";
 import {
   keeperStage, launch, mine, nextPeriodStart, sendSwap, startTestKeeper, until, feeUpdates, KEEPER_KEYS,
-  type LiveChain, type StageInfo, type TestKeeper,
+  type KeeperMode, type LiveChain, type StageInfo, type TestKeeper,
 } from "./keeperStage.ts";
+import { startRedis, type RedisServer } from "../redis.ts";
 
 // The keeper daemon (Keeper.run() polling every 50 ms, started as `provenfee keeper` starts it)
 // against real anvil processes holding the real PoolManager, verifier and hook with real swaps
 // replayed, proving with the real prover. The test mines each block itself (automine off), so
 // every fault lands exactly where it should.
-describe("keeper faults (anvil, real hook and prover)", () => {
+//
+// Both modes: one process (the default), and queue mode (--queue on a real redis-server started
+// here), where each keeper is a cluster of its own whose proofs go through BullMQ jobs.
+for (const modeName of ["single", "queue"] as const)
+describe(`keeper faults (anvil, real hook and prover; ${modeName === "single" ? "single process" : "queue mode, real Redis"})`, () => {
   let info: StageInfo;
+  let redis: RedisServer | undefined;
+  let mode: KeeperMode = { mode: "single" };
   let prover: Prover;
   let feeProver: FeeProver;
   let live: LiveChain | undefined;
@@ -21,6 +28,10 @@ describe("keeper faults (anvil, real hook and prover)", () => {
 
   beforeAll(async () => {
     [info, prover] = await Promise.all([keeperStage({ pools: 3 }), Prover.load()]);
+    if (modeName === "queue") {
+      redis = await startRedis();
+      mode = { mode: "queue", redisUrl: redis.url };
+    }
     feeProver = feeProverOf(prover);
     const { loadModel, N_FEATURES } = await import("../../model/index.ts");
     await feeProver.prove(await loadModel("model/default-model.json"), Array(N_FEATURES).fill(0n), { poolFeeMin: 100, poolFeeMax: 100_000, period: 60 }, 1n);
@@ -33,11 +44,12 @@ describe("keeper faults (anvil, real hook and prover)", () => {
   });
 
   afterAll(async () => {
+    await redis?.stop();
     await Prover.shutdown();
   });
 
   async function start(flags: string[] = [], key: Hex = KEEPER_KEYS[0]!, proverOverride?: FeeProver): Promise<TestKeeper> {
-    const k = await startTestKeeper(live!, { key, flags, prover: proverOverride ?? feeProver });
+    const k = await startTestKeeper(live!, { key, flags, prover: proverOverride ?? feeProver, mode });
     keepers.push(k);
     return k;
   }

@@ -278,13 +278,24 @@ export interface TestKeeper extends RunningKeeper {
   events: { sent: UpdateReport[]; landed: (UpdateReport & { gasUsed: bigint; minedIn: bigint })[]; lost: { pool: string; asOfPeriod: number; stage: string }[]; skipped: { pool: string; asOfPeriod: number; fee: number; previousFee: number; reason: string }[]; reorgs: { forkPoint: bigint; voided: string[] }[]; failed: unknown[] };
 }
 
+/** How the keeper tests run a keeper: one process (the default), or through a queue on a real Redis. */
+export type KeeperMode = { mode: "single" } | { mode: "queue"; redisUrl: string };
+
+let queueNames = 0;
+
+/** The flags of a mode: in queue mode each keeper gets a cluster (queue name) of its own, scheduling and proving in one process. */
+export function modeFlags(mode: KeeperMode | undefined): string[] {
+  if (!mode || mode.mode === "single") return [];
+  return ["--queue", mode.redisUrl, "--queue-name", `t${process.pid}-${Date.now().toString(36)}-${queueNames++}`, "--job-lock-ms", "5000"];
+}
+
 /** A keeper in this process, started the way `provenfee keeper` starts one, with `flags`. */
-export async function startTestKeeper(live: LiveChain, options: { key?: Hex; flags?: string[]; prover: FeeProver; rpcUrl?: string }): Promise<TestKeeper> {
+export async function startTestKeeper(live: LiveChain, options: { key?: Hex; flags?: string[]; prover: FeeProver; rpcUrl?: string; mode?: KeeperMode; leaseMs?: number }): Promise<TestKeeper> {
   const log = memoryLog();
   // The stage's pools trade test tokens, which the update rule cannot price gas in: these tests run
   // the keeper with the rule off (every change of at least --threshold pips) unless `flags` say otherwise.
-  const config = loadKeeperConfig(["--rpc", options.rpcUrl ?? live.anvil.rpcUrl, "--deployment", live.deploymentFile, "--poll-ms", "50", "--update-rule", "off", ...(options.flags ?? [])], {}) as KeeperConfig;
-  const running = await startKeeper(config, { PROVENFEE_PRIVATE_KEY: options.key ?? KEEPER_KEYS[0] }, createLogger({ format: "json", level: "debug", write: log.write }), { prover: options.prover, warmUp: false });
+  const config = loadKeeperConfig(["--rpc", options.rpcUrl ?? live.anvil.rpcUrl, "--deployment", live.deploymentFile, "--poll-ms", "50", "--update-rule", "off", ...modeFlags(options.mode), ...(options.flags ?? [])], {}) as KeeperConfig;
+  const running = await startKeeper(config, { PROVENFEE_PRIVATE_KEY: options.key ?? KEEPER_KEYS[0] }, createLogger({ format: "json", level: "debug", write: log.write }), { prover: options.prover, warmUp: false, leaseMs: options.leaseMs });
   const events: TestKeeper["events"] = { sent: [], landed: [], lost: [], skipped: [], reorgs: [], failed: [] };
   for (const name of Object.keys(events) as (keyof TestKeeper["events"])[]) {
     running.keeper.on(name === "reorgs" ? "reorg" : name, (e: unknown) => {
