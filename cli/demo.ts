@@ -183,13 +183,17 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const stateBeforeLive = await readPoolState(trader, v4.manager, key, headBeforeLive);
     const liveFromBlock = headBeforeLive + 1n;
     await rpc(trader, "evm_setAutomine", [false]);
+    // The keeper proves off its per-block loop; the demo waits for each block's update to be sent
+    // before replaying the next block, so that it lands in the block after its period closes.
     for (const block of live) {
       await replayBlock(trader, v4, key, block, true);
       await keeper.onBlock(await trader.public.getBlock());
+      await keeper.settled();
     }
     // One more block so the last update lands.
     await rpc(trader, "evm_mine", [live[live.length - 1]!.timestamp + 1]);
     await keeper.onBlock(await trader.public.getBlock());
+    await keeper.settled();
     await rpc(trader, "evm_setAutomine", [true]);
 
     const finalFee = await hookClient.lpFee(key);

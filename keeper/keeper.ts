@@ -275,6 +275,8 @@ export class Keeper extends EventEmitter {
   private wasScheduler?: boolean;
   /** Batches between a proof's return and their transactions' send (stop waits for them). */
   private submitting = 0;
+  /** Every batch handed to the prover and not yet sent or given up (settled() waits for them). */
+  private dispatched = new Set<Promise<void>>();
 
   constructor(
     private hook: HookClient,
@@ -353,6 +355,15 @@ export class Keeper extends EventEmitter {
     inferBatch(this.pools.map((p) => ({ model: p.model, features: zero, terms: p.terms })));
     const first = this.pools[0];
     if (first && prover) await this.prover.prove([{ pool: first.name, poolId: first.poolId, model: first.model, features: zero, terms: first.terms, context: 1n, asOfPeriod: 0 }]);
+  }
+
+  /**
+   * Waits until every batch dispatched so far is proven and sent (or given up). For a caller that
+   * drives onBlock() itself and wants each block's updates out before the next block (the demo);
+   * the daemon never waits: the next block is processed while proofs are made.
+   */
+  async settled(): Promise<void> {
+    while (this.dispatched.size > 0) await Promise.allSettled([...this.dispatched]);
   }
 
   /** Pools whose proof is being made (or waits for a prover) or whose proven update is being sent. */
@@ -590,7 +601,9 @@ export class Keeper extends EventEmitter {
       const dispatch: Dispatch = { basis, asOfPeriod: batch[0]!.c.asOfPeriod };
       for (const b of batch) this.proving.set(b.c.pool.poolId, dispatch);
       // Not in `outstanding`: on stop, proofs still being made are let go, not waited for.
-      void this.proveAndSubmit(batch, dispatch, basis, head, inferenceMs, seenAt, seenPerf);
+      const work = this.proveAndSubmit(batch, dispatch, basis, head, inferenceMs, seenAt, seenPerf);
+      this.dispatched.add(work);
+      void work.finally(() => this.dispatched.delete(work));
     }
   }
 
