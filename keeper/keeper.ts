@@ -85,11 +85,17 @@ export const DEFAULT_SETTINGS: KeeperSettings = {
  * only the holder of the scheduler lease decides and submits, and a (pool, period) is claimed before
  * its transaction goes out, so a second scheduler started by mistake sends nothing the first sent.
  */
+export type ClaimResult = "ours" | "taken" | "unavailable";
+
 export interface SubmitCoordinator {
   /** This process holds the scheduler lease (checked every block). */
   isScheduler(): boolean;
-  /** Claims the submission of (pool, period); false when another scheduler claimed it (or the claim cannot be made). */
-  claim(poolId: Hex, asOfPeriod: number): Promise<boolean>;
+  /**
+   * Claims the submission of (pool, period): "ours" (claimed now, or earlier by this process),
+   * "taken" (another scheduler claimed it), or "unavailable" (the claim cannot be made now: the
+   * lease is lost or Redis is unreachable).
+   */
+  claim(poolId: Hex, asOfPeriod: number): Promise<ClaimResult>;
 }
 
 export interface UpdateTimings {
@@ -776,10 +782,17 @@ export class Keeper extends EventEmitter {
         this.log.info("proof discarded: an update for this or a newer period is already pending", { pool: pool.name, asOfPeriod, pending: older.tag });
         return;
       }
-      if (this.coordinator && !(await this.coordinator.claim(pool.poolId, asOfPeriod))) {
+      const claim = this.coordinator ? await this.coordinator.claim(pool.poolId, asOfPeriod) : "ours";
+      if (claim === "taken") {
         this.decided.set(pool.poolId, Math.max(asOfPeriod, this.decided.get(pool.poolId) ?? -1));
         this.log.warn("not submitting: another scheduler claimed this pool and period", { pool: pool.name, asOfPeriod });
         this.emit("claimed", { pool: pool.name, asOfPeriod });
+        return;
+      }
+      if (claim === "unavailable") {
+        // Not decided: once the claim can be made (Redis back, or the lease held again) the period is
+        // decided again, and its job's result, if still stored, spares a second proof.
+        this.log.warn("not submitting: the claim cannot be made now (scheduler lease lost or queue unreachable); the period is decided again", { pool: pool.name, asOfPeriod });
         return;
       }
       const gas = this.gasLimitFor(pool);

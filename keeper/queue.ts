@@ -25,7 +25,7 @@ import {
   fromWire, ModelCache, requestFromWire, requestToWire, toWire,
   type BatchProof, type BatchProver, type PoolProofRequest, type WireProof, type WireRequest,
 } from "./batch.ts";
-import type { SubmitCoordinator } from "./keeper.ts";
+import type { ClaimResult, SubmitCoordinator } from "./keeper.ts";
 import type { Logger } from "./log.ts";
 
 /** How long the scheduler lease lasts without renewal (renewed every third of it). */
@@ -297,22 +297,24 @@ export class RedisCoordinator implements SubmitCoordinator {
     return this.client.get(`${this.prefix}:scheduler`);
   }
 
-  async claim(poolId: Hex, asOfPeriod: number): Promise<boolean> {
-    if (!this.isScheduler()) return false;
+  async claim(poolId: Hex, asOfPeriod: number): Promise<ClaimResult> {
+    if (!this.isScheduler()) return "unavailable";
     try {
       const got = (await this.client.eval(
         `if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
          if redis.call('get', KEYS[1]) == ARGV[1] then return 1 end
          return 0`, 1, `${this.prefix}:submitted:${poolId}:${asOfPeriod}`, this.id, String(CLAIM_TTL_MS))) as number;
-      return got === 1;
+      return got === 1 ? "ours" : "taken";
     } catch (e) {
       this.log.warn("cannot claim the submission (Redis unreachable); not submitting", { poolId, asOfPeriod, error: String((e as Error).message).split("\n")[0] });
-      return false;
+      return "unavailable";
     }
   }
 
+
   /** Gives the lease up (if ours) so that a standby scheduler takes over at once; closes the client. */
   async stop(): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await this.client

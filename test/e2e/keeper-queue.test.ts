@@ -221,11 +221,17 @@ describe("keeper queue mode (BullMQ on a real Redis, anvil, real hook and prover
       await (b as unknown as { renew(): Promise<void> }).renew();
       expect([a.isScheduler(), b.isScheduler()]).toEqual([true, true]);
       const pool = info.pools[0]!.poolId;
-      expect(await a.claim(pool, 100)).toBe(true);
-      expect(await b.claim(pool, 100)).toBe(false);
-      expect(await a.claim(pool, 100)).toBe(true); // its own claim again (a reorg's re-derived update)
-      expect(await b.claim(pool, 101)).toBe(true);
-      expect(await a.claim(pool, 101)).toBe(false);
+      expect(await a.claim(pool, 100)).toBe("ours");
+      expect(await b.claim(pool, 100)).toBe("taken");
+      expect(await a.claim(pool, 100)).toBe("ours"); // its own claim again (a reorg's re-derived update)
+      expect(await b.claim(pool, 101)).toBe("ours");
+      expect(await a.claim(pool, 101)).toBe("taken");
+      // A stopped scheduler (or one whose lease ran out) claims nothing, and says so: the keeper
+      // then decides the period again instead of giving it up.
+      await a.stop();
+      expect(a.isScheduler()).toBe(false);
+      expect(await a.claim(pool, 102)).toBe("unavailable");
+      expect(await b.claim(pool, 102)).toBe("ours");
     } finally {
       await a.stop();
       await b.stop();
