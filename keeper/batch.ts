@@ -20,6 +20,9 @@ export interface PoolProofRequest {
   terms: PoolTerms;
   context: bigint;
   asOfPeriod: number;
+  /** How many proofs of this (pool, period) the chain refused without a verdict (malformed, out of gas): a retry
+   * must be proven afresh, never served from a queue's record of the earlier job. */
+  attempt: number;
 }
 
 /** A batch's proof(s). "per-pool": one single-pool proof per pool, in the batch's order (updateFee each). */
@@ -81,10 +84,11 @@ export interface WireRequest {
   terms: PoolTerms;
   context: string;
   asOfPeriod: number;
+  attempt: number;
 }
 
 export const requestToWire = (r: PoolProofRequest): WireRequest => ({
-  pool: r.pool, poolId: r.poolId, model: r.model.file, features: r.features.map(String), terms: r.terms, context: r.context.toString(), asOfPeriod: r.asOfPeriod,
+  pool: r.pool, poolId: r.poolId, model: r.model.file, features: r.features.map(String), terms: r.terms, context: r.context.toString(), asOfPeriod: r.asOfPeriod, attempt: r.attempt,
 });
 
 /** Parses a model file once per commitment (the Poseidon commitment takes a few milliseconds). */
@@ -103,5 +107,5 @@ export class ModelCache {
 }
 
 export async function requestFromWire(w: WireRequest, models: ModelCache): Promise<PoolProofRequest> {
-  return { pool: w.pool, poolId: w.poolId, model: await models.get(w.model), features: w.features.map(BigInt), terms: w.terms, context: BigInt(w.context), asOfPeriod: w.asOfPeriod };
+  return { pool: w.pool, poolId: w.poolId, model: await models.get(w.model), features: w.features.map(BigInt), terms: w.terms, context: BigInt(w.context), asOfPeriod: w.asOfPeriod, attempt: w.attempt ?? 0 };
 }

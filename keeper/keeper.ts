@@ -271,6 +271,8 @@ export class Keeper extends EventEmitter {
   private gasUsed = new Map<Hex, bigint>();
   /** Per pool, the least gas limit to send with: raised when an update ran the verifier out of gas. */
   private gasFloor = new Map<Hex, bigint>();
+  /** Per pool: the period and how many of its proofs were refused without a verdict (to prove a retry afresh). */
+  private refusedProofs = new Map<Hex, { asOfPeriod: number; count: number }>();
   private unsubscribe?: () => Promise<void>;
   /** Rule "pays": per pool, the fee base from its Swap events, read through block `swapsThrough`. */
   private feeBases = new Map<Hex, SwapFeeBase>();
@@ -360,7 +362,7 @@ export class Keeper extends EventEmitter {
     const zero = Array.from({ length: N_FEATURES }, () => 0n);
     inferBatch(this.pools.map((p) => ({ model: p.model, features: zero, terms: p.terms })));
     const first = this.pools[0];
-    if (first && prover) await this.prover.prove([{ pool: first.name, poolId: first.poolId, model: first.model, features: zero, terms: first.terms, context: 1n, asOfPeriod: 0 }]);
+    if (first && prover) await this.prover.prove([{ pool: first.name, poolId: first.poolId, model: first.model, features: zero, terms: first.terms, context: 1n, asOfPeriod: 0, attempt: 0 }]);
   }
 
   /**
@@ -619,7 +621,7 @@ export class Keeper extends EventEmitter {
     inferenceMs: number, seenAt: number, seenPerf: number,
   ): Promise<void> {
     const dispatchedAt = performance.now();
-    const requests: PoolProofRequest[] = batch.map(({ c }) => ({ pool: c.pool.name, poolId: c.pool.poolId, model: c.pool.model, features: c.features, terms: c.pool.terms, context: c.context, asOfPeriod: c.asOfPeriod }));
+    const requests: PoolProofRequest[] = batch.map(({ c }) => ({ pool: c.pool.name, poolId: c.pool.poolId, model: c.pool.model, features: c.features, terms: c.pool.terms, context: c.context, asOfPeriod: c.asOfPeriod, attempt: this.proofAttempts(c.pool.poolId, c.asOfPeriod) }));
     let proof: BatchProof | undefined;
     let error: unknown;
     try {
@@ -852,6 +854,11 @@ export class Keeper extends EventEmitter {
     this.emit("failed", { pool: pool.name, asOfPeriod, reason: "abandoned", error: outcome.reason });
   }
 
+  private proofAttempts(poolId: Hex, asOfPeriod: number): number {
+    const refused = this.refusedProofs.get(poolId);
+    return refused?.asOfPeriod === asOfPeriod ? refused.count : 0;
+  }
+
   private onRevert(pool: ServedPool, asOfPeriod: number, error: unknown, stage: "simulation" | "transaction", gas?: bigint): void {
     const name = typeof error === "string" ? error : this.hook.errorName(error);
     const { kind, settlesPeriod, level } = classifyRefusal(name);
@@ -865,6 +872,10 @@ export class Keeper extends EventEmitter {
     }
     this.metrics.updatesFailed.inc({ pool: pool.name, reason: name ?? "unknown" });
     const fields = { pool: pool.name, asOfPeriod, stage, reason: name ?? firstLine(error) };
+    if (kind === "out-of-gas" || kind === "malformed-proof") {
+      const earlier = this.refusedProofs.get(pool.poolId);
+      this.refusedProofs.set(pool.poolId, { asOfPeriod, count: earlier?.asOfPeriod === asOfPeriod ? earlier.count + 1 : 1 });
+    }
     if (kind === "out-of-gas") {
       // Not a verdict on the proof. Where the transaction's limit was the cause, send the retry with twice it.
       if (gas !== undefined) this.gasFloor.set(pool.poolId, gas * 2n);

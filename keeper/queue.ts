@@ -122,10 +122,10 @@ export interface JobResult {
   proofs: WireProof[];
 }
 
-/** `p<period>.<pools>.<inputs>`: one id per (pool batch, period, inputs). */
+/** `p<period>.<pools>.<inputs>`: one id per (pool batch, period, inputs, retry after a refused proof). */
 export function jobIdOf(requests: WireRequest[]): string {
   const pools = requests.length === 1 ? requests[0]!.poolId : createHash("sha256").update(requests.map((r) => r.poolId).join(",")).digest("hex").slice(0, 16);
-  const inputs = createHash("sha256").update(JSON.stringify(requests.map((r) => [r.poolId, r.model.commitment, r.features, r.terms, r.context]))).digest("hex").slice(0, 16);
+  const inputs = createHash("sha256").update(JSON.stringify(requests.map((r) => [r.poolId, r.model.commitment, r.features, r.terms, r.context, r.attempt]))).digest("hex").slice(0, 16);
   return `p${requests[0]!.asOfPeriod}.${pools}.${inputs}`;
 }
 
