@@ -74,6 +74,8 @@ contract ProvenFeeHook is BaseHook {
     error NoFreshEntry();
     /// @notice batchContextOf needs one as-of period per pool key
     error LengthMismatch(uint256 keys, uint256 asOfPeriods);
+    /// @notice A registration's horizon must be at least one period
+    error HorizonZero();
 
     event ModelRegistered(uint256 indexed commitment, uint32 period, uint16 horizon, string uri, address registrant);
     event PoolCommitted(address indexed creator, bytes32 indexed commitment);
@@ -133,6 +135,10 @@ contract ProvenFeeHook is BaseHook {
         // whether a period has closed yet, and at which tick the last one closed (SPEC §1)
         bool hasClose;
         int24 lastCloseTick;
+        // the forecast proven by the last accepted update (SPEC §5, < 2^38; see Forecast), 0 before any
+        uint64 forecast;
+        // whether applyModel has changed the pool's model since that update (forecastOf then names the previous one)
+        bool forecastOfPreviousModel;
     }
 
     struct PoolTerms {
@@ -145,6 +151,28 @@ contract ProvenFeeHook is BaseHook {
     struct ModelChange {
         uint256 commitment;
         uint64 readyAt;
+    }
+
+    /// @notice The proven forecast behind a pool's current fee (forecastOf)
+    struct Forecast {
+        // SPEC §5's s: log2 of the variance of tick moves (1 tick = 1 bp of price) summed over the next
+        // `horizon` periods, at scale 2^32, in [0, 48 * 2^32). The variance is fastExp2(forecast / 2^32) ticks^2,
+        // the volatility fastExp2(forecast / 2^33) ticks. 0 when no update has landed yet.
+        uint64 forecast;
+        // the completed period whose features produced it; 0: no update has landed since the pool was created
+        uint32 asOfPeriod;
+        // the pool's period index now, so a consumer can bound currentPeriod - asOfPeriod itself
+        uint32 currentPeriod;
+        // the model's forecast horizon in periods, as registered (see modelHorizon: a claim in zk mode, 0 when
+        // registrations disagree)
+        uint16 horizon;
+        // false once the pool is on its fallback fee (no update for livenessPeriods periods, or none yet): the
+        // forecast is then the last proven one but no longer sets the fee
+        bool live;
+        // the model that produced it (the pool's commitment at the time of the update)
+        uint256 commitment;
+        // seconds per period
+        uint32 period;
     }
 
     /// @notice The verifiers of the batch circuits (prover/circuits/batch/): one per batch size, address(0)
@@ -171,12 +199,17 @@ contract ProvenFeeHook is BaseHook {
     uint256 private constant LIVE_UNTIL_SHIFT = 96;
     uint256 private constant LIVENESS_PERIODS_SHIFT = 128;
     uint256 private constant FALLBACK_FEE_SHIFT = 160;
+    // maxStalenessPeriods <= MAX_STALENESS = 15 is stored in 4 bits, which leaves room for the forecast
     uint256 private constant MAX_STALENESS_SHIFT = 184;
-    uint256 private constant HAS_SWAPPED_SHIFT = 192;
-    uint256 private constant ON_FALLBACK_SHIFT = 193;
-    uint256 private constant HAS_CLOSE_SHIFT = 194;
-    uint256 private constant LAST_CLOSE_TICK_SHIFT = 195;
+    uint256 private constant HAS_SWAPPED_SHIFT = 188;
+    uint256 private constant ON_FALLBACK_SHIFT = 189;
+    uint256 private constant HAS_CLOSE_SHIFT = 190;
+    uint256 private constant LAST_CLOSE_TICK_SHIFT = 191;
+    uint256 private constant FORECAST_SHIFT = 215;
+    uint256 private constant FORECAST_OF_PREVIOUS_MODEL_SHIFT = 253;
     uint256 private constant FORECAST_MAX = (1 << 38) - 1;
+    /// @dev modelHorizon's marker of registrations that disagree on a model's horizon
+    uint32 private constant HORIZON_DISPUTED = 1 << 16;
 
     uint32 public constant DEFAULT_PERIOD = 60;
     /// @notice How old an update's as-of period may be at most; a fee for a long-gone period protects nobody
@@ -232,6 +265,12 @@ contract ProvenFeeHook is BaseHook {
     /// @notice The block each creator committed to each pool commitment in (0: none). Keyed by creator too, so
     /// that nobody can re-commit a hash seen in someone else's commitPool and so push its block forward.
     mapping(address creator => mapping(bytes32 commitment => uint256 blockNumber)) public poolCommitments;
+    /// @dev The commitment that produced a pool's last forecast, kept only when applyModel has changed the pool's
+    /// model since (PoolState.forecastOfPreviousModel); otherwise it is the pool's current commitment. The forecast
+    /// itself rides in the state slot every update writes anyway, so keeping it costs an update nothing.
+    mapping(PoolId => uint256) internal _forecastCommitments;
+    /// @dev The horizon registrations claim for (commitment, period), HORIZON_DISPUTED once two disagree
+    mapping(uint256 commitment => mapping(uint32 period => uint32)) internal _horizons;
 
     constructor(IPoolManager _poolManager, IGroth16Verifier _verifier, BatchVerifiers memory _batchVerifiers)
         BaseHook(_poolManager)
@@ -260,10 +299,17 @@ contract ProvenFeeHook is BaseHook {
     /// @param period The model's period in seconds, which a pool must share to use it
     /// @param horizon The forecast horizon in periods (informational: the registrant's claim)
     /// @param uri Where to fetch the model file, whose own commitment check settles every claim
+    /// @dev The horizon is inside the commitment (SPEC §6) but not a public signal, so the hook cannot check it;
+    /// it keeps the claim for forecastOf only while every registration of the pair agrees, and 0 once two
+    /// disagree: a wrong first claim is undone by anyone registering the true one, never turned into a lie.
     function registerModel(uint256 commitment, uint32 period, uint16 horizon, string calldata uri) external {
         if (commitment >= SNARK_SCALAR_FIELD) revert CommitmentNotInField();
         if (period == 0) revert ModelPeriodZero();
+        if (horizon == 0) revert HorizonZero();
         if (!isModelRegistered[commitment][period]) isModelRegistered[commitment][period] = true;
+        uint32 claimed = _horizons[commitment][period];
+        if (claimed == 0) _horizons[commitment][period] = horizon;
+        else if (claimed != horizon && claimed != HORIZON_DISPUTED) _horizons[commitment][period] = HORIZON_DISPUTED;
         emit ModelRegistered(commitment, period, horizon, uri, msg.sender);
     }
 
@@ -332,7 +378,9 @@ contract ProvenFeeHook is BaseHook {
                 hasSwapped: false,
                 onFallback: true,
                 hasClose: false,
-                lastCloseTick: 0
+                lastCloseTick: 0,
+                forecast: 0,
+                forecastOfPreviousModel: false
             })
         );
         _terms[id] = PoolTerms(config.commitment, config.admin, config.poolFeeMin, config.poolFeeMax);
@@ -522,6 +570,8 @@ contract ProvenFeeHook is BaseHook {
         s.lastUpdatePeriod = entry.asOfPeriod;
         s.liveUntil = liveUntil > type(uint32).max ? type(uint32).max : uint32(liveUntil);
         s.onFallback = false;
+        s.forecast = entry.forecast;
+        s.forecastOfPreviousModel = false;
         _storeState(id, s);
         poolManager.updateDynamicLPFee(entry.key, entry.fee);
         emit FeeUpdated(id, entry.asOfPeriod, features, entry.fee, entry.forecast, t.commitment, msg.sender);
@@ -574,6 +624,8 @@ contract ProvenFeeHook is BaseHook {
         s.lastUpdatePeriod = asOfPeriod;
         s.liveUntil = liveUntil > type(uint32).max ? type(uint32).max : uint32(liveUntil);
         s.onFallback = false;
+        s.forecast = forecast;
+        s.forecastOfPreviousModel = false;
         _storeState(id, s);
         commitment = t.commitment;
     }
@@ -667,6 +719,13 @@ contract ProvenFeeHook is BaseHook {
         if (block.timestamp < change.readyAt) revert ModelChangeNotReady(change.readyAt);
         uint256 previous = _terms[id].commitment;
         _terms[id].commitment = change.commitment;
+        // the last forecast stays the previous model's until an update of the new one lands
+        PoolState memory s = _loadState(id);
+        if (s.lastUpdatePeriod != 0 && !s.forecastOfPreviousModel) {
+            s.forecastOfPreviousModel = true;
+            _storeState(id, s);
+            _forecastCommitments[id] = previous;
+        }
         delete _modelChanges[id];
         emit ModelApplied(id, change.commitment, previous);
     }
@@ -794,6 +853,32 @@ contract ProvenFeeHook is BaseHook {
         });
     }
 
+    /// @notice The proven forecast behind the pool's fee: the model's volatility forecast (SPEC §5, units in
+    /// Forecast), the as-of period of the features it was computed on, the model and its horizon, and whether it
+    /// still sets the fee. Whatever set it was verified: in this hook a forecast is stored only by an update whose
+    /// proof binds it (it is a lane of the public termsWord, SPEC §7). Stale means stale: a consumer compares
+    /// asOfPeriod with currentPeriod and refuses `!live` (fallback) or `asOfPeriod == 0` (never updated).
+    function forecastOf(PoolId id) external view returns (Forecast memory f) {
+        PoolState memory s = _state(id);
+        f.forecast = s.forecast;
+        f.asOfPeriod = s.lastUpdatePeriod;
+        f.period = s.period;
+        f.currentPeriod = uint32(block.timestamp / s.period);
+        // the fallback applies from liveUntil on even before a swap has switched the pool's fee to it
+        f.live = !s.onFallback && f.currentPeriod < s.liveUntil;
+        f.commitment = s.forecastOfPreviousModel ? _forecastCommitments[id] : _terms[id].commitment;
+        if (f.asOfPeriod == 0) return f;
+        f.horizon = modelHorizon(f.commitment, s.period);
+    }
+
+    /// @notice The horizon in periods that registrations of (commitment, period) claim; 0 when none or when two
+    /// disagree. A claim: the horizon is committed (SPEC §6) but the hook cannot open the commitment, so a
+    /// consumer that relies on it checks the model file against the commitment once.
+    function modelHorizon(uint256 commitment, uint32 period) public view returns (uint16) {
+        uint32 claimed = _horizons[commitment][period];
+        return claimed == HORIZON_DISPUTED ? 0 : uint16(claimed);
+    }
+
     /// @notice The pending model change, if any (commitment 0 and readyAt 0 when none)
     function pendingModel(PoolKey calldata key) external view returns (uint256 commitment, uint64 readyAt) {
         ModelChange memory change = _modelChanges[key.toId()];
@@ -816,11 +901,13 @@ contract ProvenFeeHook is BaseHook {
         s.liveUntil = uint32(word >> LIVE_UNTIL_SHIFT);
         s.livenessPeriods = uint32(word >> LIVENESS_PERIODS_SHIFT);
         s.fallbackFee = uint24(word >> FALLBACK_FEE_SHIFT);
-        s.maxStalenessPeriods = uint8(word >> MAX_STALENESS_SHIFT);
+        s.maxStalenessPeriods = uint8((word >> MAX_STALENESS_SHIFT) & 0xf);
         s.hasSwapped = (word >> HAS_SWAPPED_SHIFT) & 1 != 0;
         s.onFallback = (word >> ON_FALLBACK_SHIFT) & 1 != 0;
         s.hasClose = (word >> HAS_CLOSE_SHIFT) & 1 != 0;
         s.lastCloseTick = int24(uint24(word >> LAST_CLOSE_TICK_SHIFT));
+        s.forecast = uint64((word >> FORECAST_SHIFT) & FORECAST_MAX);
+        s.forecastOfPreviousModel = (word >> FORECAST_OF_PREVIOUS_MODEL_SHIFT) & 1 != 0;
     }
 
     function _storeState(PoolId id, PoolState memory s) internal {
@@ -829,7 +916,8 @@ contract ProvenFeeHook is BaseHook {
             | uint256(s.livenessPeriods) << LIVENESS_PERIODS_SHIFT | uint256(s.fallbackFee) << FALLBACK_FEE_SHIFT
             | uint256(s.maxStalenessPeriods) << MAX_STALENESS_SHIFT | (s.hasSwapped ? 1 << HAS_SWAPPED_SHIFT : 0)
             | (s.onFallback ? 1 << ON_FALLBACK_SHIFT : 0) | (s.hasClose ? 1 << HAS_CLOSE_SHIFT : 0)
-            | uint256(uint24(s.lastCloseTick)) << LAST_CLOSE_TICK_SHIFT;
+            | uint256(uint24(s.lastCloseTick)) << LAST_CLOSE_TICK_SHIFT | uint256(s.forecast) << FORECAST_SHIFT
+            | (s.forecastOfPreviousModel ? 1 << FORECAST_OF_PREVIOUS_MODEL_SHIFT : 0);
     }
 
     function _usePoolCommitment(bytes32 commitment) internal {

@@ -121,6 +121,10 @@ contract ProvenFeeHookBatchTest is ProvenFeeFixture {
             assertEq(_lpFee(batch[i]), p.fees[i]);
             assertEq(hook.poolState(batch[i]).lastUpdatePeriod, asOf);
             assertFalse(hook.poolState(batch[i]).onFallback);
+            // forecastOf holds the forecast each entry proved, for its own pool and model
+            ProvenFeeHook.Forecast memory f = hook.forecastOf(batch[i].toId());
+            assertEq(abi.encode(f.forecast, f.asOfPeriod, f.live), abi.encode(p.forecasts[i], asOf, true));
+            assertEq(f.commitment, hook.poolConfig(batch[i]).commitment);
         }
         // the models' own values, not the fallback (the test would not see a change) nor all one value
         assertNotEq(p.fees[0], FALLBACK_FEE);
@@ -335,6 +339,10 @@ contract ProvenFeeHookBatchTest is ProvenFeeFixture {
         assertEq(hook.poolState(batch[3]).lastUpdatePeriod, 0);
         assertTrue(hook.poolState(batch[3]).onFallback);
         assertEq(hook.poolState(batch[1]).lastUpdatePeriod, asOf);
+        // a skipped entry leaves forecastOf alone: the rival's forecast for pool 0, none for pool 3
+        assertEq(hook.forecastOf(batch[0].toId()).forecast, rival.forecast);
+        assertEq(hook.forecastOf(batch[3].toId()).asOfPeriod, 0);
+        assertEq(hook.forecastOf(batch[1].toId()).forecast, p.forecasts[1]);
     }
 
     // ------------------------------------------------------------ helpers
