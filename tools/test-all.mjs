@@ -50,10 +50,10 @@ try {
 }
 if (vitest.code !== 0 && tsFailed === 0) tsFailed = 1;
 
-// Four forge runs: the default profile, the crossover measurement, the batch tests and the forecast tests, which solcjs
+// Five forge runs: the default profile, the crossover measurement, and the batch, forecast and onchain tests, which solcjs
 // cannot compile in the same job as everything else (foundry.toml).
 let solPassed = 0, solFailed = 0, solSkipped = 0, forgeCode = 0;
-for (const profile of ["default", "crossover", "batch", "forecast"]) {
+for (const profile of ["default", "crossover", "batch", "forecast", "onchain"]) {
   const forge = await run("npx", ["forge", "test"], { ...process.env, FOUNDRY_PROFILE: profile });
   const summary = [...forge.output.matchAll(/(\d+) tests passed, (\d+) failed, (\d+) skipped/g)].pop();
   let passed = 0, failed = 0, skipped = 0;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.26;
 
-import {FixedPointModel} from "./FixedPointModel.sol";
+import {FixedPointModel} from "../../contracts/libraries/FixedPointModel.sol";
 
 /// @title OnchainFeeEvaluator
 /// @notice The benchmark harness of bench/crossover: the fee of model/SPEC.md §3-5 computed on-chain, to measure when

@@ -5,7 +5,7 @@ import {Test} from "forge-std/Test.sol";
 import {console} from "forge-std/console.sol";
 import {IGroth16Verifier} from "../../../contracts/interfaces/IGroth16Verifier.sol";
 import {PublicSignals} from "../../../contracts/libraries/PublicSignals.sol";
-import {FixedPointModel} from "../../../bench/crossover/FixedPointModel.sol";
+import {FixedPointModel} from "../../../contracts/libraries/FixedPointModel.sol";
 import {OnchainFeeEvaluator} from "../../../bench/crossover/OnchainFeeEvaluator.sol";
 import {ModelDeployer} from "../../../bench/crossover/ModelDeployer.sol";
 

@@ -6,8 +6,13 @@
 //               the last one pending (as the hook holds them)
 //   swaps    <period> <timestamp,..> <tickAfter,..> <asOfPeriod>
 //            -> the same over the period closes (model/oracle.ts periodCloses) of a sequence of swaps
+//   words    <model.json | random:5:4:seed>
+//            -> abi.encode(uint256[4] words, uint256 commitment): SPEC §6's commitment preimage and its Poseidon hash
+//               (a random model: bench/crossover/general.ts randomNet with RANDOM_POLICY, period 60, horizon 30)
 // It exits non-zero (so the calling test fails) when model/ refuses the input, e.g. superseded features.
 import { encodeAbiParameters, type Address, type Hex } from "viem";
+import { RANDOM_POLICY, randomNet } from "../../../bench/crossover/general.ts";
+import { commitmentOf, correctionWords, levelWord, loadModel, policyWord } from "../../../model/index.ts";
 import { contextOf, emptyOracleState, featuresAsOf, periodCloses, publicSignals, recordClose, type PeriodClose } from "../../../model/index.ts";
 
 const list = (csv: string): string[] => (csv === "" ? [] : csv.split(","));
@@ -41,6 +46,15 @@ if (command === "signals") {
 } else if (command === "swaps") {
   const closes = periodCloses(list(arg(1)).map(Number), list(arg(2)).map(Number), Number(arg(0)));
   out = encodeFeatures(featuresOfCloses(closes, Number(arg(3))));
+} else if (command === "words") {
+  const random = /^random:5:4:(\d+)$/.exec(arg(0));
+  const model = random ? undefined : await loadModel(arg(0));
+  const net = random ? randomNet(5, 4, Number(random[1])) : model!.network;
+  const [policy, period, horizon] = model ? [model.file.policy, model.file.period, model.file.horizon] : [RANDOM_POLICY, 60, 30];
+  const words = [...correctionWords(net), levelWord(net), policyWord(policy, period, horizon)];
+  const commitment = await commitmentOf(net, policy, period, horizon);
+  if (model && commitment !== model.commitment) throw new Error(`words: ${arg(0)}'s commitment does not match its weights`);
+  out = encodeAbiParameters([{ type: "uint256[4]" }, { type: "uint256" }], [words as [bigint, bigint, bigint, bigint], commitment]);
 } else {
   throw new Error(`unknown command ${command}`);
 }
