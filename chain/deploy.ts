@@ -46,9 +46,10 @@ export async function deployBatchVerifiers(clients: Clients): Promise<BatchVerif
   return { two: await of(2), four: await of(4), eight: await of(8) };
 }
 
-export async function deployHook(clients: Clients, manager: Address, verifier: Address, batchVerifiers: BatchVerifierAddresses = NO_BATCH_VERIFIERS): Promise<Address> {
+/** `onchainModels`: the OnchainModels contract of the hook's `onchain` verification mode; ZERO: a hook without it. */
+export async function deployHook(clients: Clients, manager: Address, verifier: Address, batchVerifiers: BatchVerifierAddresses = NO_BATCH_VERIFIERS, onchainModels: Address = ZERO): Promise<Address> {
   const artifact = hookArtifact();
-  const initCode = encodeDeployData({ abi: artifact.abi, bytecode: artifact.bytecode, args: [manager, verifier, batchVerifiers] });
+  const initCode = encodeDeployData({ abi: artifact.abi, bytecode: artifact.bytecode, args: [manager, verifier, batchVerifiers, onchainModels] });
   const code = await clients.public.getCode({ address: CREATE2_DEPLOYER });
   if (!code || code === "0x") throw new Error(`no CREATE2 deployer at ${CREATE2_DEPLOYER} on this chain; hooks need one to get their permission bits`);
   // Start the search from the deployer's nonce so redeployments on one chain find fresh addresses.

@@ -13,7 +13,8 @@ import { sqrtPriceNearTick } from "../chain/localPool.ts";
 import type { Deployment } from "../keeper/config.ts";
 import { MAX_TICK, MIN_TICK } from "../chain/localPool.ts";
 import { explainChainError, hookAndV4ErrorAbis } from "./chainErrors.ts";
-import { failure, integerOption, parseOptions, UsageError } from "./options.ts";
+import { choiceOption, failure, integerOption, parseOptions, UsageError } from "./options.ts";
+import { deployOnchainModels, registerOnchainModel } from "../chain/onchain.ts";
 import { shipped } from "./shipped.ts";
 
 /** ProvenFeeHook.MAX_STALENESS: an update may be at most this many periods old. */
@@ -31,6 +32,8 @@ options:
   --manager ADDRESS      the chain's v4 PoolManager; omitted: the hook's, or a fresh one (local chains)
   --hook ADDRESS         create the pool on this deployed ProvenFeeHook instead of deploying one
   --model FILE           model file to register (default: the shipped model/default-model.json)
+  --verification MODE    zk (default): a Groth16 proof per update, weights private behind the commitment;
+                         onchain: the model's weights published on-chain and evaluated by the hook, no proof
   --token0 A --token1 B  create a pool of these currencies (sorted automatically)
   --tick N               initial tick of the pool (default 0)
   --tick-spacing N       (default 10)
@@ -44,6 +47,7 @@ const SPEC = {
   token0: { type: "string" }, token1: { type: "string" }, tick: { type: "string", default: "0" }, "tick-spacing": { type: "string", default: "10" },
   "fee-min": { type: "string", default: "100" }, "fee-max": { type: "string", default: "100000" }, "fallback-fee": { type: "string", default: "3000" },
   "max-staleness": { type: "string", default: "15" }, liveness: { type: "string", default: "60" }, "pool-name": { type: "string", default: "pool" },
+  verification: { type: "string", default: "zk" },
 } as const;
 
 function address(flag: string, text: string | undefined): Address | undefined {
@@ -78,6 +82,7 @@ export async function deployCommand(argv: string[]): Promise<number> {
   let existingHook: Address | undefined;
   let tokens: [Address, Address] | undefined;
   let terms: ReturnType<typeof poolTerms>;
+  let verification: "zk" | "onchain";
   try {
     const parsed = parseOptions("deploy", argv, SPEC);
     if (parsed === "help") {
@@ -100,6 +105,7 @@ export async function deployCommand(argv: string[]): Promise<number> {
       tokens = BigInt(t0) < BigInt(t1) ? [t0, t1] : [t1, t0];
     }
     terms = poolTerms(v as unknown as Record<string, string>);
+    verification = choiceOption("--verification", v.verification!, ["zk", "onchain"] as const);
   } catch (e) {
     return failure("deploy", e);
   }
@@ -126,9 +132,16 @@ export async function deployCommand(argv: string[]): Promise<number> {
       managerAddress = manager ?? (await deploy(clients, v4Artifact("PoolManager"), [clients.account.address]));
       verifier = await deployVerifier(clients);
       // the batch circuits' verifiers too, so keepers can land several pools per proof (updateFees)
-      hook = await deployHook(clients, managerAddress, verifier, await deployBatchVerifiers(clients));
+      // and OnchainModels, so pools of this hook can also take public models (--verification onchain)
+      hook = await deployHook(clients, managerAddress, verifier, await deployBatchVerifiers(clients), await deployOnchainModels(clients));
     }
-    await registerModel(clients, hook, model, `file://${modelPath}`);
+    if (verification === "onchain") await registerOnchainModel(clients, hook, model);
+    else {
+      // a pool's mode is its model's: once a commitment is an onchain model on this hook, its pools are onchain pools
+      const onchain = await clients.public.readContract({ address: hook, abi: hookArtifact().abi, functionName: "isOnchainModel", args: [model.commitment] });
+      if (onchain) throw new Error(`--verification zk: ${modelPath} is an onchain model on hook ${hook} (its pools are evaluated on-chain); use --verification onchain`);
+      await registerModel(clients, hook, model, `file://${modelPath}`);
+    }
     const deployment: Deployment = { chainId: clients.chain.id, manager: managerAddress, verifier, hook, pools: [] };
     if (tokens) {
       const key = hookedPoolKey(tokens[0], tokens[1], hook, terms.tickSpacing);

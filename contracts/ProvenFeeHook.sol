@@ -13,6 +13,7 @@ import {SwapParams} from "@uniswap/v4-core/src/types/PoolOperation.sol";
 import {IGroth16Verifier} from "./interfaces/IGroth16Verifier.sol";
 import {VarianceOracle} from "./libraries/VarianceOracle.sol";
 import {PublicSignals} from "./libraries/PublicSignals.sol";
+import {OnchainModels} from "./onchain/OnchainModels.sol";
 
 /// @title ProvenFeeHook
 /// @notice Dynamic-fee pools whose LP fee is set by anyone holding a zk proof that a committed volatility
@@ -76,10 +77,15 @@ contract ProvenFeeHook is BaseHook {
     error LengthMismatch(uint256 keys, uint256 asOfPeriods);
     /// @notice A registration's horizon must be at least one period
     error HorizonZero();
+    /// @notice This hook was deployed without an OnchainModels contract: it has no `onchain` mode
+    error OnchainModeDisabled();
+    /// @notice The pool's verification mode is not the one this call serves (updateFee and updateFees: `zk`;
+    /// updateFeeOnchain: `onchain`)
+    error VerificationMismatch(Verification poolMode);
 
     event ModelRegistered(uint256 indexed commitment, uint32 period, uint16 horizon, string uri, address registrant);
     event PoolCommitted(address indexed creator, bytes32 indexed commitment);
-    event PoolCreated(PoolId indexed id, uint256 indexed commitment, PoolConfig config);
+    event PoolCreated(PoolId indexed id, uint256 indexed commitment, PoolConfig config, Verification verification);
     /// @param forecast The model's proven forecast: log2 of the tick-move variance over its horizon, at
     /// scale 2^32 (SPEC §5)
     event FeeUpdated(
@@ -99,6 +105,16 @@ contract ProvenFeeHook is BaseHook {
     event ModelChangeCancelled(PoolId indexed id, uint256 indexed commitment);
     event ModelApplied(PoolId indexed id, uint256 indexed commitment, uint256 previousCommitment);
     event AdminTransferred(PoolId indexed id, address indexed previousAdmin, address indexed newAdmin);
+
+    /// @notice How a pool's fee updates are verified. `zk`: a Groth16 proof that the committed model (weights
+    /// private) outputs the fee (updateFee, updateFees). `onchain`: the model's weights are public (published in
+    /// OnchainModels, hashed there to the commitment) and the hook evaluates it itself (updateFeeOnchain), no proof.
+    /// A pool's mode is its model's at creation and at each applyModel: registerOnchainModel makes a commitment an
+    /// `onchain` one, registerModel a `zk` one.
+    enum Verification {
+        Zk,
+        Onchain
+    }
 
     /// @notice What a pool creator chooses
     struct PoolConfig {
@@ -146,6 +162,7 @@ contract ProvenFeeHook is BaseHook {
         address admin;
         uint24 poolFeeMin;
         uint24 poolFeeMax;
+        Verification verification;
     }
 
     struct ModelChange {
@@ -210,6 +227,8 @@ contract ProvenFeeHook is BaseHook {
     uint256 private constant FORECAST_MAX = (1 << 38) - 1;
     /// @dev modelHorizon's marker of registrations that disagree on a model's horizon
     uint32 private constant HORIZON_DISPUTED = 1 << 16;
+    /// @dev modelHorizon's marker of a horizon read from published weights (registerOnchainModel): proven, final
+    uint32 private constant HORIZON_PROVEN = 1 << 17;
 
     uint32 public constant DEFAULT_PERIOD = 60;
     /// @notice How old an update's as-of period may be at most; a fee for a long-gone period protects nobody
@@ -251,11 +270,15 @@ contract ProvenFeeHook is BaseHook {
     address public immutable batchVerifier2;
     address public immutable batchVerifier4;
     address public immutable batchVerifier8;
+    /// @notice Where `onchain` models' weights are published (address(0): this hook has no `onchain` mode)
+    OnchainModels public immutable onchainModels;
 
     /// @notice Which (commitment, period) pairs pools may use. A registration is a claim, not a proof:
     /// the period is inside the commitment, and only the true one yields verifying proofs. Keying by
     /// the pair means nobody can squat a commitment by registering it first with a wrong period.
     mapping(uint256 commitment => mapping(uint32 period => bool)) public isModelRegistered;
+    /// @notice Commitments registered through registerOnchainModel: pools that take one are `onchain` pools
+    mapping(uint256 commitment => bool) public isOnchainModel;
     /// @dev PoolState, packed by _loadState/_storeState (one slot, read by every swap)
     mapping(PoolId => uint256) internal _states;
     mapping(PoolId => PoolTerms) internal _terms;
@@ -272,9 +295,13 @@ contract ProvenFeeHook is BaseHook {
     /// @dev The horizon registrations claim for (commitment, period), HORIZON_DISPUTED once two disagree
     mapping(uint256 commitment => mapping(uint32 period => uint32)) internal _horizons;
 
-    constructor(IPoolManager _poolManager, IGroth16Verifier _verifier, BatchVerifiers memory _batchVerifiers)
-        BaseHook(_poolManager)
-    {
+    constructor(
+        IPoolManager _poolManager,
+        IGroth16Verifier _verifier,
+        BatchVerifiers memory _batchVerifiers,
+        OnchainModels _onchainModels
+    ) BaseHook(_poolManager) {
+        onchainModels = _onchainModels;
         verifier = _verifier;
         batchVerifier2 = _batchVerifiers.two;
         batchVerifier4 = _batchVerifiers.four;
@@ -309,8 +336,22 @@ contract ProvenFeeHook is BaseHook {
         if (!isModelRegistered[commitment][period]) isModelRegistered[commitment][period] = true;
         uint32 claimed = _horizons[commitment][period];
         if (claimed == 0) _horizons[commitment][period] = horizon;
-        else if (claimed != horizon && claimed != HORIZON_DISPUTED) _horizons[commitment][period] = HORIZON_DISPUTED;
+        else if (claimed != horizon && claimed & (HORIZON_DISPUTED | HORIZON_PROVEN) == 0) {
+            _horizons[commitment][period] = HORIZON_DISPUTED;
+        }
         emit ModelRegistered(commitment, period, horizon, uri, msg.sender);
+    }
+
+    /// @notice Registers a model published in onchainModels (its words hashed there to `commitment`) as an `onchain`
+    /// model: pools that take it are evaluated by the hook, without proofs. Its period and horizon come from the
+    /// published policy word, so they are proven, not claimed. Anyone may; registering again changes nothing.
+    function registerOnchainModel(uint256 commitment) external {
+        if (address(onchainModels) == address(0)) revert OnchainModeDisabled();
+        (uint32 period, uint16 horizon) = onchainModels.periodAndHorizonOf(commitment);
+        isModelRegistered[commitment][period] = true;
+        isOnchainModel[commitment] = true;
+        _horizons[commitment][period] = HORIZON_PROVEN | horizon;
+        emit ModelRegistered(commitment, period, horizon, "", msg.sender);
     }
 
     // ---------------------------------------------------------------- pools
@@ -383,7 +424,8 @@ contract ProvenFeeHook is BaseHook {
                 forecastOfPreviousModel: false
             })
         );
-        _terms[id] = PoolTerms(config.commitment, config.admin, config.poolFeeMin, config.poolFeeMax);
+        Verification verification = _verificationOf(config.commitment);
+        _terms[id] = PoolTerms(config.commitment, config.admin, config.poolFeeMin, config.poolFeeMax, verification);
         // A nonzero placeholder (read only once hasClose is set, which overwrites it), so the swap that
         // records the first close pays for a nonzero-to-nonzero store instead of a fresh slot.
         _variances[id] = 1;
@@ -392,7 +434,7 @@ contract ProvenFeeHook is BaseHook {
         // for its own initialize, so the initial fee is set here rather than in afterInitialize.
         poolManager.initialize(key, sqrtPriceX96);
         poolManager.updateDynamicLPFee(key, config.fallbackFee);
-        emit PoolCreated(id, config.commitment, config);
+        emit PoolCreated(id, config.commitment, config, verification);
     }
 
     // ---------------------------------------------------------------- hook callbacks
@@ -483,6 +525,24 @@ contract ProvenFeeHook is BaseHook {
         emit FeeUpdated(id, asOfPeriod, features, fee, forecast, commitment, msg.sender);
     }
 
+    /// @notice Sets an `onchain` pool's LP fee to what its public model outputs on the features as of `asOfPeriod`,
+    /// evaluated here (model/SPEC.md §3-5, bit for bit the circuit's statement), no proof; permissionless
+    /// @param asOfPeriod A completed period, newer than the last update's and at most maxStalenessPeriods old
+    function updateFeeOnchain(PoolKey calldata key, uint32 asOfPeriod) external {
+        PoolId id = key.toId();
+        PoolState memory s = _state(id);
+        uint32 current = _checkAsOf(s, asOfPeriod);
+        PoolTerms memory t = _terms[id];
+        if (t.verification != Verification.Onchain) revert VerificationMismatch(t.verification);
+        uint256[5] memory features = _features(id, s, current, asOfPeriod);
+        (uint256 fee, uint256 forecast) = onchainModels.evaluate(t.commitment, features, t.poolFeeMin, t.poolFeeMax);
+        // the model's own bounds can lie outside the pool's; the zk path refuses such a fee the same way
+        if (fee < t.poolFeeMin || fee > t.poolFeeMax) revert FeeOutOfBounds(uint24(fee));
+        _applyUpdate(id, s, current, asOfPeriod, uint64(forecast));
+        poolManager.updateDynamicLPFee(key, uint24(fee));
+        emit FeeUpdated(id, asOfPeriod, features, uint24(fee), uint64(forecast), t.commitment, msg.sender);
+    }
+
     /// @notice Sets the fees of 2, 4 or 8 pools of this hook with one proof of the batch circuit of that size
     /// (prover/circuits/batch/, model/SPEC.md §7b); permissionless. Each entry is checked like an updateFee of
     /// its own, except that an entry whose as-of period is not newer than its pool's last update (a rival keeper
@@ -538,6 +598,7 @@ contract ProvenFeeHook is BaseHook {
 
         PoolState memory s = _state(id);
         PoolTerms memory t = _terms[id];
+        if (t.verification != Verification.Zk) revert VerificationMismatch(t.verification);
         uint256 n = (positions.length - 2) / 2;
         signals[n + i] = t.commitment;
         signals[2 * n + i / 3] |= (uint256(t.poolFeeMin) | uint256(t.poolFeeMax) << 24 | uint256(s.period) << 48)
@@ -611,15 +672,28 @@ contract ProvenFeeHook is BaseHook {
         returns (uint256[5] memory features, uint256[4] memory signals, uint256 commitment)
     {
         PoolState memory s = _state(id);
-        uint32 current = uint32(block.timestamp / s.period);
-        if (asOfPeriod >= current) revert PeriodNotCompleted(asOfPeriod, current);
-        if (asOfPeriod <= s.lastUpdatePeriod) revert PeriodNotNewer(asOfPeriod, s.lastUpdatePeriod);
-        if (current - asOfPeriod > s.maxStalenessPeriods) revert PeriodTooOld(asOfPeriod, current);
+        uint32 current = _checkAsOf(s, asOfPeriod);
         PoolTerms memory t = _terms[id];
+        if (t.verification != Verification.Zk) revert VerificationMismatch(t.verification);
         if (fee < t.poolFeeMin || fee > t.poolFeeMax) revert FeeOutOfBounds(fee);
         if (forecast > FORECAST_MAX) revert ForecastOutOfRange(forecast);
 
         (features, signals) = _signals(id, s, t, current, asOfPeriod, fee, forecast);
+        _applyUpdate(id, s, current, asOfPeriod, forecast);
+        commitment = t.commitment;
+    }
+
+    /// @dev The current period, after checking that `asOfPeriod` is completed, newer than the last update's and
+    /// within the staleness window
+    function _checkAsOf(PoolState memory s, uint32 asOfPeriod) internal view returns (uint32 current) {
+        current = uint32(block.timestamp / s.period);
+        if (asOfPeriod >= current) revert PeriodNotCompleted(asOfPeriod, current);
+        if (asOfPeriod <= s.lastUpdatePeriod) revert PeriodNotNewer(asOfPeriod, s.lastUpdatePeriod);
+        if (current - asOfPeriod > s.maxStalenessPeriods) revert PeriodTooOld(asOfPeriod, current);
+    }
+
+    /// @dev Records an accepted update: its as-of period and forecast, and the liveness window it opens
+    function _applyUpdate(PoolId id, PoolState memory s, uint32 current, uint32 asOfPeriod, uint64 forecast) internal {
         uint256 liveUntil = uint256(current) + s.livenessPeriods;
         s.lastUpdatePeriod = asOfPeriod;
         s.liveUntil = liveUntil > type(uint32).max ? type(uint32).max : uint32(liveUntil);
@@ -627,7 +701,6 @@ contract ProvenFeeHook is BaseHook {
         s.forecast = forecast;
         s.forecastOfPreviousModel = false;
         _storeState(id, s);
-        commitment = t.commitment;
     }
 
     /// @dev Refuses malformed points before the precompiles see them: the pairing precompile consumes all the
@@ -719,6 +792,7 @@ contract ProvenFeeHook is BaseHook {
         if (block.timestamp < change.readyAt) revert ModelChangeNotReady(change.readyAt);
         uint256 previous = _terms[id].commitment;
         _terms[id].commitment = change.commitment;
+        _terms[id].verification = _verificationOf(change.commitment);
         // the last forecast stays the previous model's until an update of the new one lands
         PoolState memory s = _loadState(id);
         if (s.lastUpdatePeriod != 0 && !s.forecastOfPreviousModel) {
@@ -879,6 +953,13 @@ contract ProvenFeeHook is BaseHook {
         return claimed == HORIZON_DISPUTED ? 0 : uint16(claimed);
     }
 
+    /// @notice The pool's verification mode: `zk` (proofs) or `onchain` (the hook evaluates the public model)
+    function verificationOf(PoolKey calldata key) external view returns (Verification) {
+        PoolId id = key.toId();
+        _state(id);
+        return _terms[id].verification;
+    }
+
     /// @notice The pending model change, if any (commitment 0 and readyAt 0 when none)
     function pendingModel(PoolKey calldata key) external view returns (uint256 commitment, uint64 readyAt) {
         ModelChange memory change = _modelChanges[key.toId()];
@@ -931,6 +1012,10 @@ contract ProvenFeeHook is BaseHook {
     function _pendingChange(PoolId id) internal view returns (ModelChange memory change) {
         change = _modelChanges[id];
         if (change.readyAt == 0) revert NoPendingModel();
+    }
+
+    function _verificationOf(uint256 commitment) internal view returns (Verification) {
+        return isOnchainModel[commitment] ? Verification.Onchain : Verification.Zk;
     }
 
     function _checkModel(uint256 commitment, uint32 poolPeriod) internal view {

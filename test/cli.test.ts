@@ -160,6 +160,8 @@ describe("provenfee deploy: errors name the flag, the endpoint or the contract e
     expect(fallback.lines).toEqual(["provenfee deploy: --fallback-fee 200000 is outside [--fee-min 100, --fee-max 100000] (pips)"]);
     const staleness = provenfee(["deploy", "--rpc", closedUrl, "--out", "d.json", ...tokens, "--max-staleness", "16"], key);
     expect(staleness.lines).toEqual(["provenfee deploy: --max-staleness: expected an integer in [1, 15], got '16'"]);
+    const verification = provenfee(["deploy", "--rpc", closedUrl, "--out", "d.json", ...tokens, "--verification", "onchian"], key);
+    expect(verification.lines).toEqual(["provenfee deploy: --verification: expected zk or onchain, got 'onchian' (did you mean onchain?)"]);
   });
 
   it("an invalid address names its flag; an unreachable endpoint names the URL (exit 1)", () => {

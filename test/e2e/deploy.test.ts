@@ -9,6 +9,8 @@ import { startAnvil, type Anvil } from "../../chain/anvil.ts";
 import { connect, ANVIL_DEV_KEY, type Clients } from "../../chain/chain.ts";
 import { createPool, hookArtifact, hookedPoolKey, poolCommitmentOf, readPoolConfig, type PoolConfig } from "../../chain/deploy.ts";
 import { sqrtPriceNearTick } from "../../chain/localPool.ts";
+import { rpc } from "../../chain/replay.ts";
+import { send } from "../../chain/chain.ts";
 import { loadModel } from "../../model/index.ts";
 import { KEEPER_KEYS } from "./keeperStage.ts";
 
@@ -73,6 +75,30 @@ describe("provenfee deploy (child process, anvil)", () => {
     expect(again.status, again.stderr).toBe(0);
     expect(await events("PoolCommitted")).toHaveLength(1);
     expect(JSON.parse(readFileSync(path.join(dir, "again.json"), "utf8")).hook).toBe(hook);
+  });
+
+  it("--verification onchain: publishes the model, creates an onchain pool whose fee lands without a proof", async () => {
+    const run = deployCli(["--rpc", anvil.rpcUrl, "--out", path.join(dir, "onchain.json"), "--hook", hook, "--model", "test/fixtures/other-model.json",
+      "--token0", TOKEN0, "--token1", TOKEN1, "--tick-spacing", "20", "--verification", "onchain", "--json"]);
+    expect(run.status, run.stderr).toBe(0);
+    const key = hookedPoolKey(TOKEN0, TOKEN1, hook, 20);
+    const abi = hookArtifact().abi;
+    const read = (functionName: string, args: unknown[]) => deployer.public.readContract({ address: hook, abi, functionName, args });
+    expect(await read("verificationOf", [key])).toBe(1);
+    expect(await read("verificationOf", [hookedPoolKey(TOKEN0, TOKEN1, hook, 10)])).toBe(0);
+    const [created] = (await events("PoolCreated")).slice(-1);
+    expect((created!.args as { verification: number }).verification).toBe(1);
+    await rpc(deployer, "evm_increaseTime", [120]);
+    await rpc(deployer, "evm_mine", []);
+    const asOf = ((await read("currentPeriod", [key])) as number) - 1;
+    await send(deployer, hook, abi, "updateFeeOnchain", [key, asOf]);
+    const [updated] = (await events("FeeUpdated")).slice(-1);
+    expect((updated!.args as { asOfPeriod: number }).asOfPeriod).toBe(asOf);
+    // the same model cannot then serve a zk pool on this hook: refused before any transaction
+    const zk = deployCli(["--rpc", anvil.rpcUrl, "--out", path.join(dir, "zk.json"), "--hook", hook, "--model", "test/fixtures/other-model.json",
+      "--token0", TOKEN0, "--token1", TOKEN1, "--tick-spacing", "30"]);
+    expect(zk.status).toBe(1);
+    expect(zk.stderr).toMatch(/--verification zk: .* is an onchain model on hook/);
   });
 
   it("fails with one line naming every differing field when someone created the pool first with other terms", async () => {

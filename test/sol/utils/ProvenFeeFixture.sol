@@ -45,6 +45,8 @@ abstract contract ProvenFeeFixture is Test, Deployers {
 
     ProvenFeeHook hook;
     ReplayRouter replay;
+    /// @dev The OnchainModels the next _deployHook gives its hook (address(0): a hook without the `onchain` mode)
+    address onchainModels;
     address admin = makeAddr("admin");
 
     /// @dev Swap record of the pool under test: the close of each traded period, as SPEC §1 defines it
@@ -70,7 +72,7 @@ abstract contract ProvenFeeFixture is Test, Deployers {
         returns (ProvenFeeHook h)
     {
         address at = address(HOOK_FLAGS | (salt << 144));
-        deployCodeTo("ProvenFeeHook.sol:ProvenFeeHook", abi.encode(manager, verifier, batchVerifiers), at);
+        deployCodeTo("ProvenFeeHook.sol:ProvenFeeHook", abi.encode(manager, verifier, batchVerifiers, onchainModels), at);
         h = ProvenFeeHook(at);
     }
 
