@@ -277,8 +277,6 @@ contract ProvenFeeHook is BaseHook {
     /// the period is inside the commitment, and only the true one yields verifying proofs. Keying by
     /// the pair means nobody can squat a commitment by registering it first with a wrong period.
     mapping(uint256 commitment => mapping(uint32 period => bool)) public isModelRegistered;
-    /// @notice Commitments registered through registerOnchainModel: pools that take one are `onchain` pools
-    mapping(uint256 commitment => bool) public isOnchainModel;
     /// @dev PoolState, packed by _loadState/_storeState (one slot, read by every swap)
     mapping(PoolId => uint256) internal _states;
     mapping(PoolId => PoolTerms) internal _terms;
@@ -294,6 +292,8 @@ contract ProvenFeeHook is BaseHook {
     mapping(PoolId => uint256) internal _forecastCommitments;
     /// @dev The horizon registrations claim for (commitment, period), HORIZON_DISPUTED once two disagree
     mapping(uint256 commitment => mapping(uint32 period => uint32)) internal _horizons;
+    /// @notice (Declared last, so the older slots keep their numbers.) Commitments registered through registerOnchainModel: pools that take one are `onchain` pools
+    mapping(uint256 commitment => bool) public isOnchainModel;
 
     constructor(
         IPoolManager _poolManager,
