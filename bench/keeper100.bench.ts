@@ -5,7 +5,7 @@
 // the time from a period's closing block to the block with its update (both as a subscriber saw
 // them), gas per update, and whether each (pool, period) landed before the next period closed.
 //
-//   npx tsx bench/keeper100.bench.ts [--pools 100] [--periods 5] [--block-time 2] [--queue] [--json FILE]
+//   npx tsx bench/keeper100.bench.ts [--pools 100] [--periods 5] [--block-time 2] [--queue] [--batch-size 1|2|4|8] [--json FILE]
 //
 // The update rule is off (`--update-rule off --threshold 0`): every pool is proven and updated every
 // period, the most work the keeper can be given (with the rule on, most periods are skips, which
@@ -28,16 +28,18 @@ const { values: v } = parseArgs({
     periods: { type: "string", default: "5" },
     "block-time": { type: "string", default: "2" },
     queue: { type: "boolean", default: false },
+    "batch-size": { type: "string", default: "1" },
     json: { type: "string" },
   },
 });
 const pools = Number(v.pools);
 const periods = Number(v.periods);
 const blockTime = Number(v["block-time"]);
+const batchSize = Number(v["batch-size"]);
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const load = () => loadavg().map((l) => l.toFixed(2)).join(" ");
 
-say(`keeper throughput bench: ${pools} pools, ${blockTime}-s blocks at real time, 60-s periods, ${periods} measured periods, update rule off (every pool every period), ${v.queue ? "queue mode (BullMQ on a local redis-server, scheduler + prover in one process)" : "single process"}`);
+say(`keeper throughput bench: ${pools} pools, ${blockTime}-s blocks at real time, 60-s periods, ${periods} measured periods, update rule off (every pool every period), ${batchSize > 1 ? `--batch-size ${batchSize} (one updateFees per batch), ` : ""}${v.queue ? "queue mode (BullMQ on a local redis-server, scheduler + prover in one process)" : "single process"}`);
 say(`machine: ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, load average at start ${load()}`);
 
 const tStage = Date.now();
@@ -59,6 +61,7 @@ await new Promise<void>((resolve) => {
 
 const flags = ["--rpc", wsUrl, "--deployment", live.deploymentFile, "--update-rule", "off", "--threshold", "0", "--poll-ms", "200", "--log-level", "warn"];
 if (redis) flags.push("--queue", redis.url, "--queue-name", `bench${process.pid}`);
+if (batchSize > 1) flags.push("--batch-size", String(batchSize));
 const config = loadKeeperConfig(flags, {}) as KeeperConfig;
 let warnings = 0;
 const log = createLogger({ format: "json", level: "warn", write: (line) => {
@@ -144,11 +147,11 @@ const gas = rows.map((r) => r.gas);
 say(`\nperiod close -> landed update (closing block and the update's block as a subscriber saw them), ${rows.length} updates:`);
 say(`  p50 ${(quantile(lat, 0.5) / 1000).toFixed(1)} s, p90 ${(quantile(lat, 0.9) / 1000).toFixed(1)} s, p99 ${(quantile(lat, 0.99) / 1000).toFixed(1)} s, max ${(quantile(lat, 1) / 1000).toFixed(1)} s`);
 say(`proofs: ${measureEndProofs - (measureStartProofs ?? 0)} in ${measureSeconds.toFixed(0)} s of measured wall time = ${((measureEndProofs - (measureStartProofs ?? 0)) / measureSeconds).toFixed(2)} proofs/s on average (the provers idle between a period's last proof and the next close)`);
-say(`gas per update (receipt, one pool each): mean ${Math.round(gas.reduce((s, g) => s + g, 0) / Math.max(1, gas.length)).toLocaleString("en-US")}, min ${Math.min(...gas).toLocaleString("en-US")}, max ${Math.max(...gas).toLocaleString("en-US")}; per pool per period: the same (one update each)`);
+say(`gas per update (${batchSize > 1 ? "receipt of its batch / pools in it" : "receipt, one pool each"}): mean ${Math.round(gas.reduce((s, g) => s + g, 0) / Math.max(1, gas.length)).toLocaleString("en-US")}, min ${Math.min(...gas).toLocaleString("en-US")}, max ${Math.max(...gas).toLocaleString("en-US")}; per pool per period: the same (one update each)${batchSize > 1 ? `; pool proofs/s counts pools proven, ${batchSize} per batched proof` : ""}`);
 say(`failed ${failed}, lost races ${lost}, skipped ${skipped}, warnings/errors logged ${warnings}; load average at end ${load()}`);
 say(`every measured period updated for all ${pools} pools before the next period closed: ${allOnTime ? "yes" : "NO"}`);
 if (v.json) {
   const { writeFileSync } = await import("node:fs");
-  writeFileSync(v.json, JSON.stringify({ pools, periods: measured, blockTime, queue: v.queue, rows, failed, lost, skipped, allOnTime }, null, 1));
+  writeFileSync(v.json, JSON.stringify({ pools, periods: measured, blockTime, queue: v.queue, batchSize, rows, failed, lost, skipped, allOnTime }, null, 1));
 }
 process.exit(0);

@@ -118,21 +118,33 @@ export interface RunningKeeper {
 
 export interface StartOptions {
   /** A prover other than prover/'s (tests wrap the real one to control timing); it proves in this thread. */
-  prover?: FeeProver;
+  prover?: FeeProver | BatchProver;
   /** Skip the warm-up proof (tests that build many keepers). */
   warmUp?: boolean;
   /** Queue mode: the scheduler lease's length (tests shorten it). */
   leaseMs?: number;
 }
 
-/** The local proving: worker threads each holding a warm Prover, or the prover a test passes. */
-async function localProver(config: KeeperConfig, log: Logger, options: StartOptions): Promise<BatchProver> {
-  const { batchProverOf } = await import("./batch.ts");
-  if (options.prover) return batchProverOf(options.prover);
-  const { ProverPool } = await import("./proverPool.ts");
-  return ProverPool.start(config.proverThreads, log).catch((e: Error) => {
-    throw new StartupError(`--prover-threads ${config.proverThreads}: ${firstLine(e)}`);
-  });
+/**
+ * The local proving: worker threads each holding a warm Prover, or the prover a test passes, for
+ * single pools; with --batch-size > 1 (and always for a queue prover, which serves whatever batch
+ * sizes its schedulers send), batches of 2, 4 or 8 pools are proven by the batched circuit in this
+ * thread (snarkjs spreads the proof over the cores itself), its artifacts loaded on first use.
+ */
+async function localProver(config: KeeperConfig, log: Logger, options: StartOptions, servesQueue = false): Promise<BatchProver> {
+  const { batchProverOf, batchedProverOf, isBatchProver } = await import("./batch.ts");
+  // A test's own batch prover (it wraps the real ones to control timing) is used as it is.
+  if (options.prover && isBatchProver(options.prover) && options.prover.batchSize > 1) return options.prover;
+  let single: BatchProver;
+  if (options.prover) single = isBatchProver(options.prover) ? options.prover : batchProverOf(options.prover);
+  else {
+    const { ProverPool } = await import("./proverPool.ts");
+    single = await ProverPool.start(config.proverThreads, log).catch((e: Error) => {
+      throw new StartupError(`--prover-threads ${config.proverThreads}: ${firstLine(e)}`);
+    });
+  }
+  const size = servesQueue ? Math.max(config.batchSize, 8) : config.batchSize;
+  return size > 1 ? batchedProverOf(single, size) : single;
 }
 
 export interface RunningProver {
@@ -149,7 +161,7 @@ export async function startProver(config: KeeperConfig, log: Logger, options: St
   await checkRedis(config.queue!).catch((e: Error) => {
     throw new StartupError(`--queue ${e.message}`);
   });
-  const prover = await localProver(config, log, options);
+  const prover = await localProver(config, log, options, true);
   const settings = { url: config.queue!, name: config.queueName, jobLockMs: config.jobLockMs };
   const concurrency = options.prover ? 1 : config.proverThreads;
   const queued = await startQueueProver(settings, prover, concurrency, log);
@@ -214,7 +226,7 @@ export async function startKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv, 
       const settings = { url: config.queue!, name: config.queueName, jobLockMs: config.jobLockMs };
       coordinator = RedisCoordinator.open(settings, log, options.leaseMs);
       await coordinator.start();
-      prover = await QueueBatchProver.open(settings, log);
+      prover = await QueueBatchProver.open(settings, log, { batchSize: config.batchSize });
       if (config.role === "both") proverRole = await startProver(config, log, options);
       log.info("scheduler joining the cluster", { queue: redactUrl(config.queue!), queueName: config.queueName, id: coordinator.id, role: config.role, lease: coordinator.isScheduler() ? "held" : "held by another" });
     } else {
@@ -246,7 +258,7 @@ export async function startKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv, 
       chainId: clients.chain.id, rpc: config.rpcUrl, mode: clients.ws ? "subscription" : "polling", hook: config.deployment.hook, account: clients.account.address,
       pools: pools.map((p) => p.name).join(","), backend, updateRule: config.updateRule,
       ...(config.updateRule === "off" ? { threshold: config.feeChangeThreshold } : { gasPerUpdate: config.gasPerUpdate, ruleGasPriceGwei: config.ruleGasPriceGwei ?? "base fee + tip" }),
-      maxFeeGwei: config.maxFeePerGasGwei,
+      maxFeeGwei: config.maxFeePerGasGwei, ...(config.batchSize > 1 ? { batchSize: config.batchSize } : {}),
       proving: queued ? `queue ${config.queueName}${config.role === "both" ? ` + ${options.prover ? 1 : config.proverThreads} local` : ""}` : options.prover ? "in-thread" : `${config.proverThreads} worker thread(s)`,
     });
     for (const p of pools) if (p.gas) log.info("update rule", { pool: p.name, horizon: config.ruleHorizon ?? p.model.file.horizon, quote: `token${p.gas.quote}`, gas: p.gas.describe });

@@ -9,7 +9,8 @@ import type { Address } from "viem";
 import type { LogFormat, LogLevel } from "./log.ts";
 import type { BackendName } from "./inference.ts";
 import type { PoolKey } from "../chain/localPool.ts";
-import { DEFAULT_GAS_PER_UPDATE } from "../model/updateRule.ts";
+import { DEFAULT_GAS_PER_UPDATE, GAS_PER_UPDATE_BY_BATCH_SIZE } from "../model/updateRule.ts";
+import { BATCH_SIZES } from "../model/signals.ts";
 
 export class ConfigError extends Error {}
 
@@ -56,6 +57,8 @@ export interface KeeperConfig {
   keystore?: string;
   /** Worker threads proving (each holds a warm prover). */
   proverThreads: number;
+  /** Pools per proof and transaction: 1 (updateFee each), or 2, 4, 8 (one updateFees per batch). */
+  batchSize: number;
   /** Queue mode: the Redis URL; absent in single-process mode (the default), which never touches Redis. */
   queue?: string;
   /** Queue mode: what this process does. "prover" needs neither --rpc, --deployment nor a key (rpcUrl and deploymentPath are then ""). */
@@ -111,6 +114,7 @@ export const OPTIONS: readonly Option[] = [
   { key: "backend", flag: "backend", env: "PROVENFEE_BACKEND", kind: "string", choices: ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"], help: "inference backend (default auto: the best present)" },
   { key: "keystore", flag: "keystore", env: "PROVENFEE_KEYSTORE", kind: "string", help: "encrypted keystore (password in PROVENFEE_KEYSTORE_PASSWORD)" },
   { key: "proverThreads", flag: "prover-threads", env: "PROVENFEE_PROVER_THREADS", kind: "integer", help: "worker threads that prove, each with a warm prover (default: one per core beyond the\n      first, at least 1; each proof already uses every core)" },
+  { key: "batchSize", flag: "batch-size", env: "PROVENFEE_BATCH_SIZE", kind: "integer", help: "1 (default): one proof and one updateFee per pool; 2, 4 or 8: up to that many pools decided\n      at one block share one proof and one updateFees (leftovers: the largest size that fits, a\n      single updateFee for one); --gas-per-update then defaults to the batch size's share" },
   { key: "queue", flag: "queue", env: "PROVENFEE_QUEUE", kind: "string", help: "cluster mode: proving jobs go through a BullMQ queue on this Redis (redis://HOST:PORT[/DB]);\n      without it the keeper is one process and never connects to Redis (keeper/README.md)" },
   { key: "role", flag: "role", env: "PROVENFEE_ROLE", kind: "string", choices: ["both", "scheduler", "prover"], help: "with --queue: scheduler (reads the chain, enqueues (pool, period) jobs, submits the proofs;\n      one per cluster holds the lease, others stand by), prover (takes jobs; needs no key, --rpc or\n      --deployment), or both (default)" },
   { key: "queueName", flag: "queue-name", env: "PROVENFEE_QUEUE_NAME", kind: "string", help: "with --queue: the cluster's queue name; every Redis key is under it (default provenfee)" },
@@ -256,12 +260,18 @@ export function loadKeeperConfig(argv: string[], env: NodeJS.ProcessEnv): Keeper
   }
   if (values.queueName !== undefined && !/^[A-Za-z0-9_.-]+$/.test(values.queueName as string)) throw new ConfigError(`--queue-name: '${values.queueName}' may hold only letters, digits, '_', '.' and '-'`);
   if (values.jobLockMs !== undefined && (values.jobLockMs as number) < 1000) throw new ConfigError(`--job-lock-ms: expected at least 1000 (ms), got ${values.jobLockMs}`);
+  if (values.batchSize !== undefined && ![1, ...BATCH_SIZES].includes(values.batchSize as number)) {
+    throw new ConfigError(`--batch-size: expected one of 1, ${BATCH_SIZES.join(", ")} (the sizes with a circuit and an on-chain verifier), got ${values.batchSize}`);
+  }
+  const batchSize = (values.batchSize as number | undefined) ?? 1;
+  // The update rule weighs an update's share of its transaction's gas: a batch's share unless given.
+  if (values.gasPerUpdate === undefined) values.gasPerUpdate = GAS_PER_UPDATE_BY_BATCH_SIZE[batchSize]!;
   if (values.proverThreads !== undefined && (values.proverThreads as number) < 1) throw new ConfigError(`--prover-threads: expected a positive integer, got ${values.proverThreads}`);
   const proverThreads = (values.proverThreads as number | undefined) ?? defaultProverThreads();
   const role = (values.role as KeeperRole | undefined) ?? "both";
   if (queue !== undefined && role === "prover") {
     // A prover takes jobs from the queue: no chain, no deployment, no key.
-    return { ...DEFAULTS, ...(values as Partial<KeeperConfig>), proverThreads, role, queue, rpcUrl: "", deploymentPath: "", deployment: { chainId: 0, manager: ZERO, verifier: ZERO, hook: ZERO, pools: [] } } as KeeperConfig;
+    return { ...DEFAULTS, ...(values as Partial<KeeperConfig>), proverThreads, batchSize, role, queue, rpcUrl: "", deploymentPath: "", deployment: { chainId: 0, manager: ZERO, verifier: ZERO, hook: ZERO, pools: [] } } as KeeperConfig;
   }
   const rpcUrl = values.rpcUrl as string | undefined;
   if (!rpcUrl) throw new ConfigError("no RPC endpoint: pass --rpc URL or set PROVENFEE_RPC_URL");
@@ -278,6 +288,7 @@ export function loadKeeperConfig(argv: string[], env: NodeJS.ProcessEnv): Keeper
     ...DEFAULTS,
     ...(values as Partial<KeeperConfig>),
     proverThreads,
+    batchSize,
     role,
     rpcUrl,
     deploymentPath,

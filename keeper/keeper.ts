@@ -7,8 +7,8 @@
 // basis voids everything derived from it: decisions are re-made on the new chain, a proof still in
 // the making is discarded, and a transaction already sent is cancelled (txmanager.ts).
 import { EventEmitter } from "node:events";
-import { encodeFunctionData, type Hex, type Block } from "viem";
-import { evaluateFixed, N_FEATURES, type Model, type PoolTerms } from "../model/index.ts";
+import { decodeEventLog, encodeFunctionData, type Hex, type Block, type TransactionReceipt } from "viem";
+import { batchContextOf, evaluateFixed, N_FEATURES, type Model, type PoolTerms } from "../model/index.ts";
 import type { HookClient, PoolState } from "./hookClient.ts";
 import type { PoolKey } from "../chain/localPool.ts";
 import type { Logger } from "./log.ts";
@@ -17,7 +17,7 @@ import { inferBatch, type InferenceJob } from "./inference.ts";
 import { DEFAULT_GAS_PER_UPDATE, type UpdateRuleMode } from "../model/updateRule.ts";
 import { keeperDecision, SWAP_EVENT, SwapFeeBase, type GasPricing } from "./updateRule.ts";
 import { FeeCapError, type BlockRef, type Head, type TxManager, type TxOutcome } from "./txmanager.ts";
-import { batchProverOf, isBatchProver, type BatchProof, type BatchProver, type PoolProofRequest } from "./batch.ts";
+import { batchProverOf, batchSizesFor, isBatchProver, type BatchProof, type BatchProver, type PoolProofRequest } from "./batch.ts";
 
 export interface ProvenFee {
   fee: number;
@@ -239,6 +239,36 @@ export function classifyRefusal(name: string | undefined): { kind: RefusalKind; 
 
 const firstLine = (e: unknown) => String((e as { shortMessage?: string }).shortMessage ?? (e as Error)?.message ?? e).split("\n")[0]!;
 
+/**
+ * The as-of period a pending transaction's meta sets for `poolId` (an updateFee's, or its entry in an
+ * updateFees), or undefined when it does not list the pool.
+ */
+export function pendingPeriodOf(meta: Record<string, unknown>, poolId: Hex): number | undefined {
+  if (meta.poolId === poolId) return meta.asOfPeriod as number;
+  const ids = meta.poolIds as Hex[] | undefined;
+  const i = ids ? ids.indexOf(poolId) : -1;
+  return i >= 0 ? (meta.asOfPeriods as number[])[i] : undefined;
+}
+
+/** The pool ids an updateFees receipt set (FeeUpdated) and skipped (FeeUpdateSkipped). */
+export function batchEvents(abi: import("viem").Abi, hook: Hex, receipt: TransactionReceipt): { applied: Set<Hex>; skipped: Set<Hex> } {
+  const applied = new Set<Hex>();
+  const skipped = new Set<Hex>();
+  for (const log of receipt.logs) {
+    if (log.address.toLowerCase() !== hook.toLowerCase()) continue;
+    try {
+      const event = decodeEventLog({ abi, data: log.data, topics: log.topics });
+      const id = (event.args as { id?: Hex }).id;
+      if (!id) continue;
+      if (event.eventName === "FeeUpdated") applied.add(id);
+      if (event.eventName === "FeeUpdateSkipped") skipped.add(id);
+    } catch {
+      // not one of the hook's events
+    }
+  }
+  return { applied, skipped };
+}
+
 /** Errors that mean the endpoint is unreachable (as opposed to answering with an error). */
 export function isConnectionError(e: unknown): boolean {
   for (let x = e as { name?: string; message?: string; code?: string; cause?: unknown } | undefined, i = 0; x && i < 8; x = x.cause as typeof x, i++) {
@@ -271,6 +301,9 @@ export class Keeper extends EventEmitter {
   private gasUsed = new Map<Hex, bigint>();
   /** Per pool, the least gas limit to send with: raised when an update ran the verifier out of gas. */
   private gasFloor = new Map<Hex, bigint>();
+  /** Per batch size, the most gas a mined updateFees used, and the least limit to send with after an out-of-gas refusal. */
+  private batchGasUsed = new Map<number, bigint>();
+  private batchGasFloor = new Map<number, bigint>();
   /** Per pool: the period and how many of its proofs were refused without a verdict (to prove a retry afresh). */
   private refusedProofs = new Map<Hex, { asOfPeriod: number; count: number }>();
   private unsubscribe?: () => Promise<void>;
@@ -557,8 +590,7 @@ export class Keeper extends EventEmitter {
     const candidates: Candidate[] = [];
     for (const read of reads) {
       if (!read) continue;
-      const inFlight = pending.find((p) => p.meta.poolId === read.pool.poolId);
-      if (inFlight && (inFlight.meta.asOfPeriod as number) >= read.asOfPeriod) continue;
+      if (pending.some((p) => (pendingPeriodOf(p.meta, read.pool.poolId) ?? -1) >= read.asOfPeriod)) continue;
       // A proof still being made for this pool: wait for it (a newer period goes at a later block).
       if (this.proving.has(read.pool.poolId)) continue;
       candidates.push(read);
@@ -603,9 +635,10 @@ export class Keeper extends EventEmitter {
     // Batches go to the prover at once and are not awaited: the next block is processed while they
     // are proven (on worker threads, or by provers behind the queue), and each is submitted as soon
     // as its proof is back.
-    const size = Math.max(1, this.prover.batchSize);
-    for (let k = 0; k < toProve.length; k += size) {
-      const batch = toProve.slice(k, k + size);
+    // With --batch-size N > 1: batches of N, then the largest supported size that the rest fills, and a
+    // single updateFee for a last pool (keeper/batch.ts batchSizesFor).
+    for (let k = 0, sizes = batchSizesFor(toProve.length, Math.max(1, this.prover.batchSize)); sizes.length > 0; ) {
+      const batch = toProve.slice(k, (k += sizes.shift()!));
       const dispatch: Dispatch = { basis, asOfPeriod: batch[0]!.c.asOfPeriod };
       for (const b of batch) this.proving.set(b.c.pool.poolId, dispatch);
       // Not in `outstanding`: on stop, proofs still being made are let go, not waited for.
@@ -621,7 +654,12 @@ export class Keeper extends EventEmitter {
     inferenceMs: number, seenAt: number, seenPerf: number,
   ): Promise<void> {
     const dispatchedAt = performance.now();
-    const requests: PoolProofRequest[] = batch.map(({ c }) => ({ pool: c.pool.name, poolId: c.pool.poolId, model: c.pool.model, features: c.features, terms: c.pool.terms, context: c.context, asOfPeriod: c.asOfPeriod, attempt: this.proofAttempts(c.pool.poolId, c.asOfPeriod) }));
+    // A batch of several pools is proven under one context binding every pool's id and period in order (SPEC §7b).
+    const batchContext = batch.length > 1 ? batchContextOf(this.hook.clients.chain.id, this.hook.hook, batch.map(({ c }) => ({ poolId: c.pool.poolId, asOfPeriod: c.asOfPeriod }))) : undefined;
+    const requests: PoolProofRequest[] = batch.map(({ c }) => ({
+      pool: c.pool.name, poolId: c.pool.poolId, model: c.pool.model, features: c.features, terms: c.pool.terms, context: c.context, ...(batchContext !== undefined ? { batchContext } : {}),
+      asOfPeriod: c.asOfPeriod, attempt: this.proofAttempts(c.pool.poolId, c.asOfPeriod),
+    }));
     let proof: BatchProof | undefined;
     let error: unknown;
     try {
@@ -668,6 +706,7 @@ export class Keeper extends EventEmitter {
     batch: { c: Candidate; forecastY: number; floatFee: number; reason: string }[], proof: BatchProof, stillOurs: boolean, basis: BlockRef, head: Head,
     t: { inferenceMs: number; dispatchedAt: number; provedAt: number; seenAt: number; seenPerf: number },
   ): Promise<void> {
+    if (proof.kind === "batched") return this.submitBatched(batch, proof, stillOurs, basis, head, t);
     for (const [i, { c, forecastY, floatFee, reason }] of batch.entries()) {
       const proven = proof.proofs[i]!;
       this.metrics.proofsMade.inc({ pool: c.pool.name });
@@ -679,6 +718,171 @@ export class Keeper extends EventEmitter {
       }
       const queueMs = Math.max(0, t.provedAt - t.dispatchedAt - proven.witnessMs - proven.proofMs);
       await this.submit(c, basis, head, proven, forecastY, floatFee, reason, { readMs: c.readMs, inferenceMs: t.inferenceMs, queueMs, witnessMs: proven.witnessMs, proofMs: proven.proofMs }, t.seenAt, t.seenPerf);
+    }
+  }
+
+  /**
+   * Submits a batched proof: one `updateFees` for every pool of the batch (model/SPEC.md §7b).
+   *
+   * The proof covers all N entries in order, so no entry can be left out without proving again. An entry
+   * the hook finds stale when the transaction runs (a rival keeper landed that period first, or it got
+   * too old) is verified and skipped (FeeUpdateSkipped) and the others land: each pool is reported as
+   * `landed` or `lost` from the receipt. In queue mode every (pool, period) is claimed first; a pool
+   * another scheduler claimed is still listed (its proof needs it) but counted as that scheduler's: the
+   * chain sets that period once, for whichever transaction runs first, and skips it in the other. Nothing
+   * is sent when no claim is ours, or when a claim cannot be made now (the periods are decided again).
+   */
+  private async submitBatched(
+    batch: { c: Candidate; forecastY: number; floatFee: number; reason: string }[], proof: Extract<BatchProof, { kind: "batched" }>, stillOurs: boolean,
+    basis: BlockRef, head: Head, t: { inferenceMs: number; dispatchedAt: number; provedAt: number; seenAt: number; seenPerf: number },
+  ): Promise<void> {
+    const n = batch.length;
+    for (const { c } of batch) {
+      this.metrics.proofsMade.inc({ pool: c.pool.name });
+      if (!stillOurs) {
+        this.log.info("proof discarded: its block was orphaned while proving", { pool: c.pool.name, asOfPeriod: c.asOfPeriod, block: basis.number });
+        this.emit("discarded", { pool: c.pool.name, asOfPeriod: c.asOfPeriod, block: basis.number });
+      }
+    }
+    this.metrics.provingSeconds.observe((proof.witnessMs + proof.proofMs) / 1000);
+    if (!stillOurs) return;
+    const t0 = performance.now();
+    const names = batch.map(({ c }) => c.pool.name);
+    try {
+      const entries = batch.map(({ c }, i) => ({ key: c.pool.key, asOfPeriod: c.asOfPeriod, fee: proof.entries[i]!.fee, forecast: proof.entries[i]!.forecast, featureWord: proof.entries[i]!.featureWord }));
+      const data = encodeFunctionData({ abi: this.hook.abi, functionName: "updateFees", args: [entries, proof.a, proof.b, proof.c] });
+      const [canonical, simulation] = await Promise.all([
+        this.canonicalHash(basis.number),
+        this.hook.clients.public.call({ account: this.hook.clients.account, to: this.hook.hook, data }).then(() => undefined, (e: unknown) => e ?? new Error("reverted")),
+      ]);
+      if (canonical !== basis.hash) {
+        for (const { c } of batch) {
+          this.log.warn("block orphaned while proving; proof discarded", { pool: c.pool.name, block: basis.number, asOfPeriod: c.asOfPeriod });
+          this.emit("discarded", { pool: c.pool.name, asOfPeriod: c.asOfPeriod, block: basis.number });
+        }
+        return;
+      }
+      if (simulation) {
+        if (isConnectionError(simulation)) throw simulation;
+        await this.onBatchRevert(batch.map(({ c }) => c), this.hook.errorName(simulation), simulation, "simulation");
+        return;
+      }
+      // Every entry already has an update for its period (or a newer one) pending: nothing left to set.
+      const pending = this.txm.pending().filter((p) => p.kind === "call");
+      if (batch.every(({ c }) => pending.some((p) => (pendingPeriodOf(p.meta, c.pool.poolId) ?? -1) >= c.asOfPeriod))) {
+        this.log.info("proof discarded: updates for these pools and periods are already pending", { pools: names });
+        return;
+      }
+      const claims = this.coordinator ? await Promise.all(batch.map(({ c }) => this.coordinator!.claim(c.pool.poolId, c.asOfPeriod))) : batch.map(() => "ours" as ClaimResult);
+      if (claims.includes("unavailable")) {
+        this.log.warn("not submitting: the claim cannot be made now (scheduler lease lost or queue unreachable); the periods are decided again", { pools: names });
+        return;
+      }
+      const ours = batch.filter((_, i) => claims[i] === "ours");
+      for (const [i, { c }] of batch.entries()) {
+        if (claims[i] !== "taken") continue;
+        this.decided.set(c.pool.poolId, Math.max(c.asOfPeriod, this.decided.get(c.pool.poolId) ?? -1));
+        this.log.warn("another scheduler claimed this pool and period; its entry stays in the batch (the proof covers it) and counts as theirs", { pool: c.pool.name, asOfPeriod: c.asOfPeriod });
+        this.emit("claimed", { pool: c.pool.name, asOfPeriod: c.asOfPeriod });
+      }
+      if (ours.length === 0) return;
+      const gas = this.batchGasLimit(n);
+      const sent = await this.txm.send(`batch${n}[${names.join(",")}]@${batch[0]!.c.asOfPeriod}`, { to: this.hook.hook, data, gas }, {
+        basis, head, meta: { pools: names, poolIds: batch.map(({ c }) => c.pool.poolId), asOfPeriods: batch.map(({ c }) => c.asOfPeriod), fees: proof.entries.map((e) => e.fee) },
+      });
+      const sendMs = performance.now() - t0;
+      const totalMs = performance.now() - t.seenPerf;
+      this.metrics.updateLatencySeconds.observe(totalMs / 1000);
+      const queueMs = Math.max(0, t.provedAt - t.dispatchedAt - proof.witnessMs - proof.proofMs);
+      const reports = new Map<Hex, UpdateReport>();
+      for (const { c, forecastY, floatFee, reason } of ours) {
+        this.metrics.updatesSent.inc({ pool: c.pool.name });
+        const report: UpdateReport = {
+          pool: c.pool.name, block: basis.number, blockHash: basis.hash, asOfPeriod: c.asOfPeriod, features: c.features, forecastY, floatFee, fee: proof.entries[batch.findIndex((b) => b.c === c)]!.fee,
+          previousFee: c.previousFee, reason, timings: { readMs: c.readMs, inferenceMs: t.inferenceMs, queueMs, witnessMs: proof.witnessMs, proofMs: proof.proofMs, sendMs, totalMs },
+          seenAt: t.seenAt, sentAt: Date.now(), hash: sent.hash, nonce: sent.nonce,
+        };
+        reports.set(c.pool.poolId, report);
+        this.emit("sent", report);
+      }
+      const settled = sent.outcome.then((outcome) => this.onBatchOutcome(batch.map(({ c }) => c), reports, outcome, data, gas));
+      this.outstanding.add(settled);
+      void settled.finally(() => this.outstanding.delete(settled));
+    } catch (e) {
+      if (isConnectionError(e)) this.metrics.rpcErrors.inc();
+      const reason = e instanceof FeeCapError ? "fee-cap" : "send";
+      for (const { c } of batch) {
+        this.metrics.updatesFailed.inc({ pool: c.pool.name, reason });
+        this.emit("failed", { pool: c.pool.name, asOfPeriod: c.asOfPeriod, reason, error: firstLine(e) });
+      }
+      this.log.error("could not send updateFees", { pools: names, error: firstLine(e) });
+    }
+  }
+
+  /** Gas limit for an updateFees of n pools: 1.5 x the most one of that size used, at least the floor an out-of-gas refusal set. */
+  private batchGasLimit(n: number): bigint {
+    const seen = this.batchGasUsed.get(n);
+    const limit = seen ? (seen * 3n) / 2n : FIRST_UPDATE_GAS + 150_000n * BigInt(n);
+    const floor = this.batchGasFloor.get(n) ?? 0n;
+    return limit > floor ? limit : floor;
+  }
+
+  /**
+   * A refused updateFees, for each pool of the batch. NoFreshEntry (every entry stale) is told apart per
+   * pool by the pool's last update: a rival's update of this period or a newer one is a lost race, else
+   * the period is too old. Any other refusal (InvalidProof, VerifierOutOfGas, ...) is the whole batch's.
+   */
+  private async onBatchRevert(pools: Candidate[], name: string | undefined, error: unknown, stage: "simulation" | "transaction", gas?: bigint): Promise<void> {
+    if (name === "VerifierOutOfGas" && gas !== undefined) this.batchGasFloor.set(pools.length, gas * 2n);
+    for (const c of pools) {
+      let reason: unknown = name ?? error;
+      if (name === "NoFreshEntry") {
+        const state = await this.hook.poolState(c.pool.key).catch(() => undefined);
+        reason = state && state.lastUpdatePeriod >= c.asOfPeriod ? "PeriodNotNewer" : "PeriodTooOld";
+      }
+      this.onRevert(c.pool, c.asOfPeriod, reason, stage);
+    }
+  }
+
+  private async onBatchOutcome(pools: Candidate[], reports: Map<Hex, UpdateReport>, outcome: TxOutcome, data: Hex, gas: bigint): Promise<void> {
+    const n = pools.length;
+    if (outcome.status === "mined") {
+      const used = outcome.receipt.gasUsed;
+      if (used > (this.batchGasUsed.get(n) ?? 0n)) this.batchGasUsed.set(n, used);
+      for (const c of pools) if (reports.has(c.pool.poolId)) this.metrics.gasSpent.inc({ pool: c.pool.name }, Number(used / BigInt(n)));
+    }
+    if (outcome.status === "mined" && outcome.receipt.status === "success") {
+      const { applied, skipped } = batchEvents(this.hook.abi, this.hook.hook, outcome.receipt);
+      const used = outcome.receipt.gasUsed;
+      for (const c of pools) {
+        const report = reports.get(c.pool.poolId);
+        if (!report) continue; // another scheduler's claim: theirs to report
+        if (applied.has(c.pool.poolId)) {
+          this.decided.set(c.pool.poolId, Math.max(c.asOfPeriod, this.decided.get(c.pool.poolId) ?? -1));
+          this.metrics.updatesLanded.inc({ pool: c.pool.name });
+          this.log.info("fee updated", { pool: c.pool.name, asOfPeriod: c.asOfPeriod, fee: report.fee, previousFee: report.previousFee, reason: report.reason, gasUsed: used / BigInt(n), batchSize: n, batchGasUsed: used, block: outcome.receipt.blockNumber, hash: outcome.receipt.transactionHash });
+          this.emit("landed", { ...report, gasUsed: used / BigInt(n), batchGasUsed: used, batchSize: n, minedIn: outcome.receipt.blockNumber, minedHash: outcome.receipt.transactionHash });
+        } else {
+          // FeeUpdateSkipped: stale when the batch ran. A rival's update of this period or a newer one is a lost race.
+          const state = await this.hook.poolState(c.pool.key, outcome.receipt.blockNumber).catch(() => undefined);
+          this.onRevert(c.pool, c.asOfPeriod, state && state.lastUpdatePeriod >= c.asOfPeriod ? "PeriodNotNewer" : skipped.has(c.pool.poolId) ? "PeriodTooOld" : "unknown", "transaction");
+        }
+      }
+      return;
+    }
+    if (outcome.status === "mined") {
+      const reason = await this.hook.clients.public
+        .call({ account: this.hook.clients.account, to: this.hook.hook, data, gas, blockNumber: outcome.receipt.blockNumber })
+        .then(() => "unknown", (e) => this.hook.errorName(e) ?? "unknown");
+      await this.onBatchRevert(pools.filter((c) => reports.has(c.pool.poolId)), reason, reason, "transaction", gas);
+      return;
+    }
+    for (const c of pools) {
+      if (!reports.has(c.pool.poolId)) continue;
+      if (outcome.reason.startsWith("superseded")) continue;
+      this.metrics.updatesFailed.inc({ pool: c.pool.name, reason: "abandoned" });
+      this.log.warn("update abandoned", { pool: c.pool.name, asOfPeriod: c.asOfPeriod, reason: outcome.reason });
+      this.emit("failed", { pool: c.pool.name, asOfPeriod: c.asOfPeriod, reason: "abandoned", error: outcome.reason });
     }
   }
 

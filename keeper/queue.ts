@@ -22,8 +22,8 @@ import { Job, Queue, QueueEvents, Worker, type ConnectionOptions } from "bullmq"
 import { Redis, type RedisOptions } from "ioredis";
 import type { Hex } from "viem";
 import {
-  fromWire, ModelCache, requestFromWire, requestToWire, toWire,
-  type BatchProof, type BatchProver, type PoolProofRequest, type WireProof, type WireRequest,
+  batchProofFromWire, batchProofToWire, provingMsOf, ModelCache, requestFromWire, requestToWire,
+  type BatchProof, type BatchProver, type PoolProofRequest, type WireBatchProof, type WireRequest,
 } from "./batch.ts";
 import type { ClaimResult, SubmitCoordinator } from "./keeper.ts";
 import type { Logger } from "./log.ts";
@@ -117,15 +117,13 @@ export interface JobData {
   requests: WireRequest[];
 }
 
-export interface JobResult {
-  kind: BatchProof["kind"];
-  proofs: WireProof[];
-}
+/** A job's result: the batch's proof(s) as JSON (per-pool proofs, or one batched proof). */
+export type JobResult = WireBatchProof;
 
 /** `p<period>.<pools>.<inputs>`: one id per (pool batch, period, inputs, retry after a refused proof). */
 export function jobIdOf(requests: WireRequest[]): string {
   const pools = requests.length === 1 ? requests[0]!.poolId : createHash("sha256").update(requests.map((r) => r.poolId).join(",")).digest("hex").slice(0, 16);
-  const inputs = createHash("sha256").update(JSON.stringify(requests.map((r) => [r.poolId, r.model.commitment, r.features, r.terms, r.context, r.attempt]))).digest("hex").slice(0, 16);
+  const inputs = createHash("sha256").update(JSON.stringify(requests.map((r) => [r.poolId, r.model.commitment, r.features, r.terms, r.context, r.batchContext ?? null, r.attempt]))).digest("hex").slice(0, 16);
   return `p${requests[0]!.asOfPeriod}.${pools}.${inputs}`;
 }
 
@@ -139,11 +137,11 @@ interface Waiter {
 
 /** The scheduler's side: each batch becomes a job; its result comes back as the batch's proof. */
 export class QueueBatchProver implements BatchProver {
-  readonly batchSize = 1;
   private waiters = new Map<string, Waiter[]>();
   private timer: NodeJS.Timeout;
 
-  private constructor(private queue: Queue, private events: QueueEvents, private log: Logger, private waitMs: number) {
+  /** Pools per job: the scheduler's --batch-size (a batch of 2, 4 or 8 becomes one batched proof). */
+  private constructor(private queue: Queue, private events: QueueEvents, private log: Logger, private waitMs: number, readonly batchSize: number) {
     events.on("completed", ({ jobId, returnvalue }) => {
       const value = (typeof returnvalue === "string" ? JSON.parse(returnvalue) : returnvalue) as JobResult;
       this.settle(jobId, (w) => w.resolve(resultOf(value)));
@@ -155,11 +153,11 @@ export class QueueBatchProver implements BatchProver {
     this.timer.unref();
   }
 
-  static async open(settings: QueueSettings, log: Logger, options: { waitMs?: number } = {}): Promise<QueueBatchProver> {
+  static async open(settings: QueueSettings, log: Logger, options: { waitMs?: number; batchSize?: number } = {}): Promise<QueueBatchProver> {
     const connection = bullConnection(settings.url);
     const queue = new Queue<JobData, JobResult>(settings.name, { connection });
     const events = new QueueEvents(settings.name, { connection });
-    return new QueueBatchProver(queue as Queue, events, log, options.waitMs ?? 120_000);
+    return new QueueBatchProver(queue as Queue, events, log, options.waitMs ?? 120_000, options.batchSize ?? 1);
   }
 
   get waiting(): number {
@@ -223,7 +221,7 @@ export class QueueBatchProver implements BatchProver {
   }
 }
 
-const resultOf = (r: JobResult): BatchProof => ({ kind: r.kind, proofs: r.proofs.map(fromWire) });
+const resultOf = (r: JobResult): BatchProof => batchProofFromWire(r);
 
 /** A prover process's side: takes jobs and proves them with `prover` (worker threads), `concurrency` at a time. */
 export async function startQueueProver(settings: QueueSettings, prover: BatchProver, concurrency: number, log: Logger): Promise<{ worker: Worker; stop(): Promise<void> }> {
@@ -233,8 +231,8 @@ export async function startQueueProver(settings: QueueSettings, prover: BatchPro
     const pools = requests.map((r) => r.pool).join(",");
     log.info("proving job", { job: job.id, pools, asOfPeriod: requests[0]!.asOfPeriod, attempt: job.attemptsStarted });
     const proof = await prover.prove(await Promise.all(requests.map((r) => requestFromWire(r, models))));
-    log.info("job proven", { job: job.id, pools, asOfPeriod: requests[0]!.asOfPeriod, proofMs: Math.round(proof.proofs.reduce((s, p) => s + p.witnessMs + p.proofMs, 0)) });
-    return { kind: proof.kind, proofs: proof.proofs.map(toWire) };
+    log.info("job proven", { job: job.id, pools, asOfPeriod: requests[0]!.asOfPeriod, proofMs: Math.round(provingMsOf(proof)) });
+    return batchProofToWire(proof);
   }, {
     connection: bullConnection(settings.url), concurrency,
     lockDuration: settings.jobLockMs, stalledInterval: settings.jobLockMs, maxStalledCount: 5,

@@ -30,6 +30,15 @@ export const UPDATE_RULE_MODES: readonly UpdateRuleMode[] = ["pays", "off"];
 export const DEFAULT_GAS_PER_UPDATE = 280_000;
 
 /**
+ * An update's share of an `updateFees` batch's receipt gas, by batch size (the keeper's --batch-size;
+ * 1 is a single updateFee). N = 4: the anvil receipt of one updateFees of 4 real pools, 454,216 / 4 =
+ * 113,554 (bench/RESULTS.md, "batched updates"), rounded up. N = 2 and 8 are derived the same way from
+ * forge's execution gas per pool (151,797 and 77,660) plus the 21k base over N plus the calldata per
+ * entry that the N = 4 receipt shows (about 5,700): not measured on a receipt.
+ */
+export const GAS_PER_UPDATE_BY_BATCH_SIZE: Readonly<Record<number, number>> = { 1: DEFAULT_GAS_PER_UPDATE, 2: 168_000, 4: 114_000, 8: 86_000 };
+
+/**
  * Periods before its liveness deadline by which an update must be sent. An update decided at a
  * period's first block lands in the next block (the keeper proves in well under a second:
  * bench/RESULTS.md), so 1 would do when nothing goes wrong; 2 leaves one whole period to retry a

@@ -62,6 +62,19 @@ describe("keeper configuration: file, environment, flags", () => {
     expect(() => load(["--rpc", "http://x", "--deployment", "/nonexistent.json"])).toThrow(/^\/nonexistent\.json: cannot read deployment \(ENOENT\)$/);
   });
 
+  it("--batch-size: 1 by default, 2, 4 or 8 from a flag, the environment or the file; the update rule's gas per update follows it unless given", () => {
+    const f = files({ rpcUrl: "http://x", deployment: "deployment.json" });
+    const base = load(["--config", f.config]);
+    expect(base.batchSize).toBe(1);
+    expect(base.gasPerUpdate).toBe(280_000);
+    expect(load(["--config", f.config, "--batch-size", "8"])).toMatchObject({ batchSize: 8, gasPerUpdate: 86_000 });
+    expect(load(["--config", f.config], { PROVENFEE_BATCH_SIZE: "4" })).toMatchObject({ batchSize: 4, gasPerUpdate: 114_000 });
+    expect(load(["--config", files({ rpcUrl: "http://x", deployment: "deployment.json", batchSize: 2 }).config])).toMatchObject({ batchSize: 2, gasPerUpdate: 168_000 });
+    expect(load(["--config", f.config, "--batch-size", "8", "--gas-per-update", "90000"])).toMatchObject({ batchSize: 8, gasPerUpdate: 90_000 });
+    expect(() => load(["--config", f.config, "--batch-size", "3"])).toThrow(/^--batch-size: expected one of 1, 2, 4, 8 \(the sizes with a circuit and an on-chain verifier\), got 3$/);
+    expect(() => load(["--config", f.config, "--batch-sise", "4"])).toThrow(/batch-size/);
+  });
+
   it("queue mode: --queue takes a redis:// URL; --role, --queue-name and --job-lock-ms only with it; a prover needs no endpoint, deployment or key", () => {
     const f = files({});
     const base = ["--rpc", "http://x", "--deployment", f.deployment];

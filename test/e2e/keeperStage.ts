@@ -11,7 +11,7 @@ import { encodeFunctionData, type Address, type Hex } from "viem";
 import { startAnvil, type Anvil } from "../../chain/anvil.ts";
 import { connect, ANVIL_DEV_KEY, type Clients } from "../../chain/chain.ts";
 import { deployLocalV4, addLiquidity, sqrtPriceNearTick, poolIdOf, type LocalV4, type PoolKey } from "../../chain/localPool.ts";
-import { deployHook, deployVerifier, registerModel, createPool, hookedPoolKey, hookArtifact, verifierArtifact, type PoolConfig } from "../../chain/deploy.ts";
+import { deployBatchVerifiers, deployHook, deployVerifier, registerModel, createPool, hookedPoolKey, hookArtifact, verifierArtifact, type PoolConfig } from "../../chain/deploy.ts";
 import { projectArtifact } from "../../chain/artifacts.ts";
 import { groupByBlock, rpc } from "../../chain/replay.ts";
 import { loadModel } from "../../model/index.ts";
@@ -20,6 +20,7 @@ import { loadKeeperConfig, type Deployment, type KeeperConfig } from "../../keep
 import { startKeeper, type RunningKeeper } from "../../keeper/cli.ts";
 import { createLogger } from "../../keeper/log.ts";
 import type { FeeProver, UpdateReport } from "../../keeper/keeper.ts";
+import type { BatchProver } from "../../keeper/batch.ts";
 
 export const MAINNET_DAY = "data/swaps-usdc-weth/ethereum-0x88e6-usdc-weth-005-2024-01-05.tick.csv.gz";
 export const MODEL = "model/default-model.json";
@@ -40,6 +41,8 @@ export interface StageOptions {
   /** Start of the history, minutes after midnight UTC of the shipped day (default 720). */
   offsetMinutes?: number;
   config?: Partial<PoolConfig>;
+  /** Deploy the hook with the batch verifiers (2, 4, 8 pools), so that it takes updateFees. */
+  batchVerifiers?: boolean;
 }
 
 export interface StageInfo {
@@ -93,7 +96,7 @@ export async function keeperStage(options: StageOptions): Promise<StageInfo> {
     const clients = await connect(anvil.rpcUrl, ANVIL_DEV_KEY);
     const v4 = await deployLocalV4(clients);
     const verifier = await deployVerifier(clients);
-    const hook = await deployHook(clients, v4.manager, verifier);
+    const hook = await deployHook(clients, v4.manager, verifier, options.batchVerifiers ? await deployBatchVerifiers(clients) : undefined);
     const model = await loadModel(MODEL);
     await registerModel(clients, hook, model, `file://${MODEL}`);
     const other = await loadModel(OTHER_MODEL);
@@ -290,7 +293,7 @@ export function modeFlags(mode: KeeperMode | undefined): string[] {
 }
 
 /** A keeper in this process, started the way `provenfee keeper` starts one, with `flags`. */
-export async function startTestKeeper(live: LiveChain, options: { key?: Hex; flags?: string[]; prover: FeeProver; rpcUrl?: string; mode?: KeeperMode; leaseMs?: number }): Promise<TestKeeper> {
+export async function startTestKeeper(live: LiveChain, options: { key?: Hex; flags?: string[]; prover: FeeProver | BatchProver; rpcUrl?: string; mode?: KeeperMode; leaseMs?: number }): Promise<TestKeeper> {
   const log = memoryLog();
   // The stage's pools trade test tokens, which the update rule cannot price gas in: these tests run
   // the keeper with the rule off (every change of at least --threshold pips) unless `flags` say otherwise.

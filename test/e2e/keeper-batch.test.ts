@@ -1,0 +1,165 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Hex } from "viem";
+import { Prover } from "../../prover/prover.ts";
+import { feeProverOf, type FeeProver } from "../../keeper/keeper.ts";
+import { batchedProverOf, batchProofFromWire, batchProofToWire, batchProverOf, batchSizesFor, type BatchProof, type BatchProver } from "../../keeper/batch.ts";
+import { evaluateFixed, loadModel, type Model } from "../../model/index.ts";
+import { keeperStage, launch, mine, nextPeriodStart, startTestKeeper, until, feeUpdates, KEEPER_KEYS, MODEL, type LiveChain, type StageInfo, type TestKeeper } from "./keeperStage.ts";
+
+// The keeper with --batch-size 4 against anvil with the real PoolManager, the real batch verifiers and
+// hook, real swaps replayed, and real proofs (prover/batch.ts for batches, prover/ for a single pool):
+// the pools decided at one block go out as one updateFees (one proof) and a single updateFee for the
+// pool left over; a rival keeper landing one pool's period first costs the batch only that entry.
+describe("keeper --batch-size (anvil, real hook, batch verifiers and provers)", () => {
+  let info: StageInfo;
+  let feeProver: FeeProver;
+  let model: Model;
+  let live: LiveChain | undefined;
+  const keepers: TestKeeper[] = [];
+  const terms = { poolFeeMin: 100, poolFeeMax: 100_000, period: 60 };
+
+  beforeAll(async () => {
+    let prover: Prover;
+    [info, prover, model] = await Promise.all([keeperStage({ pools: 5, minutes: 10, batchVerifiers: true }), Prover.load(), loadModel(MODEL)]);
+    feeProver = feeProverOf(prover);
+  }, 600_000);
+
+  afterEach(async () => {
+    for (const k of keepers.splice(0)) await k.stop();
+    await live?.stop();
+    live = undefined;
+  });
+
+  afterAll(async () => {
+    await Prover.shutdown();
+  });
+
+  async function start(flags: string[], key: Hex, prover: FeeProver | BatchProver = feeProver): Promise<TestKeeper> {
+    const k = await startTestKeeper(live!, { key, flags: ["--threshold", "0", ...flags], prover });
+    keepers.push(k);
+    return k;
+  }
+
+  /**
+   * Lets the start-up round land. The stage's chain ends a few seconds before a period closes, so the
+   * block that mines the start-up round may close the next period too: its updates are sent at once
+   * and mined by one more block. Returns the head's timestamp once nothing is pending.
+   */
+  async function settleStart(k: TestKeeper, pools: number): Promise<number> {
+    await until("the start-up updates to be sent", () => k.events.sent.length >= pools, 60_000);
+    for (let round = 0; round < 3; round++) {
+      const sent = k.events.sent.length;
+      await mine(live!);
+      await until("them to land", () => k.events.landed.length + k.events.lost.length >= sent, 30_000);
+      await new Promise((r) => setTimeout(r, 3000));
+      if (k.events.sent.length === sent) break;
+      await until("the next round to be sent", () => k.events.sent.length >= sent + pools, 60_000);
+    }
+    return Number((await live!.trader.public.getBlock()).timestamp);
+  }
+
+  /** Every FeeUpdated of period P sets the fee the model computes on the features it records. */
+  async function expectModelFees(P: number, count: number) {
+    const updates = (await feeUpdates(live!)).filter((u) => u.asOfPeriod === P);
+    expect(updates).toHaveLength(count);
+    for (const u of updates) expect(u.fee).toBe(evaluateFixed(model.network, model.file.policy, u.features, terms).fee);
+    return updates;
+  }
+
+  it("cuts the pools decided at one block into supported sizes", () => {
+    expect(batchSizesFor(5, 4)).toEqual([4, 1]);
+    expect(batchSizesFor(7, 8)).toEqual([4, 2, 1]);
+    expect(batchSizesFor(19, 8)).toEqual([8, 8, 2, 1]);
+    expect(batchSizesFor(3, 1)).toEqual([1, 1, 1]);
+    expect(batchSizesFor(0, 8)).toEqual([]);
+  });
+
+  it("a batched proof survives its JSON wire form (queue results) exactly", () => {
+    const big = (i: number) => 21888242871839275222246405745257275088548364400416034343698204186575808495617n - BigInt(i);
+    const proof: BatchProof = {
+      kind: "batched", entries: [{ fee: 901, forecast: 12345678901234567890n, featureWord: big(7) }, { fee: 100_000, forecast: 1n, featureWord: 0n }],
+      a: [big(1), big(2)], b: [[big(3), big(4)], [big(5), big(6)]], c: [big(8), 9n], witnessMs: 12.5, proofMs: 2218,
+    };
+    const wire = JSON.parse(JSON.stringify(batchProofToWire(proof)));
+    expect(batchProofFromWire(wire)).toEqual(proof);
+  });
+
+  it("five pools with --batch-size 4: each period, one updateFees for four pools (one proof) and one updateFee for the fifth, every fee the model's", async () => {
+    live = await launch(info);
+    const k = await start(["--batch-size", "4"], KEEPER_KEYS[0]!);
+    expect(k.keeper.servedPools).toHaveLength(5);
+    const t0 = await settleStart(k, 5);
+    const before = await live.trader.public.getTransactionCount({ address: k.clients.account.address });
+    let close = nextPeriodStart(t0 + 10);
+    for (let i = 0; i < 2; i++, close += 60) {
+      const P = close / 60 - 1;
+      await mine(live, close + 1);
+      await until(`five updates for period ${P}`, () => k.events.sent.filter((r) => r.asOfPeriod === P).length === 5, 60_000);
+      await mine(live, close + 2);
+      await until("them to land", () => k.events.landed.filter((r) => r.asOfPeriod === P).length === 5, 30_000);
+      const landed = k.events.landed.filter((r) => r.asOfPeriod === P);
+      const hashes = new Set(landed.map((r) => r.hash));
+      expect(hashes.size).toBe(2);
+      const batched = landed.filter((r) => (r as { batchSize?: number }).batchSize === 4);
+      expect(batched.map((r) => r.pool).sort()).toEqual(["pool0", "pool1", "pool2", "pool3"]);
+      expect(new Set(batched.map((r) => r.hash)).size).toBe(1);
+      const receipt = await live.trader.public.getTransactionReceipt({ hash: batched[0]!.hash });
+      expect(receipt.status).toBe("success");
+      for (const r of batched) expect(r.gasUsed).toBe(receipt.gasUsed / 4n);
+      // The fifth pool alone: a single updateFee.
+      const single = landed.find((r) => r.pool === "pool4")!;
+      expect((single as { batchSize?: number }).batchSize).toBeUndefined();
+      const updates = await expectModelFees(P, 5);
+      expect(new Set(updates.map((u) => u.hash))).toEqual(hashes);
+    }
+    // One transaction per batch: 2 per period.
+    expect(await live.trader.public.getTransactionCount({ address: k.clients.account.address })).toBe(before + 4);
+    expect(k.events.failed).toHaveLength(0);
+    expect(k.events.lost).toHaveLength(0);
+  }, 240_000);
+
+  it("a rival keeper lands one pool's period first: the batch still lands the other three, and reports that pool as lost", async () => {
+    live = await launch(info);
+    // The batch keeper's proofs wait at a gate, so the rival's update lands between its decision and its send.
+    let gate: Promise<void> = Promise.resolve();
+    let open = () => {};
+    let waiting = 0;
+    const real = batchedProverOf(batchProverOf(feeProver), 4);
+    const gated: BatchProver = {
+      batchSize: 4,
+      async prove(batch) {
+        const r = await real.prove(batch);
+        waiting++;
+        await gate;
+        return r;
+      },
+    };
+    const pools = ["pool0", "pool1", "pool2", "pool3"].flatMap((p) => ["--pool", p]);
+    const k = await start(["--batch-size", "4", ...pools], KEEPER_KEYS[0]!, gated);
+    const t0 = await settleStart(k, 4);
+    gate = new Promise((r) => (open = r));
+    const rival = await start(["--pool", "pool1"], KEEPER_KEYS[1]!);
+    const close = nextPeriodStart(t0 + 10);
+    const P = close / 60 - 1;
+    await mine(live, close + 1);
+    await until("the rival's update and the batch's proof", () => rival.events.sent.find((r) => r.asOfPeriod === P) && waiting >= 1, 60_000);
+    await mine(live, close + 2);
+    await until("the rival's update to land", () => rival.events.landed.find((r) => r.asOfPeriod === P), 30_000);
+    open();
+    await until("the batch to be sent", () => k.events.sent.filter((r) => r.asOfPeriod === P).length === 4, 30_000);
+    await mine(live, close + 3);
+    await until("the batch to settle", () => k.events.landed.filter((r) => r.asOfPeriod === P).length === 3 && k.events.lost.length === 1, 30_000);
+    expect(k.events.landed.filter((r) => r.asOfPeriod === P).map((r) => r.pool).sort()).toEqual(["pool0", "pool2", "pool3"]);
+    expect(k.events.lost).toEqual([{ pool: "pool1", asOfPeriod: P, stage: "transaction" }]);
+    expect(k.registry.render()).toMatch(/provenfee_updates_lost_race_total\{pool="pool1"\} 1\b/);
+    const updates = await expectModelFees(P, 4);
+    const byPool = new Map(updates.map((u) => [u.poolId, u]));
+    expect(byPool.get(info.pools[1]!.poolId)!.keeper.toLowerCase()).toBe(rival.clients.account.address.toLowerCase());
+    for (const i of [0, 2, 3]) expect(byPool.get(info.pools[i]!.poolId)!.keeper.toLowerCase()).toBe(k.clients.account.address.toLowerCase());
+    // Nothing more is sent for P.
+    for (let s = 4; s < 7; s++) await mine(live, close + s);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(k.events.sent.filter((r) => r.asOfPeriod === P)).toHaveLength(4);
+    expect(k.events.failed).toHaveLength(0);
+  }, 240_000);
+});
