@@ -43,7 +43,7 @@ say(`keeper throughput bench: ${pools} pools, ${blockTime}-s blocks at real time
 say(`machine: ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, load average at start ${load()}`);
 
 const tStage = Date.now();
-const info = await keeperStage({ pools, minutes: 10 });
+const info = await keeperStage({ pools, minutes: 10, ...(batchSize > 1 ? { batchVerifiers: true } : {}) });
 say(`stage: ${pools} hooked pools with 10 minutes of real swaps (${((Date.now() - tStage) / 1000).toFixed(0)} s, cached in cache/keeper-stages/)`);
 const live = await launch(info, { blockTime, secondsPerBlock: blockTime });
 const wsUrl = live.anvil.rpcUrl.replace(/^http/, "ws");
