@@ -4,7 +4,8 @@ import { Prover } from "../../prover/prover.ts";
 import { feeProverOf, type FeeProver } from "../../keeper/keeper.ts";
 import { batchedProverOf, batchProofFromWire, batchProofToWire, batchProverOf, batchSizesFor, type BatchProof, type BatchProver } from "../../keeper/batch.ts";
 import { evaluateFixed, loadModel, type Model } from "../../model/index.ts";
-import { keeperStage, launch, mine, nextPeriodStart, startTestKeeper, until, feeUpdates, KEEPER_KEYS, MODEL, type LiveChain, type StageInfo, type TestKeeper } from "./keeperStage.ts";
+import { keeperStage, launch, mine, nextPeriodStart, startTestKeeper, until, feeUpdates, KEEPER_KEYS, MODEL, type KeeperMode, type LiveChain, type StageInfo, type TestKeeper } from "./keeperStage.ts";
+import { startRedis, type RedisServer } from "../redis.ts";
 
 // The keeper with --batch-size 4 against anvil with the real PoolManager, the real batch verifiers and
 // hook, real swaps replayed, and real proofs (prover/batch.ts for batches, prover/ for a single pool):
@@ -34,8 +35,8 @@ describe("keeper --batch-size (anvil, real hook, batch verifiers and provers)", 
     await Prover.shutdown();
   });
 
-  async function start(flags: string[], key: Hex, prover: FeeProver | BatchProver = feeProver): Promise<TestKeeper> {
-    const k = await startTestKeeper(live!, { key, flags: ["--threshold", "0", ...flags], prover });
+  async function start(flags: string[], key: Hex, prover: FeeProver | BatchProver = feeProver, mode?: KeeperMode): Promise<TestKeeper> {
+    const k = await startTestKeeper(live!, { key, flags: ["--threshold", "0", ...flags], prover, mode });
     keepers.push(k);
     return k;
   }
@@ -84,38 +85,46 @@ describe("keeper --batch-size (anvil, real hook, batch verifiers and provers)", 
     expect(batchProofFromWire(wire)).toEqual(proof);
   });
 
-  it("five pools with --batch-size 4: each period, one updateFees for four pools (one proof) and one updateFee for the fifth, every fee the model's", async () => {
+  for (const modeName of ["single", "queue"] as const)
+  it(`five pools with --batch-size 4 (${modeName === "single" ? "one process" : "queue mode, real Redis: each batch one job"}): each period, one updateFees for four pools (one proof) and one updateFee for the fifth, every fee the model's`, async () => {
     live = await launch(info);
-    const k = await start(["--batch-size", "4"], KEEPER_KEYS[0]!);
-    expect(k.keeper.servedPools).toHaveLength(5);
-    const t0 = await settleStart(k, 5);
-    const before = await live.trader.public.getTransactionCount({ address: k.clients.account.address });
-    let close = nextPeriodStart(t0 + 10);
-    for (let i = 0; i < 2; i++, close += 60) {
-      const P = close / 60 - 1;
-      await mine(live, close + 1);
-      await until(`five updates for period ${P}`, () => k.events.sent.filter((r) => r.asOfPeriod === P).length === 5, 60_000);
-      await mine(live, close + 2);
-      await until("them to land", () => k.events.landed.filter((r) => r.asOfPeriod === P).length === 5, 30_000);
-      const landed = k.events.landed.filter((r) => r.asOfPeriod === P);
-      const hashes = new Set(landed.map((r) => r.hash));
-      expect(hashes.size).toBe(2);
-      const batched = landed.filter((r) => (r as { batchSize?: number }).batchSize === 4);
-      expect(batched.map((r) => r.pool).sort()).toEqual(["pool0", "pool1", "pool2", "pool3"]);
-      expect(new Set(batched.map((r) => r.hash)).size).toBe(1);
-      const receipt = await live.trader.public.getTransactionReceipt({ hash: batched[0]!.hash });
-      expect(receipt.status).toBe("success");
-      for (const r of batched) expect(r.gasUsed).toBe(receipt.gasUsed / 4n);
-      // The fifth pool alone: a single updateFee.
-      const single = landed.find((r) => r.pool === "pool4")!;
-      expect((single as { batchSize?: number }).batchSize).toBeUndefined();
-      const updates = await expectModelFees(P, 5);
-      expect(new Set(updates.map((u) => u.hash))).toEqual(hashes);
+    let redis: RedisServer | undefined;
+    if (modeName === "queue") redis = await startRedis();
+    try {
+      const k = await start(["--batch-size", "4"], KEEPER_KEYS[0]!, feeProver, redis ? { mode: "queue", redisUrl: redis.url } : undefined);
+      expect(k.keeper.servedPools).toHaveLength(5);
+      const t0 = await settleStart(k, 5);
+      const before = await live.trader.public.getTransactionCount({ address: k.clients.account.address });
+      let close = nextPeriodStart(t0 + 10);
+      for (let i = 0; i < 2; i++, close += 60) {
+        const P = close / 60 - 1;
+        await mine(live, close + 1);
+        await until(`five updates for period ${P}`, () => k.events.sent.filter((r) => r.asOfPeriod === P).length === 5, 60_000);
+        await mine(live, close + 2);
+        await until("them to land", () => k.events.landed.filter((r) => r.asOfPeriod === P).length === 5, 30_000);
+        const landed = k.events.landed.filter((r) => r.asOfPeriod === P);
+        const hashes = new Set(landed.map((r) => r.hash));
+        expect(hashes.size).toBe(2);
+        const batched = landed.filter((r) => (r as { batchSize?: number }).batchSize === 4);
+        expect(batched.map((r) => r.pool).sort()).toEqual(["pool0", "pool1", "pool2", "pool3"]);
+        expect(new Set(batched.map((r) => r.hash)).size).toBe(1);
+        const receipt = await live.trader.public.getTransactionReceipt({ hash: batched[0]!.hash });
+        expect(receipt.status).toBe("success");
+        for (const r of batched) expect(r.gasUsed).toBe(receipt.gasUsed / 4n);
+        // The fifth pool alone: a single updateFee.
+        const single = landed.find((r) => r.pool === "pool4")!;
+        expect((single as { batchSize?: number }).batchSize).toBeUndefined();
+        const updates = await expectModelFees(P, 5);
+        expect(new Set(updates.map((u) => u.hash))).toEqual(hashes);
+      }
+      // One transaction per batch: 2 per period.
+      expect(await live.trader.public.getTransactionCount({ address: k.clients.account.address })).toBe(before + 4);
+      expect(k.events.failed).toHaveLength(0);
+      expect(k.events.lost).toHaveLength(0);
+    } finally {
+      for (const k of keepers.splice(0)) await k.stop();
+      await redis?.stop();
     }
-    // One transaction per batch: 2 per period.
-    expect(await live.trader.public.getTransactionCount({ address: k.clients.account.address })).toBe(before + 4);
-    expect(k.events.failed).toHaveLength(0);
-    expect(k.events.lost).toHaveLength(0);
   }, 240_000);
 
   it("a rival keeper lands one pool's period first: the batch still lands the other three, and reports that pool as lost", async () => {
