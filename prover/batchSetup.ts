@@ -17,38 +17,16 @@ import { BATCH_SIZES } from "../model/index.ts";
 import { compileCircuit } from "./compile.ts";
 import { BATCH_ARTIFACTS_DIR, BATCH_PTAU, BATCH_PTAU_POWER, BUILD_DIR, REPO_ROOT, batchArtifacts } from "./paths.ts";
 import { quietLogger, sha256File, solidityVerifierSource, terminateCurves } from "./ceremony.ts";
+import { localPtau, step } from "./setup.ts";
 
 const rel = (p: string) => relative(REPO_ROOT, p);
-
-function step(msg: string): () => void {
-  const t0 = performance.now();
-  process.stdout.write(`- ${msg} ... `);
-  return () => console.log(`${((performance.now() - t0) / 1000).toFixed(1)} s`);
-}
-
-/** A fresh single-party powers of tau of 2^BATCH_PTAU_POWER at `out` (development only). */
-export async function localPtau(out: string): Promise<void> {
-  const p0 = `${out}.0000`, p1 = `${out}.0001`;
-  const curve = await snarkjs.curves.getCurveFromName("bn128");
-  let done = step(`phase 1: new powers of tau 2^${BATCH_PTAU_POWER} (bn128)`);
-  await snarkjs.powersOfTau.newAccumulator(curve, BATCH_PTAU_POWER, p0, quietLogger);
-  done();
-  done = step("phase 1: one contribution (local randomness)");
-  await snarkjs.powersOfTau.contribute(p0, p1, "provenfee dev phase 1 (batch)", randomBytes(64).toString("hex"), quietLogger);
-  done();
-  done = step("phase 1: prepare phase 2");
-  await snarkjs.powersOfTau.preparePhase2(p1, out, quietLogger);
-  done();
-  rmSync(p0);
-  rmSync(p1);
-}
 
 export async function batchSetup(sizes: readonly number[], reusePtau: boolean): Promise<void> {
   console.warn("\n  WARNING: INSECURE DEVELOPMENT CEREMONY: one local process makes every secret; never deploy these keys.\n");
   const buildDir = join(BUILD_DIR, "batch");
   mkdirSync(buildDir, { recursive: true });
   mkdirSync(BATCH_ARTIFACTS_DIR, { recursive: true });
-  if (!(reusePtau && existsSync(BATCH_PTAU))) await localPtau(BATCH_PTAU);
+  if (!(reusePtau && existsSync(BATCH_PTAU))) await localPtau(BATCH_PTAU, BATCH_PTAU_POWER, "provenfee dev phase 1 (batch)");
   else console.log(`- phase 1: reusing ${rel(BATCH_PTAU)} (--reuse-ptau)`);
 
   for (const size of sizes) {

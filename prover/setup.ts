@@ -26,10 +26,28 @@ const WARNING = [
   "",
 ].join("\n");
 
-function step(msg: string): () => void {
+/** Prints a step's name, then its time when the returned function is called. */
+export function step(msg: string): () => void {
   const t0 = performance.now();
   process.stdout.write(`- ${msg} ... `);
   return () => console.log(`${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/** A fresh single-party powers of tau of 2^power at `out`, one contribution of local randomness (development only). */
+export async function localPtau(out: string, power: number, contributionName: string): Promise<void> {
+  const p0 = `${out}.0000`, p1 = `${out}.0001`;
+  const curve = await snarkjs.curves.getCurveFromName("bn128");
+  let done = step(`phase 1: new powers of tau 2^${power} (bn128)`);
+  await snarkjs.powersOfTau.newAccumulator(curve, power, p0, quietLogger);
+  done();
+  done = step("phase 1: one contribution (local randomness)");
+  await snarkjs.powersOfTau.contribute(p0, p1, contributionName, randomBytes(64).toString("hex"), quietLogger);
+  done();
+  done = step("phase 1: prepare phase 2");
+  await snarkjs.powersOfTau.preparePhase2(p1, out, quietLogger);
+  done();
+  rmSync(p0);
+  rmSync(p1);
 }
 
 const rel = (p: string) => relative(REPO_ROOT, p);
@@ -64,20 +82,7 @@ async function ceremony(reusePtau: boolean): Promise<void> {
     console.log(`- phase 1: reusing ${rel(ARTIFACTS.ptau)} (--reuse-ptau)`);
     copyFileSync(ARTIFACTS.ptau, ptauFinal);
   } else {
-    const ptau0 = join(BUILD_DIR, `pot${PTAU_POWER}_0000.ptau`);
-    const ptau1 = join(BUILD_DIR, `pot${PTAU_POWER}_0001.ptau`);
-    const curve = await snarkjs.curves.getCurveFromName("bn128");
-    done = step(`phase 1: new powers of tau 2^${PTAU_POWER} (bn128)`);
-    await snarkjs.powersOfTau.newAccumulator(curve, PTAU_POWER, ptau0, quietLogger);
-    done();
-    done = step("phase 1: one contribution (local randomness)");
-    await snarkjs.powersOfTau.contribute(ptau0, ptau1, "provenfee dev phase 1", randomBytes(64).toString("hex"), quietLogger);
-    done();
-    done = step("phase 1: prepare phase 2");
-    await snarkjs.powersOfTau.preparePhase2(ptau1, ptauFinal, quietLogger);
-    done();
-    rmSync(ptau0);
-    rmSync(ptau1);
+    await localPtau(ptauFinal, PTAU_POWER, "provenfee dev phase 1");
   }
 
   const zkey0 = join(BUILD_DIR, `${CIRCUIT_NAME}_0000.zkey`);
