@@ -201,17 +201,7 @@ contract ProvenFeeHookForecastTest is ProvenFeeFixture {
 /// @notice With the real verifier and a real proof of the shipped model: the stored forecast is the proven one
 contract ProvenFeeHookForecastProofTest is ProvenFeeFixture {
     function setUp() public {
-        _deployInfrastructure();
-        hook = _deployHook(IGroth16Verifier(deployCode("Groth16Verifier.sol:Groth16Verifier")), 0x6666);
-        key = _keyFor(hook, 60);
-        _createPool(hook, key, _config(_register(DEFAULT_MODEL)));
-        int24 tick;
-        for (uint256 i; i < 30; ++i) {
-            uint256 r = uint256(keccak256(abi.encode(i)));
-            tick += int24(int256(r % 61) - 30);
-            _swapTo(key, tick);
-            vm.warp(block.timestamp + 60 * (1 + r % 2));
-        }
+        _realVerifierPoolWithSwaps();
     }
 
     function test_forecastOf_realProof() public {

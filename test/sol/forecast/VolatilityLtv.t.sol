@@ -148,17 +148,7 @@ contract VolatilityLtvTest is ProvenFeeFixture {
 /// priced the proven fee with (SPEC §5: fee = clamp(base + slope * sigmaQ / 2^41))
 contract VolatilityLtvProofTest is ProvenFeeFixture {
     function setUp() public {
-        _deployInfrastructure();
-        hook = _deployHook(IGroth16Verifier(deployCode("Groth16Verifier.sol:Groth16Verifier")), 0x6666);
-        key = _keyFor(hook, 60);
-        _createPool(hook, key, _config(_register(DEFAULT_MODEL)));
-        int24 tick;
-        for (uint256 i; i < 30; ++i) {
-            uint256 r = uint256(keccak256(abi.encode(i)));
-            tick += int24(int256(r % 61) - 30);
-            _swapTo(key, tick);
-            vm.warp(block.timestamp + 60 * (1 + r % 2));
-        }
+        _realVerifierPoolWithSwaps();
     }
 
     function test_sigmaIsTheOneTheProvenFeeWasPricedWith() public {

@@ -119,6 +119,22 @@ abstract contract ProvenFeeFixture is Test, Deployers {
         );
     }
 
+    /// @dev The real verifier, a pool of the shipped model, and 30 seeded random swaps one or two periods
+    /// apart: a pool whose next update a real proof can make (the forecast tests' setting).
+    function _realVerifierPoolWithSwaps() internal {
+        _deployInfrastructure();
+        hook = _deployHook(IGroth16Verifier(deployCode("Groth16Verifier.sol:Groth16Verifier")), 0x6666);
+        key = _keyFor(hook, 60);
+        _createPool(hook, key, _config(_register(DEFAULT_MODEL)));
+        int24 tick;
+        for (uint256 i; i < 30; ++i) {
+            uint256 r = uint256(keccak256(abi.encode(i)));
+            tick += int24(int256(r % 61) - 30);
+            _swapTo(key, tick);
+            vm.warp(block.timestamp + 60 * (1 + r % 2));
+        }
+    }
+
     /// @dev Moves the pool into `tick` with one real swap and records it as SPEC §1 does: the first swap of
     /// a new period closes the last traded one at the tick before this swap.
     function _swapTo(PoolKey memory k, int24 tick) internal {
