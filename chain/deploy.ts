@@ -24,7 +24,14 @@ export interface PoolConfig {
   maxStalenessPeriods: number;
   livenessPeriods: number;
   admin: Address;
+  /** How updates are checked (ProvenFeeHook.Verification): must be the model's mode on the hook (createPool refuses another). */
+  verification: Verification;
 }
+
+/** ProvenFeeHook.Verification: `zk` (a Groth16 proof per update) or `onchain` (the hook evaluates the public model). */
+export const VERIFICATION = { zk: 0, onchain: 1 } as const;
+export type Verification = (typeof VERIFICATION)[keyof typeof VERIFICATION];
+export const verificationName = (v: number): string => (v === VERIFICATION.onchain ? "onchain" : v === VERIFICATION.zk ? "zk" : `mode ${v}`);
 
 export async function deployVerifier(clients: Clients): Promise<Address> {
   return deploy(clients, verifierArtifact());
@@ -101,8 +108,12 @@ export async function readPoolConfig(clients: Clients, hook: Address, key: PoolK
 export function poolConfigDifferences(actual: PoolConfig, asked: PoolConfig): string[] {
   const expected: PoolConfig = { ...asked, period: asked.period === 0 ? DEFAULT_PERIOD : asked.period };
   const differences: string[] = [];
-  for (const field of ["commitment", "poolFeeMin", "poolFeeMax", "fallbackFee", "period", "maxStalenessPeriods", "livenessPeriods", "admin"] as const) {
+  for (const field of ["commitment", "poolFeeMin", "poolFeeMax", "fallbackFee", "period", "maxStalenessPeriods", "livenessPeriods", "admin", "verification"] as const) {
     const [a, e] = [actual[field], expected[field]];
+    if (field === "verification") {
+      if (a !== e) differences.push(`verification is ${verificationName(a as number)}, asked ${verificationName(e as number)}`);
+      continue;
+    }
     const same = field === "admin" ? String(a).toLowerCase() === String(e).toLowerCase() : BigInt(a as bigint | number) === BigInt(e as bigint | number);
     if (!same) differences.push(`${field} is ${field === "commitment" ? toHex(a as bigint) : String(a)}, asked ${field === "commitment" ? toHex(e as bigint) : String(e)}`);
   }

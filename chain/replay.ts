@@ -35,16 +35,17 @@ const SWAP_GAS = 600_000n;
 /**
  * Mines one block at `block.timestamp` holding its swaps (and whatever else is pending, such as a
  * keeper's fee update); returns the mined block number. With `manualMining` the caller keeps
- * automine off between blocks, so other transactions wait for the next historical block.
+ * automine off between blocks, so other transactions wait for the next historical block. With several
+ * keys every pool gets the same swaps in the same block (twin pools on one price path).
  */
-export async function replayBlock(clients: Clients, v4: LocalV4, key: PoolKey, block: HistoricalBlock, manualMining = false): Promise<bigint> {
+export async function replayBlock(clients: Clients, v4: LocalV4, keys: PoolKey | readonly PoolKey[], block: HistoricalBlock, manualMining = false): Promise<bigint> {
   const abi = projectArtifact("ReplayRouter").abi;
   if (!manualMining) await rpc(clients, "evm_setAutomine", [false]);
   const hashes: Hex[] = [];
   try {
     let nonce = await clients.public.getTransactionCount({ address: clients.account.address, blockTag: "pending" });
     for (const tick of block.ticks) {
-      hashes.push(
+      for (const key of Array.isArray(keys) ? keys : [keys]) hashes.push(
         await clients.wallet.sendTransaction({
           to: v4.router,
           data: encodeFunctionData({ abi, functionName: "swapToTick", args: [key, tick] }),

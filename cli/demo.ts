@@ -9,7 +9,8 @@ import { Prover } from "../prover/prover.ts";
 import { startAnvil, type Anvil } from "../chain/anvil.ts";
 import { connect, ANVIL_DEV_KEY, type Clients } from "../chain/chain.ts";
 import { deployLocalV4, addLiquidity, sqrtPriceNearTick, poolIdOf } from "../chain/localPool.ts";
-import { deployHook, deployVerifier, registerModel, createPool, hookedPoolKey, type PoolConfig } from "../chain/deploy.ts";
+import { deployHook, deployVerifier, registerModel, createPool, hookedPoolKey, type PoolConfig, VERIFICATION, NO_BATCH_VERIFIERS } from "../chain/deploy.ts";
+import { deployOnchainModels, registerOnchainModel } from "../chain/onchain.ts";
 import { groupByBlock, replayBlock, rpc } from "../chain/replay.ts";
 import { HookClient } from "../keeper/hookClient.ts";
 import { Keeper, keeperMetrics, feeProverOf, DEFAULT_SETTINGS, type UpdateReport } from "../keeper/keeper.ts";
@@ -25,13 +26,15 @@ import { loadPoolEvents, resolvePair } from "../history/index.ts";
 import { STATIC_TIERS_BPS } from "../backtest/policy.ts";
 import { Q128 } from "../backtest/v4math.ts";
 import { lpNetComparison, lpNetText } from "./demoEconomics.ts";
-import { renderDemoReport, type LandedUpdate, type LpFeeComparison } from "./demoReport.ts";
+import { renderDemoReport, type LandedUpdate, type LpFeeComparison, type VerificationModes } from "./demoReport.ts";
 import { explainChainError, hookAndV4ErrorAbis } from "./chainErrors.ts";
 import { failure, integerOption, numberOption, parseOptions, UsageError } from "./options.ts";
 import { shipped } from "./shipped.ts";
 
 /** Anvil's second default account: the keeper signs with its own key, apart from the trader. */
 const KEEPER_DEV_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d" as const;
+/** Anvil's third default account: the onchain pool's keeper, so the two keepers' nonces never collide. */
+const ONCHAIN_KEEPER_DEV_KEY = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a" as const;
 
 /**
  * The demo's one LP position is full range with the mainnet pool's active liquidity L when the keeper
@@ -145,14 +148,24 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const hook = await deployHook(trader, v4.manager, verifier);
     await registerModel(trader, hook, model, `file://${v.model}`);
     const key = hookedPoolKey(v4.token0, v4.token1, hook);
-    const config: PoolConfig = { commitment: model.commitment, poolFeeMin: 100, poolFeeMax: 100_000, fallbackFee: 3000, period: model.file.period, maxStalenessPeriods: 15, livenessPeriods: 60, admin: trader.account.address };
+    const config: PoolConfig = { commitment: model.commitment, poolFeeMin: 100, poolFeeMax: 100_000, fallbackFee: 3000, period: model.file.period, maxStalenessPeriods: 15, livenessPeriods: 60, admin: trader.account.address, verification: VERIFICATION.zk };
     const firstTick = (warmup[0] ?? live[0]!).ticks[0]!;
     await createPool(trader, hook, key, sqrtPriceNearTick(firstTick), config);
     await addLiquidity(trader, v4, key, lp.liquidity);
-    say(`PoolManager ${v4.manager}\nverifier    ${verifier}\nhook        ${hook}  (CREATE2-mined: beforeInitialize|beforeSwap)\npool        ${poolIdOf(key)}  model ${model.file.commitment}`);
+    // The same model in the `onchain` mode, side by side: a hook with OnchainModels, the model's words published
+    // (hashed there to the same commitment) and a twin pool that gets the very same swaps. Its keeper sends
+    // updateFeeOnchain (no proof); its fees must equal the proven ones, update for update.
+    const onchainHook = await deployHook(trader, v4.manager, verifier, NO_BATCH_VERIFIERS, await deployOnchainModels(trader));
+    await registerOnchainModel(trader, onchainHook, model);
+    const onchainKey = hookedPoolKey(v4.token0, v4.token1, onchainHook);
+    const onchainConfig: PoolConfig = { ...config, verification: VERIFICATION.onchain };
+    await createPool(trader, onchainHook, onchainKey, sqrtPriceNearTick(firstTick), onchainConfig);
+    await addLiquidity(trader, v4, onchainKey, lp.liquidity);
+    say(`PoolManager ${v4.manager}\nverifier    ${verifier}\nhook        ${hook}  (CREATE2-mined: beforeInitialize|beforeSwap)\npool        ${poolIdOf(key)}  model ${model.file.commitment}  (zk: a proof per update)`);
+    say(`twin hook   ${onchainHook}  (with OnchainModels: the same model's weights published, hashed to its commitment)\ntwin pool   ${poolIdOf(onchainKey)}  (onchain: the hook evaluates the public model, no proof; same swaps)`);
 
-    say(`warm-up: replaying ${warmup.length} real blocks (${warmupMinutes} min of history) to warm the oracle's variances...`);
-    for (const block of warmup) await replayBlock(trader, v4, key, block);
+    say(`warm-up: replaying ${warmup.length} real blocks (${warmupMinutes} min of history) into both pools to warm the oracle's variances...`);
+    for (const block of warmup) await replayBlock(trader, v4, [key, onchainKey], block);
 
     const backend = await selectBackend("auto");
     prover = await Prover.load();
@@ -161,6 +174,13 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const txm = new TxManager(keeperClients, DEFAULT_FEES, log);
     const terms = { poolFeeMin: config.poolFeeMin, poolFeeMax: config.poolFeeMax, period: config.period };
     const keeper = new Keeper(hookClient, [{ name: "usdc-weth", key, poolId: poolIdOf(key), model, terms }], feeProverOf(prover), txm, log, keeperMetrics(new Registry()), { ...DEFAULT_SETTINGS, updateRule: "off", feeChangeThreshold: 0 });
+    const onchainClients = await connect(rpcUrl, ONCHAIN_KEEPER_DEV_KEY);
+    const onchainKeeper = new Keeper(
+      new HookClient(onchainClients, onchainHook, v4.manager), [{ name: "usdc-weth-onchain", key: onchainKey, poolId: poolIdOf(onchainKey), model, terms, verification: "onchain" }],
+      feeProverOf(prover), new TxManager(onchainClients, DEFAULT_FEES, log), log, keeperMetrics(new Registry()), { ...DEFAULT_SETTINGS, updateRule: "off", feeChangeThreshold: 0 },
+    );
+    const onchainLanded: { asOfPeriod: number; fee: number; gasUsed: number }[] = [];
+    onchainKeeper.on("landed", (r: UpdateReport & { gasUsed: bigint }) => onchainLanded.push({ asOfPeriod: r.asOfPeriod, fee: r.fee, gasUsed: Number(r.gasUsed) }));
     const landed: LandedUpdate[] = [];
     keeper.on("landed", (r: UpdateReport & { gasUsed: bigint; minedIn: bigint }) => {
       // the oracle's own recent volatility: the 16-period-half-life EWMA of squared moves, over 30 periods
@@ -185,15 +205,18 @@ export async function demoCommand(argv: string[]): Promise<number> {
     await rpc(trader, "evm_setAutomine", [false]);
     // The keeper proves off its per-block loop; the demo waits for each block's update to be sent
     // before replaying the next block, so that it lands in the block after its period closes.
+    const step = async () => {
+      const head = await trader.public.getBlock();
+      await Promise.all([keeper.onBlock(head), onchainKeeper.onBlock(head)]);
+      await Promise.all([keeper.settled(), onchainKeeper.settled()]);
+    };
     for (const block of live) {
-      await replayBlock(trader, v4, key, block, true);
-      await keeper.onBlock(await trader.public.getBlock());
-      await keeper.settled();
+      await replayBlock(trader, v4, [key, onchainKey], block, true);
+      await step();
     }
-    // One more block so the last update lands.
+    // One more block so the last updates land.
     await rpc(trader, "evm_mine", [live[live.length - 1]!.timestamp + 1]);
-    await keeper.onBlock(await trader.public.getBlock());
-    await keeper.settled();
+    await step();
     await rpc(trader, "evm_setAutomine", [true]);
 
     const finalFee = await hookClient.lpFee(key);
@@ -206,6 +229,22 @@ export async function demoCommand(argv: string[]): Promise<number> {
       data: v.data, model, modelPath: v.model, replayFrom: (warmup[0] ?? live[0]!).timestamp, countFrom: keeperStart,
       to: live[live.length - 1]!.timestamp + 1, gasPerUpdate: Math.round(mean(landed.map((u) => u.gasUsed))), gasPriceGwei,
     });
+    // The same model and update rule at the onchain mode's gas: what the cheaper updates are worth to LPs.
+    const onchainGas = Math.round(mean(onchainLanded.map((u) => u.gasUsed)));
+    const onchainNet = onchainLanded.length
+      ? (await lpNetComparison({
+          data: v.data, model, modelPath: v.model, replayFrom: (warmup[0] ?? live[0]!).timestamp, countFrom: keeperStart,
+          to: live[live.length - 1]!.timestamp + 1, gasPerUpdate: onchainGas, gasPriceGwei,
+        })).rows.find((r) => r.name === "proven dynamic")
+      : undefined;
+    const provenFees = new Map(landed.map((u) => [u.asOfPeriod, u.fee]));
+    const bothUpdated = onchainLanded.filter((u) => provenFees.has(u.asOfPeriod));
+    const modes: VerificationModes = {
+      zk: { updates: landed.length, meanGasPerUpdate: mean(landed.map((u) => u.gasUsed)), trust: ZK_TRUST },
+      onchain: { updates: onchainLanded.length, meanGasPerUpdate: mean(onchainLanded.map((u) => u.gasUsed)), trust: ONCHAIN_TRUST, ...(onchainNet ? { lpNet: onchainNet } : {}) },
+      periodsBothUpdated: bothUpdated.length,
+      sameFee: bothUpdated.filter((u) => provenFees.get(u.asOfPeriod) === u.fee).length,
+    };
     const summary = {
       blocksReplayed: live.length + warmup.length,
       keeperBlocks: live.length,
@@ -219,19 +258,22 @@ export async function demoCommand(argv: string[]): Promise<number> {
       backend,
       seconds: (performance.now() - t0) / 1000,
       lpNet,
+      modes,
       lpFees,
     };
     mkdirSync(path.dirname(v.report), { recursive: true });
-    writeFileSync(v.report, renderDemoReport({ summary, updates: landed, hook, manager: v4.manager, verifier, commitment: model.file.commitment, data: v.data, lpNet, lpFees, historicalFeeBps: historicalFeePips === undefined ? undefined : historicalFeePips / 100 }));
+    writeFileSync(v.report, renderDemoReport({ summary, updates: landed, hook, manager: v4.manager, verifier, commitment: model.file.commitment, data: v.data, lpNet, lpFees, modes, historicalFeeBps: historicalFeePips === undefined ? undefined : historicalFeePips / 100 }));
     if (v.json) console.log(JSON.stringify({ ...summary, updates: landed, report: v.report }));
     else {
       say(`\n${summary.updatesLanded} fee updates landed with valid proofs over ${summary.keeperBlocks} real blocks (${summary.from.slice(11, 16)}-${summary.to.slice(11, 16)} UTC)`);
       say(`mean proof time ${summary.meanProofMs.toFixed(0)} ms, mean gas per update ${summary.meanGasPerUpdate.toFixed(0)}, mean proven fee ${(summary.meanFeePips / 100).toFixed(2)} bps${historicalFeePips === undefined ? "" : ` (historical pool: ${(historicalFeePips / 100).toFixed(2)} bps static)`}`);
       say(lpNetText(lpNet));
+      say(modesText(modes));
       say(`\non-chain check: the pool charged its LPs ${lpFees.dynamic.feesUsdc.toLocaleString("en-US", { maximumFractionDigits: 0 })} USDC of fees over these blocks (${lpFees.swapsUnderProvenFee} swaps), ${lpFees.exactReplay ? "reproduced by the tick-exact replay to the wei" : "NOT reproduced by the tick-exact replay (see the report)"}; the same-swaps fee comparison is in the report and --json`);
       say(`report: ${v.report}   (${summary.seconds.toFixed(0)} s)`);
     }
-    return landed.length > 0 ? 0 : 1;
+    // Both modes must land, and agree: the onchain evaluation is the circuit's statement, bit for bit.
+    return landed.length > 0 && onchainLanded.length > 0 && modes.sameFee === modes.periodsBothUpdated ? 0 : 1;
   } catch (e) {
     console.error(`provenfee demo: ${explainChainError(e, v.rpc ?? anvil?.rpcUrl ?? "the embedded anvil", hookAndV4ErrorAbis())}`);
     return 1;
@@ -242,6 +284,25 @@ export async function demoCommand(argv: string[]): Promise<number> {
 }
 
 export type { Clients };
+
+const ZK_TRUST = "a Groth16 proof per update: weights private behind the commitment; trusts the circuit's setup (the shipped one is a single-party dev setup: run provenfee ceremony)";
+const ONCHAIN_TRUST = "the hook evaluates the published weights (hashed on-chain to the commitment): no proof, no setup; the weights are public";
+
+const int = (x: number) => x.toLocaleString("en-US", { maximumFractionDigits: 0 });
+
+export function modesText(m: VerificationModes): string {
+  const lines = [
+    `\nThe two verification modes side by side (same model, same swaps, twin pools; receipt gas of each update transaction):`,
+    `  zk       ${String(m.zk.updates).padStart(4)} updates   ${int(m.zk.meanGasPerUpdate).padStart(8)} gas per update   ${m.zk.trust}`,
+    `  onchain  ${String(m.onchain.updates).padStart(4)} updates   ${int(m.onchain.meanGasPerUpdate).padStart(8)} gas per update   ${m.onchain.trust}`,
+    `  the onchain pool's fee equalled the proven fee in ${m.sameFee} of the ${m.periodsBothUpdated} periods both pools updated${m.sameFee === m.periodsBothUpdated ? "" : "  <- MISMATCH"}`,
+  ];
+  if (m.onchain.lpNet) {
+    const r = m.onchain.lpNet;
+    lines.push(`  at the onchain mode's gas the same model and update rule net the LPs ${int(r.netUsdc)} USDC (fees ${int(r.feesUsdc)} - LVR ${int(r.lvrUsdc)} - gas ${int(r.gasUsdc)}, ${r.updates} updates)`);
+  }
+  return lines.join("\n");
+}
 
 // ------------------------------------------------------------------ LP fees: proven dynamic vs static tiers
 

@@ -142,7 +142,29 @@ ${c.rows.map(row).join("\n")}
 <p>${c.winner === "proven dynamic" ? "The proven fee netted the LPs the most." : `The proven fee did <b>not</b> win: ${esc(c.winner)} netted the LPs the most.`}</p>`;
 }
 
-export function renderDemoReport(r: { summary: Record<string, unknown>; updates: LandedUpdate[]; hook: string; manager: string; verifier: string; commitment: string; data: string; lpNet?: LpNetComparison; lpFees?: LpFeeComparison; historicalFeeBps?: number }): string {
+export interface VerificationModes {
+  zk: { updates: number; meanGasPerUpdate: number; trust: string };
+  onchain: { updates: number; meanGasPerUpdate: number; trust: string; lpNet?: PolicyNet };
+  /** Periods both pools updated, and in how many of them the onchain fee equalled the proven one. */
+  periodsBothUpdated: number;
+  sameFee: number;
+}
+
+function modesSection(m: VerificationModes): string {
+  const row = (name: string, x: VerificationModes["zk"]) => `<tr><th>${name}</th><td>${x.updates}</td><td>${Math.round(x.meanGasPerUpdate).toLocaleString("en-US")}</td><td style="text-align:left">${esc(x.trust)}</td></tr>`;
+  return `<h2>The two verification modes side by side</h2>
+<p>The same model on a twin pool that got the very same swaps, in the <code>onchain</code> mode: its hook evaluates the
+published weights itself (<code>updateFeeOnchain</code>, no proof). Receipt gas of each update transaction.</p>
+<table><tr><th>mode</th><th>updates</th><th>gas per update</th><th>trust</th></tr>
+${row("zk", m.zk)}
+${row("onchain", m.onchain)}
+</table>
+<p>The onchain pool's fee equalled the proven fee in ${m.sameFee} of the ${m.periodsBothUpdated} periods both pools updated.${
+    m.onchain.lpNet ? ` At the onchain mode's gas the same model and update rule net the LPs ${Math.round(m.onchain.lpNet.netUsdc).toLocaleString("en-US")} USDC (${m.onchain.lpNet.updates} updates).` : ""
+  }</p>`;
+}
+
+export function renderDemoReport(r: { summary: Record<string, unknown>; updates: LandedUpdate[]; hook: string; manager: string; verifier: string; commitment: string; data: string; lpNet?: LpNetComparison; lpFees?: LpFeeComparison; historicalFeeBps?: number; modes?: VerificationModes }): string {
   const rows = r.updates
     .map((u) => `<tr><td>${u.block}</td><td>${esc(u.time)}</td><td>${u.asOfPeriod}</td><td>${u.realizedVolBps.toFixed(1)}</td><td>${u.forecastVolBps.toFixed(1)}</td><td>${(u.previousFee / 100).toFixed(2)}</td><td>${(u.fee / 100).toFixed(2)}</td><td>${u.proofMs.toFixed(0)}</td><td>${u.gasUsed}</td></tr>`)
     .join("\n");
@@ -158,6 +180,7 @@ verified on-chain by the hook <code>${esc(r.hook)}</code> (verifier <code>${esc(
 PoolManager <code>${esc(r.manager)}</code>) before it took effect.</p>
 <h2>Summary</h2><table>${summary}</table>
 ${r.lpNet ? lpNetSection(r.lpNet) : ""}
+${r.modes ? modesSection(r.modes) : ""}
 ${r.lpFees ? lpFeesSection(r.lpFees) : ""}
 <h2>Fee and volatility</h2>${charts(r.updates, r.historicalFeeBps)}
 <h2>Every fee update</h2>

@@ -7,7 +7,7 @@ import { loadModel, MAX_LP_FEE } from "../model/index.ts";
 import { connect } from "../chain/chain.ts";
 import { v4Artifact } from "../chain/artifacts.ts";
 import { deploy } from "../chain/chain.ts";
-import { deployBatchVerifiers, deployHook, deployVerifier, registerModel, createPool, hookedPoolKey, hookArtifact } from "../chain/deploy.ts";
+import { deployBatchVerifiers, deployHook, deployVerifier, registerModel, createPool, hookedPoolKey, hookArtifact, VERIFICATION } from "../chain/deploy.ts";
 import { resolvePrivateKey } from "../keeper/keys.ts";
 import { sqrtPriceNearTick } from "../chain/localPool.ts";
 import type { Deployment } from "../keeper/config.ts";
@@ -148,6 +148,7 @@ export async function deployCommand(argv: string[]): Promise<number> {
       await createPool(clients, hook, key, sqrtPriceNearTick(terms.tick), {
         commitment: model.commitment, poolFeeMin: terms.poolFeeMin, poolFeeMax: terms.poolFeeMax, fallbackFee: terms.fallbackFee,
         period: model.file.period, maxStalenessPeriods: terms.maxStalenessPeriods, livenessPeriods: terms.livenessPeriods, admin: clients.account.address,
+        verification: VERIFICATION[verification],
       });
       deployment.pools.push({ name: v["pool-name"], key, model: modelPath });
     }

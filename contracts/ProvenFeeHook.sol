@@ -80,12 +80,13 @@ contract ProvenFeeHook is BaseHook {
     /// @notice This hook was deployed without an OnchainModels contract: it has no `onchain` mode
     error OnchainModeDisabled();
     /// @notice The pool's verification mode is not the one this call serves (updateFee and updateFees: `zk`;
-    /// updateFeeOnchain: `onchain`)
-    error VerificationMismatch(Verification poolMode);
+    /// updateFeeOnchain: `onchain`), or a createPool's config names another mode than its model's; `mode` is the
+    /// pool's, or at createPool the model's
+    error VerificationMismatch(Verification mode);
 
     event ModelRegistered(uint256 indexed commitment, uint32 period, uint16 horizon, string uri, address registrant);
     event PoolCommitted(address indexed creator, bytes32 indexed commitment);
-    event PoolCreated(PoolId indexed id, uint256 indexed commitment, PoolConfig config, Verification verification);
+    event PoolCreated(PoolId indexed id, uint256 indexed commitment, PoolConfig config);
     /// @param forecast The model's proven forecast: log2 of the tick-move variance over its horizon, at
     /// scale 2^32 (SPEC §5)
     event FeeUpdated(
@@ -132,6 +133,10 @@ contract ProvenFeeHook is BaseHook {
         uint32 livenessPeriods;
         // may propose model changes; zero freezes the model
         address admin;
+        // how updates are checked: must be the mode of `commitment` (registerModel: Zk, registerOnchainModel:
+        // Onchain), so that a creator states it and nobody is surprised; poolConfig shows the mode in force,
+        // which a timelocked model change can switch
+        Verification verification;
     }
 
     /// @notice Everything a swap reads, packed into one slot in this order from bit 0 (see the *_SHIFT constants)
@@ -403,6 +408,9 @@ contract ProvenFeeHook is BaseHook {
             revert InvalidMaxStaleness();
         }
         if (config.livenessPeriods == 0) revert InvalidLiveness();
+        if (config.verification != _verificationOf(config.commitment)) {
+            revert VerificationMismatch(_verificationOf(config.commitment));
+        }
         _usePoolCommitment(poolCommitmentOf(key, sqrtPriceX96, config, msg.sender, salt));
 
         id = key.toId();
@@ -424,8 +432,7 @@ contract ProvenFeeHook is BaseHook {
                 forecastOfPreviousModel: false
             })
         );
-        Verification verification = _verificationOf(config.commitment);
-        _terms[id] = PoolTerms(config.commitment, config.admin, config.poolFeeMin, config.poolFeeMax, verification);
+        _terms[id] = PoolTerms(config.commitment, config.admin, config.poolFeeMin, config.poolFeeMax, config.verification);
         // A nonzero placeholder (read only once hasClose is set, which overwrites it), so the swap that
         // records the first close pays for a nonzero-to-nonzero store instead of a fresh slot.
         _variances[id] = 1;
@@ -434,7 +441,7 @@ contract ProvenFeeHook is BaseHook {
         // for its own initialize, so the initial fee is set here rather than in afterInitialize.
         poolManager.initialize(key, sqrtPriceX96);
         poolManager.updateDynamicLPFee(key, config.fallbackFee);
-        emit PoolCreated(id, config.commitment, config, verification);
+        emit PoolCreated(id, config.commitment, config);
     }
 
     // ---------------------------------------------------------------- hook callbacks
@@ -450,6 +457,7 @@ contract ProvenFeeHook is BaseHook {
     /// only reads the one state slot.
     function _beforeSwap(address, PoolKey calldata key, SwapParams calldata, bytes calldata)
         internal
+        virtual
         override
         returns (bytes4, BeforeSwapDelta, uint24)
     {
@@ -923,7 +931,8 @@ contract ProvenFeeHook is BaseHook {
             period: s.period,
             maxStalenessPeriods: s.maxStalenessPeriods,
             livenessPeriods: s.livenessPeriods,
-            admin: t.admin
+            admin: t.admin,
+            verification: t.verification
         });
     }
 
@@ -951,13 +960,6 @@ contract ProvenFeeHook is BaseHook {
     function modelHorizon(uint256 commitment, uint32 period) public view returns (uint16) {
         uint32 claimed = _horizons[commitment][period];
         return claimed == HORIZON_DISPUTED ? 0 : uint16(claimed);
-    }
-
-    /// @notice The pool's verification mode: `zk` (proofs) or `onchain` (the hook evaluates the public model)
-    function verificationOf(PoolKey calldata key) external view returns (Verification) {
-        PoolId id = key.toId();
-        _state(id);
-        return _terms[id].verification;
     }
 
     /// @notice The pending model change, if any (commitment 0 and readyAt 0 when none)

@@ -14,6 +14,7 @@ import type { BatchProver } from "./batch.ts";
 import type { RedisCoordinator } from "./queue.ts";
 import type { TxManager } from "./txmanager.ts";
 import { poolIdOf } from "../chain/localPool.ts";
+import { VERIFICATION } from "../chain/deploy.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { gasTokenSideOf, NATIVE, WETH_BY_CHAIN, type GasPricing } from "./updateRule.ts";
 import { parseAbiItem, type Address } from "viem";
@@ -57,7 +58,10 @@ export async function resolvePools(config: KeeperConfig, hook: HookClient): Prom
       throw new StartupError(`pool ${entry.name}: model ${entry.model} has commitment ${model.file.commitment}, the pool is committed to 0x${onChain.commitment.toString(16).padStart(64, "0")}`);
     }
     if (onChain.period !== model.file.period) throw new StartupError(`pool ${entry.name}: period ${onChain.period} differs from the model's ${model.file.period}`);
-    served.push({ name: entry.name, key: entry.key, poolId: poolIdOf(entry.key), model, terms: { poolFeeMin: onChain.poolFeeMin, poolFeeMax: onChain.poolFeeMax, period: onChain.period } });
+    served.push({
+      name: entry.name, key: entry.key, poolId: poolIdOf(entry.key), model, terms: { poolFeeMin: onChain.poolFeeMin, poolFeeMax: onChain.poolFeeMax, period: onChain.period },
+      verification: onChain.verification === VERIFICATION.onchain ? "onchain" : "zk",
+    });
   }
   // Once every pool and model checks out: how the update rule prices each pool's gas.
   if (config.updateRule === "pays") for (const p of served) p.gas = await gasPricingOf(config, hook, chainId, p.name, p.key.currency0, p.key.currency1);

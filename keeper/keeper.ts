@@ -14,7 +14,7 @@ import type { PoolKey } from "../chain/localPool.ts";
 import type { Logger } from "./log.ts";
 import type { Registry, Counter, Histogram, Gauge } from "./metrics.ts";
 import { inferBatch, type InferenceJob } from "./inference.ts";
-import { DEFAULT_GAS_PER_UPDATE, type UpdateRuleMode } from "../model/updateRule.ts";
+import { DEFAULT_GAS_PER_UPDATE, GAS_PER_UPDATE_ONCHAIN, type UpdateRuleMode } from "../model/updateRule.ts";
 import { keeperDecision, SWAP_EVENT, SwapFeeBase, type GasPricing } from "./updateRule.ts";
 import { FeeCapError, type BlockRef, type Head, type TxManager, type TxOutcome } from "./txmanager.ts";
 import { batchProverOf, batchSizesFor, isBatchProver, type BatchProof, type BatchProver, type PoolProofRequest } from "./batch.ts";
@@ -41,6 +41,11 @@ export interface ServedPool {
   poolId: Hex;
   model: Model;
   terms: PoolTerms;
+  /**
+   * How the hook checks the pool's updates (its poolConfig): "zk" (default) proves each update and sends
+   * updateFee/updateFees; "onchain" sends updateFeeOnchain, which evaluates the public model in the hook: no proof.
+   */
+  verification?: "zk" | "onchain";
   /** How the update rule values the pool's fee base and an update's gas (needed with rule "pays"). */
   gas?: GasPricing;
 }
@@ -394,7 +399,7 @@ export class Keeper extends EventEmitter {
   async warmUp(prover = true): Promise<void> {
     const zero = Array.from({ length: N_FEATURES }, () => 0n);
     inferBatch(this.pools.map((p) => ({ model: p.model, features: zero, terms: p.terms })));
-    const first = this.pools[0];
+    const first = this.pools.find((p) => p.verification !== "onchain");
     if (first && prover) await this.prover.prove([{ pool: first.name, poolId: first.poolId, model: first.model, features: zero, terms: first.terms, context: 1n, asOfPeriod: 0, attempt: 0 }]);
   }
 
@@ -620,13 +625,28 @@ export class Keeper extends EventEmitter {
       const { decision } = keeperDecision({
         settings: { mode: this.settings.updateRule, keepAlivePeriods: this.settings.keepAliveMargin, minChangePips: this.settings.feeChangeThreshold },
         liveUntil: c.state.liveUntil, onFallback: c.state.onFallback, asOfPeriod: c.asOfPeriod, currentFee: c.previousFee, candidateFee: fixed.fee,
-        feeBase: this.feeBases.get(c.pool.poolId), pricing: c.pool.gas, gasPerUpdate: this.settings.gasPerUpdate, gasPriceWei, poolSqrtPriceX96: c.sqrtPriceX96,
+        feeBase: this.feeBases.get(c.pool.poolId), pricing: c.pool.gas, gasPriceWei, poolSqrtPriceX96: c.sqrtPriceX96,
+        gasPerUpdate: c.pool.verification === "onchain" ? GAS_PER_UPDATE_ONCHAIN : this.settings.gasPerUpdate,
       });
       if (!decision.send) {
         this.decided.set(c.pool.poolId, c.asOfPeriod);
         this.metrics.updatesSkipped.inc({ pool: c.pool.name });
         this.log.info("update skipped", { pool: c.pool.name, asOfPeriod: c.asOfPeriod, fee: fixed.fee, previousFee: c.previousFee, reason: decision.reason });
         this.emit("skipped", { pool: c.pool.name, asOfPeriod: c.asOfPeriod, fee: fixed.fee, previousFee: c.previousFee, reason: decision.reason });
+        continue;
+      }
+      if (c.pool.verification === "onchain") {
+        // Nothing to prove: the hook evaluates the public model itself. Sent at once; the pool counts as
+        // busy until it is, so the next block does not send the same period twice.
+        const dispatch: Dispatch = { basis, asOfPeriod: c.asOfPeriod };
+        this.proving.set(c.pool.poolId, dispatch);
+        const evaluated: ProvenFee = { fee: fixed.fee, forecast: fixed.forecast, a: [0n, 0n], b: [[0n, 0n], [0n, 0n]], c: [0n, 0n], witnessMs: 0, proofMs: 0 };
+        const work = this.submit(c, basis, head, evaluated, float.y, float.fee, decision.reason, { readMs: c.readMs, inferenceMs, queueMs: 0, witnessMs: 0, proofMs: 0 }, seenAt, seenPerf)
+          .finally(() => {
+            if (this.proving.get(c.pool.poolId) === dispatch) this.proving.delete(c.pool.poolId);
+          });
+        this.dispatched.add(work);
+        void work.finally(() => this.dispatched.delete(work));
         continue;
       }
       this.log.debug("proving", { pool: c.pool.name, asOfPeriod: c.asOfPeriod, block: number, reason: decision.reason });
@@ -954,6 +974,7 @@ export class Keeper extends EventEmitter {
   }
 
   private updateCalldata(pool: ServedPool, asOfPeriod: number, proven: Pick<ProvenFee, "fee" | "forecast" | "a" | "b" | "c">): Hex {
+    if (pool.verification === "onchain") return encodeFunctionData({ abi: this.hook.abi, functionName: "updateFeeOnchain", args: [pool.key, asOfPeriod] });
     return encodeFunctionData({ abi: this.hook.abi, functionName: "updateFee", args: [pool.key, asOfPeriod, proven.fee, proven.forecast, proven.a, proven.b, proven.c] });
   }
 

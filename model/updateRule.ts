@@ -36,6 +36,13 @@ export const DEFAULT_GAS_PER_UPDATE = 280_000;
  * forge's execution gas per pool (151,797 and 77,660) plus the 21k base over N plus the calldata per
  * entry that the N = 4 receipt shows (about 5,700): not measured on a receipt.
  */
+/**
+ * Gas of one `updateFeeOnchain` (an `onchain` pool: the hook evaluates the public model, no proof): the
+ * receipt gas of the whole transaction, rounded up from what `npm start` measures for its onchain pool
+ * (README, "The two verification modes side by side"). The keeper uses it for onchain pools whatever the batch size.
+ */
+export const GAS_PER_UPDATE_ONCHAIN = 80_000;
+
 export const GAS_PER_UPDATE_BY_BATCH_SIZE: Readonly<Record<number, number>> = { 1: DEFAULT_GAS_PER_UPDATE, 2: 168_000, 4: 114_000, 8: 86_000 };
 
 /**

@@ -11,7 +11,7 @@ import { SETUP_OUTPUTS } from "../prover/setup.ts";
 import { startAnvil, freePort, type Anvil } from "../chain/anvil.ts";
 import { connect, deploy, ANVIL_DEV_KEY } from "../chain/chain.ts";
 import { v4Artifact } from "../chain/artifacts.ts";
-import { createPool, deployHook, deployVerifier, hookedPoolKey, registerModel } from "../chain/deploy.ts";
+import { createPool, deployHook, deployVerifier, hookedPoolKey, registerModel, VERIFICATION } from "../chain/deploy.ts";
 import { sqrtPriceNearTick } from "../chain/localPool.ts";
 
 // The bin as a user runs it, from a folder that is not the repository: paths must not depend on it.
@@ -191,7 +191,7 @@ describe("provenfee deploy: errors name the flag, the endpoint or the contract e
       await registerModel(clients, hook, model, "file://model/default-model.json");
       const key = hookedPoolKey("0x1111111111111111111111111111111111111111", "0x2222222222222222222222222222222222222222", hook);
       // What `deploy --fee-min 5000 --fee-max 100` would have sent without its own check.
-      const terms = { commitment: model.commitment, poolFeeMin: 5000, poolFeeMax: 100, fallbackFee: 3000, period: model.file.period, maxStalenessPeriods: 15, livenessPeriods: 60, admin: clients.account.address };
+      const terms = { commitment: model.commitment, poolFeeMin: 5000, poolFeeMax: 100, fallbackFee: 3000, period: model.file.period, maxStalenessPeriods: 15, livenessPeriods: 60, admin: clients.account.address, verification: VERIFICATION.zk };
       const error = await createPool(clients, hook, key, sqrtPriceNearTick(0), terms).then(() => undefined, (e: unknown) => e);
       expect(error).toBeDefined();
       expect(explainChainError(error, anvil.rpcUrl, hookAndV4ErrorAbis())).toBe(

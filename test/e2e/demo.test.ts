@@ -46,6 +46,19 @@ describe("provenfee demo", () => {
     expect(net.gasPerUpdate).toBe(Math.round(summary.meanGasPerUpdate));
     expect(html).toContain("What the pool's LPs would have netted");
 
+    // The two verification modes side by side: the onchain twin got the same swaps, its hook evaluated the same
+    // model's published weights, and every fee equals the proven one, at a fraction of the gas.
+    const modes = summary.modes;
+    expect(modes.zk.updates).toBe(summary.updatesLanded);
+    expect(modes.onchain.updates).toBeGreaterThanOrEqual(3);
+    expect(modes.periodsBothUpdated).toBeGreaterThanOrEqual(3);
+    expect(modes.sameFee).toBe(modes.periodsBothUpdated);
+    expect(modes.zk.meanGasPerUpdate).toBe(summary.meanGasPerUpdate);
+    expect(modes.onchain.meanGasPerUpdate).toBeGreaterThan(40_000);
+    expect(modes.onchain.meanGasPerUpdate).toBeLessThan(modes.zk.meanGasPerUpdate / 2);
+    expect(modes.onchain.lpNet.netUsdc).toBeCloseTo(modes.onchain.lpNet.feesUsdc - modes.onchain.lpNet.lvrUsdc - modes.onchain.lpNet.gasUsdc, 6);
+    expect(html).toContain("The two verification modes side by side");
+
     // LP fees under the proven fee vs the static tiers on the same swaps (the on-chain check).
     const lp = summary.lpFees;
     expect(lp.exactReplay).toBe(true); // the off-chain replay reproduced every on-chain swap and the fee growth

@@ -7,7 +7,7 @@ import { toHex, type Address, type Hex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { startAnvil, type Anvil } from "../../chain/anvil.ts";
 import { connect, ANVIL_DEV_KEY, type Clients } from "../../chain/chain.ts";
-import { createPool, hookArtifact, hookedPoolKey, poolCommitmentOf, readPoolConfig, type PoolConfig } from "../../chain/deploy.ts";
+import { createPool, hookArtifact, hookedPoolKey, poolCommitmentOf, readPoolConfig, type PoolConfig, VERIFICATION } from "../../chain/deploy.ts";
 import { sqrtPriceNearTick } from "../../chain/localPool.ts";
 import { rpc } from "../../chain/replay.ts";
 import { send } from "../../chain/chain.ts";
@@ -84,10 +84,10 @@ describe("provenfee deploy (child process, anvil)", () => {
     const key = hookedPoolKey(TOKEN0, TOKEN1, hook, 20);
     const abi = hookArtifact().abi;
     const read = (functionName: string, args: unknown[]) => deployer.public.readContract({ address: hook, abi, functionName, args });
-    expect(await read("verificationOf", [key])).toBe(1);
-    expect(await read("verificationOf", [hookedPoolKey(TOKEN0, TOKEN1, hook, 10)])).toBe(0);
+    expect(((await read("poolConfig", [key])) as PoolConfig).verification).toBe(VERIFICATION.onchain);
+    expect(((await read("poolConfig", [hookedPoolKey(TOKEN0, TOKEN1, hook, 10)])) as PoolConfig).verification).toBe(VERIFICATION.zk);
     const [created] = (await events("PoolCreated")).slice(-1);
-    expect((created!.args as { verification: number }).verification).toBe(1);
+    expect((created!.args as { config: PoolConfig }).config.verification).toBe(VERIFICATION.onchain);
     await rpc(deployer, "evm_increaseTime", [120]);
     await rpc(deployer, "evm_mine", []);
     const asOf = ((await read("currentPeriod", [key])) as number) - 1;
@@ -107,7 +107,7 @@ describe("provenfee deploy (child process, anvil)", () => {
     const key = hookedPoolKey(TOKEN0, TOKEN1, hook, 60);
     const squatted: PoolConfig = {
       commitment: model.commitment, poolFeeMin: 1, poolFeeMax: 1_000_000, fallbackFee: 3000, period: 60,
-      maxStalenessPeriods: 15, livenessPeriods: 60, admin: squatter.account.address,
+      maxStalenessPeriods: 15, livenessPeriods: 60, admin: squatter.account.address, verification: VERIFICATION.zk,
     };
     await createPool(squatter, hook, key, sqrtPriceNearTick(0), squatted);
 
@@ -132,7 +132,7 @@ describe("provenfee deploy (child process, anvil)", () => {
     const key = hookedPoolKey(TOKEN0, TOKEN1, hook, 30);
     const mine: PoolConfig = {
       commitment: model.commitment, poolFeeMin: 100, poolFeeMax: 100_000, fallbackFee: 3000, period: 60,
-      maxStalenessPeriods: 15, livenessPeriods: 60, admin: deployer.account.address,
+      maxStalenessPeriods: 15, livenessPeriods: 60, admin: deployer.account.address, verification: VERIFICATION.zk,
     };
     const theirs: PoolConfig = { ...mine, fallbackFee: 100_000, admin: squatter.account.address };
     // Intercept this deployer's reveal: when it simulates createPool, the squatter creates the pool first.
@@ -163,7 +163,7 @@ describe("provenfee deploy (child process, anvil)", () => {
     const key = hookedPoolKey(TOKEN0, TOKEN1, hook, 1);
     const config: PoolConfig = {
       commitment: model.commitment, poolFeeMin: 100, poolFeeMax: 100_000, fallbackFee: 3000, period: 0,
-      maxStalenessPeriods: 15, livenessPeriods: 60, admin: deployer.account.address,
+      maxStalenessPeriods: 15, livenessPeriods: 60, admin: deployer.account.address, verification: VERIFICATION.zk,
     };
     const salt = toHex(7n, { size: 32 }) as Hex;
     const onChain = await deployer.public.readContract({ address: hook, abi: hookArtifact().abi, functionName: "poolCommitmentOf", args: [key, sqrtPriceNearTick(5), config, deployer.account.address, salt] });

@@ -11,7 +11,8 @@ import { encodeFunctionData, type Address, type Hex } from "viem";
 import { startAnvil, type Anvil } from "../../chain/anvil.ts";
 import { connect, ANVIL_DEV_KEY, type Clients } from "../../chain/chain.ts";
 import { deployLocalV4, addLiquidity, sqrtPriceNearTick, poolIdOf, type LocalV4, type PoolKey } from "../../chain/localPool.ts";
-import { deployBatchVerifiers, deployHook, deployVerifier, registerModel, createPool, hookedPoolKey, hookArtifact, verifierArtifact, type PoolConfig } from "../../chain/deploy.ts";
+import { deployBatchVerifiers, deployHook, deployVerifier, registerModel, createPool, hookedPoolKey, hookArtifact, verifierArtifact, type PoolConfig, VERIFICATION, NO_BATCH_VERIFIERS } from "../../chain/deploy.ts";
+import { deployOnchainModels, registerOnchainModel } from "../../chain/onchain.ts";
 import { projectArtifact } from "../../chain/artifacts.ts";
 import { groupByBlock, rpc } from "../../chain/replay.ts";
 import { loadModel } from "../../model/index.ts";
@@ -43,6 +44,11 @@ export interface StageOptions {
   config?: Partial<PoolConfig>;
   /** Deploy the hook with the batch verifiers (2, 4, 8 pools), so that it takes updateFees. */
   batchVerifiers?: boolean;
+  /**
+   * The last `onchainPools` pools are `onchain` pools of OTHER_MODEL (the hook gets OnchainModels, the model is
+   * published there): their updates are updateFeeOnchain, no proof. The others stay zk pools of MODEL.
+   */
+  onchainPools?: number;
 }
 
 export interface StageInfo {
@@ -68,6 +74,7 @@ function stageKey(options: StageOptions): string {
   h.update(projectArtifact("ReplayRouter").bytecode);
   h.update(readFileSync(MODEL));
   h.update(readFileSync("chain/deploy.ts"));
+  h.update(readFileSync("chain/onchain.ts"));
   return h.digest("hex").slice(0, 16);
 }
 
@@ -96,20 +103,23 @@ export async function keeperStage(options: StageOptions): Promise<StageInfo> {
     const clients = await connect(anvil.rpcUrl, ANVIL_DEV_KEY);
     const v4 = await deployLocalV4(clients);
     const verifier = await deployVerifier(clients);
-    const hook = await deployHook(clients, v4.manager, verifier, options.batchVerifiers ? await deployBatchVerifiers(clients) : undefined);
+    const onchainPools = options.onchainPools ?? 0;
+    const hook = await deployHook(clients, v4.manager, verifier, options.batchVerifiers ? await deployBatchVerifiers(clients) : NO_BATCH_VERIFIERS, onchainPools ? await deployOnchainModels(clients) : undefined);
     const model = await loadModel(MODEL);
     await registerModel(clients, hook, model, `file://${MODEL}`);
     const other = await loadModel(OTHER_MODEL);
-    if (other.file.period === model.file.period) await registerModel(clients, hook, other, `file://${OTHER_MODEL}`);
+    if (onchainPools) await registerOnchainModel(clients, hook, other);
+    else if (other.file.period === model.file.period) await registerModel(clients, hook, other, `file://${OTHER_MODEL}`);
     const config: PoolConfig = {
       commitment: model.commitment, poolFeeMin: 100, poolFeeMax: 100_000, fallbackFee: 3000, period: 60, maxStalenessPeriods: 15, livenessPeriods: 60,
-      admin: clients.account.address, ...options.config,
+      admin: clients.account.address, verification: VERIFICATION.zk, ...options.config,
     };
     const firstTick = swaps.tick[from > 0 ? from - 1 : 0]!;
     const pools: StageInfo["pools"] = [];
     for (let i = 0; i < options.pools; i++) {
       const key = hookedPoolKey(v4.token0, v4.token1, hook, 10 * (i + 1));
-      await createPool(clients, hook, key, sqrtPriceNearTick(firstTick), config);
+      const onchain = i >= options.pools - onchainPools;
+      await createPool(clients, hook, key, sqrtPriceNearTick(firstTick), onchain ? { ...config, commitment: other.commitment, verification: VERIFICATION.onchain } : config);
       await addLiquidity(clients, v4, key, 10n ** 24n);
       pools.push({ name: `pool${i}`, key, poolId: poolIdOf(key) });
     }

@@ -3,7 +3,7 @@
 import { startAnvil, type Anvil } from "../../chain/anvil.ts";
 import { connect, ANVIL_DEV_KEY, type Clients } from "../../chain/chain.ts";
 import { deployLocalV4, addLiquidity, sqrtPriceNearTick, type LocalV4, type PoolKey } from "../../chain/localPool.ts";
-import { deployHook, deployVerifier, registerModel, createPool, hookedPoolKey, type PoolConfig } from "../../chain/deploy.ts";
+import { deployHook, deployVerifier, registerModel, createPool, hookedPoolKey, type PoolConfig, VERIFICATION } from "../../chain/deploy.ts";
 import { groupByBlock, type HistoricalBlock } from "../../chain/replay.ts";
 import { loadModel, type Model } from "../../model/index.ts";
 import { loadSwaps, type SwapEvents } from "../../history/index.ts";
@@ -52,6 +52,7 @@ export async function buildStage(options: { minutes: number; offsetMinutes?: num
     maxStalenessPeriods: 15,
     livenessPeriods: 60,
     admin: clients.account.address,
+    verification: VERIFICATION.zk,
     ...options.config,
   };
   const firstTick = swaps.tick[from > 0 ? from - 1 : 0]!;

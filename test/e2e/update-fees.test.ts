@@ -3,7 +3,7 @@ import { encodeAbiParameters, encodeFunctionData, keccak256, type Address, type 
 import { startAnvil, type Anvil } from "../../chain/anvil.ts";
 import { connect, ANVIL_DEV_KEY, send, type Clients } from "../../chain/chain.ts";
 import { deployLocalV4, addLiquidity, sqrtPriceNearTick, poolIdOf, type LocalV4, type PoolKey } from "../../chain/localPool.ts";
-import { createPool, deployBatchVerifiers, deployHook, deployVerifier, hookArtifact, hookedPoolKey, registerModel, type PoolConfig } from "../../chain/deploy.ts";
+import { createPool, deployBatchVerifiers, deployHook, deployVerifier, hookArtifact, hookedPoolKey, registerModel, type PoolConfig, VERIFICATION } from "../../chain/deploy.ts";
 import { batchContextFor, sendUpdateFees, type UpdateFeesEntry } from "../../chain/batch.ts";
 import { groupByBlock, rpc } from "../../chain/replay.ts";
 import { projectArtifact } from "../../chain/artifacts.ts";
@@ -59,7 +59,7 @@ describe("a batch of proven fee updates lands on real v4 pools (anvil)", () => {
       const key = hookedPoolKey(v4.token0, v4.token1, hook, 10 + 10 * i);
       const config: PoolConfig = {
         commitment: models[i % 2]!.commitment, poolFeeMin: 100, poolFeeMax: 100_000 - 1000 * i, fallbackFee: 3000,
-        period: 60, maxStalenessPeriods: 15, livenessPeriods: 60, admin: clients.account.address,
+        period: 60, maxStalenessPeriods: 15, livenessPeriods: 60, admin: clients.account.address, verification: VERIFICATION.zk,
       };
       await createPool(clients, hook, key, sqrtPriceNearTick(firstTick + 3 * i), config);
       await addLiquidity(clients, v4, key, 10n ** 24n);

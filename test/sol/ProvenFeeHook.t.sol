@@ -62,7 +62,7 @@ contract ProvenFeeHookTest is ProvenFeeFixture {
         ProvenFeeHook.PoolConfig memory config = _config(MODEL);
         bytes32 salt = _commitPool(hook, k, SQRT_PRICE_1_1, config);
         vm.expectEmit(address(hook));
-        emit ProvenFeeHook.PoolCreated(k.toId(), MODEL, config, ProvenFeeHook.Verification.Zk);
+        emit ProvenFeeHook.PoolCreated(k.toId(), MODEL, config);
         assertEq(PoolId.unwrap(hook.createPool(k, SQRT_PRICE_1_1, config, salt)), PoolId.unwrap(k.toId()));
     }
 

@@ -38,9 +38,10 @@ contract ProvenFeeHookOnchainTest is ProvenFeeFixture, OnchainModelsDeployer {
         hook.registerOnchainModel(commitment);
         onchainKey = _keyFor(hook, 60);
         ProvenFeeHook.PoolConfig memory config = _config(commitment);
+        config.verification = ProvenFeeHook.Verification.Onchain;
         bytes32 salt = _commitPool(hook, onchainKey, SQRT_PRICE_1_1, config);
         vm.expectEmit(address(hook));
-        emit ProvenFeeHook.PoolCreated(onchainKey.toId(), commitment, config, ProvenFeeHook.Verification.Onchain);
+        emit ProvenFeeHook.PoolCreated(onchainKey.toId(), commitment, config);
         hook.createPool(onchainKey, SQRT_PRICE_1_1, config, salt);
         _addLiquidity(onchainKey);
 
@@ -56,8 +57,22 @@ contract ProvenFeeHookOnchainTest is ProvenFeeFixture, OnchainModelsDeployer {
 
     function test_modes_areTheModelsAtCreation() public view {
         assertTrue(hook.isOnchainModel(commitment));
-        assertEq(uint8(hook.verificationOf(onchainKey)), uint8(ProvenFeeHook.Verification.Onchain));
-        assertEq(uint8(hook.verificationOf(zkTwin)), uint8(ProvenFeeHook.Verification.Zk), "created before: stays zk");
+        assertEq(uint8(hook.poolConfig(onchainKey).verification), uint8(ProvenFeeHook.Verification.Onchain));
+        assertEq(uint8(hook.poolConfig(zkTwin).verification), uint8(ProvenFeeHook.Verification.Zk), "created before: stays zk");
+    }
+
+    /// @notice A creator states the mode, and it must be the model's: no pool ends up in a mode its creator did not
+    /// ask for
+    function test_createPool_refusesAModeThatIsNotTheModels() public {
+        PoolKey memory k = _keyFor(hook, 90);
+        ProvenFeeHook.PoolConfig memory config = _config(commitment);
+        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.VerificationMismatch.selector, ProvenFeeHook.Verification.Onchain));
+        hook.createPool(k, SQRT_PRICE_1_1, config, bytes32(0));
+        uint256 zkOnly = _register(OTHER_MODEL);
+        config = _config(zkOnly);
+        config.verification = ProvenFeeHook.Verification.Onchain;
+        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.VerificationMismatch.selector, ProvenFeeHook.Verification.Zk));
+        hook.createPool(k, SQRT_PRICE_1_1, config, bytes32(0));
     }
 
     /// @notice The onchain pool's update sets exactly the fee and forecast a real proof proves for the zk twin
@@ -117,6 +132,7 @@ contract ProvenFeeHookOnchainTest is ProvenFeeFixture, OnchainModelsDeployer {
         PoolKey memory narrow = _keyFor(hook, 10);
         ProvenFeeHook.PoolConfig memory config = _config(commitment);
         (config.poolFeeMin, config.fallbackFee, config.poolFeeMax) = (20_000, 20_000, 30_000); // model max: 10,000
+        config.verification = ProvenFeeHook.Verification.Onchain;
         _createPool(hook, narrow, config);
         replay.swapToTick(narrow, 5);
         _warpPeriods(narrow, 1);
@@ -134,12 +150,12 @@ contract ProvenFeeHookOnchainTest is ProvenFeeFixture, OnchainModelsDeployer {
         hook.proposeModel(onchainKey, other);
         vm.warp(block.timestamp + 1 days);
         hook.applyModel(onchainKey);
-        assertEq(uint8(hook.verificationOf(onchainKey)), uint8(ProvenFeeHook.Verification.Zk));
+        assertEq(uint8(hook.poolConfig(onchainKey).verification), uint8(ProvenFeeHook.Verification.Zk));
         hook.proposeModel(zkTwin, commitment);
         vm.warp(block.timestamp + 1 days);
         hook.applyModel(zkTwin);
         vm.stopPrank();
-        assertEq(uint8(hook.verificationOf(zkTwin)), uint8(ProvenFeeHook.Verification.Onchain));
+        assertEq(uint8(hook.poolConfig(zkTwin).verification), uint8(ProvenFeeHook.Verification.Onchain));
         hook.updateFeeOnchain(zkTwin, _currentPeriod(zkTwin) - 1);
     }
 

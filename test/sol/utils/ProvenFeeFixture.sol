@@ -85,7 +85,8 @@ abstract contract ProvenFeeFixture is Test, Deployers {
             period: 0,
             maxStalenessPeriods: 15,
             livenessPeriods: LIVENESS,
-            admin: admin
+            admin: admin,
+            verification: ProvenFeeHook.Verification.Zk
         });
     }
 

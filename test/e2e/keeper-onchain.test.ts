@@ -1,0 +1,79 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { decodeFunctionData } from "viem";
+import { Prover } from "../../prover/prover.ts";
+import { feeProverOf, type FeeProver } from "../../keeper/keeper.ts";
+import { HookClient } from "../../keeper/hookClient.ts";
+import { hookArtifact } from "../../chain/deploy.ts";
+import { evaluateFixed, loadModel } from "../../model/index.ts";
+import { keeperStage, launch, mine, nextPeriodStart, startTestKeeper, until, feeUpdates, MODEL, OTHER_MODEL, type LiveChain, type StageInfo, type TestKeeper } from "./keeperStage.ts";
+
+// One keeper serving a hook's `zk` pool and its `onchain` pool (issue 15): the mode comes from the hook's
+// poolConfig, the zk pool's updates are proven (updateFee), the onchain pool's are updateFeeOnchain (no
+// proof) and land with exactly the fee model/ computes on the hook's own features.
+describe("keeper with a zk and an onchain pool (anvil, real hook, OnchainModels and prover)", () => {
+  let info: StageInfo;
+  let prover: Prover;
+  let feeProver: FeeProver;
+  let live: LiveChain | undefined;
+  let keeper: TestKeeper | undefined;
+
+  beforeAll(async () => {
+    [info, prover] = await Promise.all([keeperStage({ pools: 2, onchainPools: 1 }), Prover.load()]);
+    feeProver = feeProverOf(prover);
+  });
+
+  afterEach(async () => {
+    await keeper?.stop();
+    await live?.stop();
+    keeper = live = undefined;
+  });
+
+  afterAll(async () => {
+    await Prover.shutdown();
+  });
+
+  it("proves the zk pool's updates and sends updateFeeOnchain, without a proof, for the onchain pool", async () => {
+    live = await launch(info, { models: [MODEL, OTHER_MODEL] });
+    keeper = await startTestKeeper(live, { prover: feeProver, flags: ["--threshold", "0"] });
+    const served = keeper.keeper.servedPools;
+    expect(served.map((p) => [p.name, p.verification])).toEqual([["pool0", "zk"], ["pool1", "onchain"]]);
+
+    const k = keeper;
+    await until("the start-up updates to be sent", () => k.events.sent.length >= 2);
+    await mine(live);
+    await until("them to land", () => k.events.landed.length >= 2);
+    const t0 = Number((await live.trader.public.getBlock()).timestamp);
+    const close = nextPeriodStart(t0 + 5);
+    await mine(live, close + 1);
+    await until("both pools' updates for the closed period", () => k.events.sent.filter((r) => r.asOfPeriod === close / 60 - 1).length === 2);
+    await mine(live, close + 2);
+    await until("them to land", () => k.events.landed.filter((r) => r.asOfPeriod === close / 60 - 1).length === 2);
+
+    const abi = hookArtifact().abi;
+    const updates = await feeUpdates(live);
+    expect(updates.length).toBe(4);
+    const other = await loadModel(OTHER_MODEL);
+    const hook = new HookClient(live.trader, info.hook, info.manager);
+    for (const u of updates) {
+      const tx = await live.trader.public.getTransaction({ hash: u.hash });
+      const call = decodeFunctionData({ abi, data: tx.input });
+      const pool = info.pools.find((p) => p.poolId === u.poolId)!;
+      if (pool.name === "pool0") {
+        expect(call.functionName).toBe("updateFee");
+        continue;
+      }
+      expect(call.functionName).toBe("updateFeeOnchain");
+      expect(call.args).toHaveLength(2); // the key and the as-of period: nothing else, no proof
+      // The fee the hook evaluated is model/'s fixed-point fee on the features the event carries, and the one
+      // the keeper expected when it sent the call.
+      const config = await hook.poolConfig(pool.key);
+      expect(u.fee).toBe(evaluateFixed(other.network, other.file.policy, u.features, { poolFeeMin: config.poolFeeMin, poolFeeMax: config.poolFeeMax, period: config.period }).fee);
+      expect(k.events.landed.find((r) => r.pool === "pool1" && r.asOfPeriod === u.asOfPeriod)!.fee).toBe(u.fee);
+    }
+    // Gas as the update rule counts it: an onchain update costs a fraction of a proven one.
+    const gasOf = (name: string) => Math.max(...k.events.landed.filter((r) => r.pool === name).map((r) => Number(r.gasUsed)));
+    expect(gasOf("pool1")).toBeLessThan(100_000);
+    expect(gasOf("pool0")).toBeGreaterThan(200_000);
+    expect(k.log.find(/refused|failed/)).toHaveLength(0);
+  });
+});
