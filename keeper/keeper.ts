@@ -1042,7 +1042,7 @@ export class Keeper extends EventEmitter {
       if (isConnectionError(e)) this.metrics.rpcErrors.inc();
       const reason = e instanceof FeeCapError ? "fee-cap" : "send";
       this.metrics.updatesFailed.inc({ pool: pool.name, reason });
-      this.log.error("could not send updateFee", { pool: pool.name, asOfPeriod, error: firstLine(e) });
+      this.log.error(pool.verification === "onchain" ? "could not send updateFeeOnchain" : "could not send updateFee", { pool: pool.name, asOfPeriod, error: firstLine(e) });
       this.emit("failed", { pool: pool.name, asOfPeriod, reason, error: firstLine(e) });
     }
   }
@@ -1108,7 +1108,7 @@ export class Keeper extends EventEmitter {
     } else if (kind === "malformed-proof") {
       this.log[level]("updateFee refused a malformed proof before verifying it (its points are not curve points)", fields);
     } else {
-      this.log[level]("updateFee refused", fields);
+      this.log[level](pool.verification === "onchain" ? "updateFeeOnchain refused" : "updateFee refused", fields);
     }
     this.emit("failed", { pool: pool.name, asOfPeriod, reason: name ?? "unknown", kind, stage });
   }
