@@ -6,6 +6,7 @@ import {PoolId} from "@uniswap/v4-core/src/types/PoolId.sol";
 import {ProvenFeeHook} from "../../../contracts/ProvenFeeHook.sol";
 import {IGroth16Verifier} from "../../../contracts/interfaces/IGroth16Verifier.sol";
 import {OnchainModels} from "../../../contracts/onchain/OnchainModels.sol";
+import {VarianceOracle} from "../../../contracts/libraries/VarianceOracle.sol";
 import {ProvenFeeFixture} from "../utils/ProvenFeeFixture.sol";
 import {OnchainModelsDeployer} from "./OnchainModels.t.sol";
 
@@ -114,6 +115,20 @@ contract ProvenFeeHookOnchainTest is ProvenFeeFixture, OnchainModelsDeployer {
         _warpPeriods(onchainKey, 1);
         vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.VerificationMismatch.selector, ProvenFeeHook.Verification.Onchain));
         hook.updateFee(onchainKey, current, 1000, 0, a, b, c);
+    }
+
+    /// @notice As on the zk path, nothing is as of a period once a later close with a move is recorded
+    function test_updateFeeOnchain_refusesASupersededPeriod() public {
+        uint32 p = _currentPeriod(onchainKey);
+        replay.swapToTick(onchainKey, 700);
+        _warpPeriods(onchainKey, 1);
+        replay.swapToTick(onchainKey, 800); // records the close of p
+        _warpPeriods(onchainKey, 1);
+        replay.swapToTick(onchainKey, 900); // records the close of p + 1, a move
+        vm.expectRevert(abi.encodeWithSelector(VarianceOracle.PeriodSuperseded.selector, p, p + 1));
+        hook.updateFeeOnchain(onchainKey, p);
+        hook.updateFeeOnchain(onchainKey, p + 1);
+        assertEq(hook.poolState(onchainKey).lastUpdatePeriod, p + 1);
     }
 
     /// @notice updateFees (zk batches) refuses an `onchain` pool's entry before any verification
