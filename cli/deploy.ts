@@ -160,7 +160,7 @@ export async function deployCommand(argv: string[]): Promise<number> {
       throw new Error(`--out ${out}: cannot write the deployment file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
     if (v.json) console.log(JSON.stringify(deployment));
-    else console.log(`${existingHook ? "used" : "deployed"} on chain ${deployment.chainId}: manager ${managerAddress}, verifier ${verifier}, hook ${hook}${deployment.pools.length ? `, pool ${deployment.pools[0]!.name}` : ""}\nwrote ${out}`);
+    else console.log(`${existingHook ? "used" : "deployed"} on chain ${deployment.chainId}: manager ${managerAddress}, verifier ${verifier}, hook ${hook}${deployment.pools.length ? `, ${verification} pool ${deployment.pools[0]!.name}` : ""}\nwrote ${out}`);
     return 0;
   } catch (e) {
     console.error(`provenfee deploy: ${explainChainError(e, rpc, abis)}`);

@@ -260,7 +260,7 @@ export async function startKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv, 
     if (pending > latest) log.warn("the account has transactions pending from before this start; new ones queue behind them", { account: clients.account.address, pending: pending - latest });
     log.info("keeper starting", {
       chainId: clients.chain.id, rpc: config.rpcUrl, mode: clients.ws ? "subscription" : "polling", hook: config.deployment.hook, account: clients.account.address,
-      pools: pools.map((p) => p.name).join(","), backend, updateRule: config.updateRule,
+      pools: pools.map((p) => (p.verification === "onchain" ? `${p.name} (onchain: no proofs)` : p.name)).join(","), backend, updateRule: config.updateRule,
       ...(config.updateRule === "off" ? { threshold: config.feeChangeThreshold } : { gasPerUpdate: config.gasPerUpdate, ruleGasPriceGwei: config.ruleGasPriceGwei ?? "base fee + tip" }),
       maxFeeGwei: config.maxFeePerGasGwei, ...(config.batchSize > 1 ? { batchSize: config.batchSize } : {}),
       proving: queued ? `queue ${config.queueName}${config.role === "both" ? ` + ${options.prover ? 1 : config.proverThreads} local` : ""}` : options.prover ? "in-thread" : `${config.proverThreads} worker thread(s)`,

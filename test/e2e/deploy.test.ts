@@ -59,7 +59,7 @@ describe("provenfee deploy (child process, anvil)", () => {
     const config = await readPoolConfig(deployer, hook, key);
     expect(config).toEqual({
       commitment: model.commitment, poolFeeMin: 200, poolFeeMax: 100_000, fallbackFee: 3000, period: 60,
-      maxStalenessPeriods: 15, livenessPeriods: 60, admin: privateKeyToAddress(ANVIL_DEV_KEY),
+      maxStalenessPeriods: 15, livenessPeriods: 60, admin: privateKeyToAddress(ANVIL_DEV_KEY), verification: VERIFICATION.zk,
     });
     // a new hook comes with the 2-, 4- and 8-pool batch verifiers (updateFees)
     for (const functionName of ["batchVerifier2", "batchVerifier4", "batchVerifier8"]) {
