@@ -4,7 +4,7 @@ import { Prover } from "../../prover/prover.ts";
 import { feeProverOf, type FeeProver } from "../../keeper/keeper.ts";
 import { batchedProverOf, batchProofFromWire, batchProofToWire, batchProverOf, batchSizesFor, type BatchProof, type BatchProver } from "../../keeper/batch.ts";
 import { evaluateFixed, loadModel, type Model } from "../../model/index.ts";
-import { keeperStage, launch, mine, nextPeriodStart, startTestKeeper, until, feeUpdates, KEEPER_KEYS, MODEL, type KeeperMode, type LiveChain, type StageInfo, type TestKeeper } from "./keeperStage.ts";
+import { keeperStage, launch, mine, nextPeriodStart, sendSwap, startTestKeeper, until, feeUpdates, KEEPER_KEYS, MODEL, type KeeperMode, type LiveChain, type StageInfo, type TestKeeper } from "./keeperStage.ts";
 import { startRedis, type RedisServer } from "../redis.ts";
 
 // The keeper with --batch-size 4 against anvil with the real PoolManager, the real batch verifiers and
@@ -170,5 +170,82 @@ describe("keeper --batch-size (anvil, real hook, batch verifiers and provers)", 
     await new Promise((r) => setTimeout(r, 300));
     expect(k.events.sent.filter((r) => r.asOfPeriod === P)).toHaveLength(4);
     expect(k.events.failed).toHaveLength(0);
+  }, 240_000);
+
+  it("a batch sent with too low a gas limit reverts as VerifierOutOfGas, not as a bad proof: the keeper doubles the batch's limit and lands the period", async () => {
+    live = await launch(info);
+    const pools = ["pool0", "pool1", "pool2", "pool3"].flatMap((p) => ["--pool", p]);
+    const k = await start(["--batch-size", "4", ...pools], KEEPER_KEYS[0]!);
+    const t0 = await settleStart(k, 4);
+    // Pretend an earlier batch of 4 used 200k gas, so the next one goes out with 300k: too little for its verifier.
+    (k.keeper as unknown as { batchGasUsed: Map<number, bigint> }).batchGasUsed.set(4, 200_000n);
+    const close = nextPeriodStart(t0 + 10);
+    const P = close / 60 - 1;
+    await mine(live, close + 1);
+    await until("the batch for P", () => k.events.sent.filter((r) => r.asOfPeriod === P).length === 4, 60_000);
+    const first = k.events.sent.find((r) => r.asOfPeriod === P)!;
+    await mine(live, close + 2);
+    await until("its refusal, for each pool", () => (k.events.failed as { asOfPeriod: number }[]).filter((f) => f.asOfPeriod === P).length === 4, 30_000);
+    for (const f of k.events.failed as { asOfPeriod: number; reason: string; kind: string; stage: string }[]) {
+      expect(f).toMatchObject({ asOfPeriod: P, reason: "VerifierOutOfGas", kind: "out-of-gas", stage: "transaction" });
+    }
+    const sentTx = await live.trader.public.getTransaction({ hash: first.hash });
+    expect(sentTx.gas).toBe(300_000n);
+    const receipt = await live.trader.public.getTransactionReceipt({ hash: first.hash });
+    expect(receipt.status).toBe("reverted");
+    // The next block decides P again (the refusal settled nothing) and sends it at twice the limit.
+    await mine(live, close + 3);
+    await until("the retry", () => k.events.sent.filter((r) => r.asOfPeriod === P && r.hash !== first.hash).length === 4, 60_000);
+    const retry = k.events.sent.find((r) => r.asOfPeriod === P && r.hash !== first.hash)!;
+    expect((await live.trader.public.getTransaction({ hash: retry.hash })).gas).toBe(600_000n);
+    await mine(live, close + 4);
+    await until("it to land", () => k.events.landed.filter((r) => r.asOfPeriod === P).length === 4, 30_000);
+    await expectModelFees(P, 4);
+    expect(k.log.lines.filter((l) => l.reason === "InvalidProof")).toHaveLength(0);
+    expect(k.registry.render()).toMatch(/provenfee_updates_failed_total\{pool="pool0",reason="VerifierOutOfGas"\} 1\b/);
+  }, 240_000);
+
+  it("reorg while a batch is pending: the batch's transaction is cancelled before any block can include it, and the four pools' period is re-derived from the new chain", async () => {
+    live = await launch(info);
+    const pools = ["pool0", "pool1", "pool2", "pool3"].flatMap((p) => ["--pool", p]);
+    const k = await start(["--batch-size", "4", ...pools], KEEPER_KEYS[0]!);
+    const t0 = await settleStart(k, 4);
+    const close = nextPeriodStart(t0 + 10);
+    const P = close / 60 - 1;
+    const snapshot = await live.rpc<Hex>("evm_snapshot");
+    const forkBlock = (await live.trader.public.getBlockNumber({ cacheTime: 0 })) + 1n;
+    const cancelled: { hash: Hex; nonce: number }[] = [];
+    k.txm.on("cancelled", (e) => cancelled.push(e));
+
+    await mine(live, close + 1);
+    await until("the batch for P", () => k.events.sent.filter((r) => r.asOfPeriod === P).length === 4, 60_000);
+    const pending = k.events.sent.find((r) => r.asOfPeriod === P)!;
+    await live.rpc("evm_revert", [snapshot]);
+    const reorg = await until("the keeper to see the reorg", () => k.events.reorgs[0], 30_000);
+    expect(reorg.voided).toEqual([`batch4[pool0,pool1,pool2,pool3]@${P}`]);
+    await until("the cancellation", () => cancelled[0], 30_000);
+    expect(cancelled[0]!.nonce).toBe(pending.nonce);
+
+    // The new history: pool0 moves inside period P, the other pools do not.
+    await sendSwap(live, info.pools[0]!.key, info.moreTicks[0]! - 400);
+    const b1 = await mine(live, close - 5);
+    const block = await live.trader.public.getBlock({ blockNumber: b1, includeTransactions: true });
+    const ours = block.transactions.filter((t) => t.from.toLowerCase() === k.clients.account.address.toLowerCase());
+    expect(ours.map((t) => [t.hash, t.input])).toEqual([[cancelled[0]!.hash, "0x"]]);
+    await mine(live, close + 1);
+    await until("the re-derived batch for P", () => k.events.sent.filter((r) => r.asOfPeriod === P && r.hash !== pending.hash).length === 4, 60_000);
+    const rederived = k.events.sent.filter((r) => r.asOfPeriod === P && r.hash !== pending.hash);
+    expect(rederived[0]!.nonce).toBe(pending.nonce + 1);
+    const pool0Features = rederived.find((r) => r.pool === "pool0")!.features;
+    expect(pool0Features).not.toEqual(k.events.sent.find((r) => r.asOfPeriod === P && r.pool === "pool0" && r.hash === pending.hash)!.features);
+    await mine(live);
+    await until("it to land", () => k.events.landed.filter((r) => r.asOfPeriod === P).length === 4, 30_000);
+    const updates = (await feeUpdates(live)).filter((u) => u.blockNumber >= forkBlock);
+    expect(updates).toHaveLength(4);
+    expect(new Set(updates.map((u) => u.hash))).toEqual(new Set([rederived[0]!.hash]));
+    const onNewChain = updates.find((u) => u.poolId === info.pools[0]!.poolId)!;
+    expect(onNewChain.features).toEqual(pool0Features);
+    await expectModelFees(P, 4);
+    expect(k.registry.render()).toMatch(/provenfee_tx_cancellations_total 1\b/);
   }, 240_000);
 });
