@@ -15,6 +15,7 @@ import type { RedisCoordinator } from "./queue.ts";
 import type { TxManager } from "./txmanager.ts";
 import { poolIdOf } from "../chain/localPool.ts";
 import { VERIFICATION } from "../chain/deploy.ts";
+import { GAS_PER_UPDATE_ONCHAIN } from "../model/updateRule.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { gasTokenSideOf, NATIVE, WETH_BY_CHAIN, type GasPricing } from "./updateRule.ts";
 import { parseAbiItem, type Address } from "viem";
@@ -265,7 +266,12 @@ export async function startKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv, 
       maxFeeGwei: config.maxFeePerGasGwei, ...(config.batchSize > 1 ? { batchSize: config.batchSize } : {}),
       proving: queued ? `queue ${config.queueName}${config.role === "both" ? ` + ${options.prover ? 1 : config.proverThreads} local` : ""}` : options.prover ? "in-thread" : `${config.proverThreads} worker thread(s)`,
     });
-    for (const p of pools) if (p.gas) log.info("update rule", { pool: p.name, horizon: config.ruleHorizon ?? p.model.file.horizon, quote: `token${p.gas.quote}`, gas: p.gas.describe });
+    for (const p of pools) {
+      if (!p.gas) continue;
+      // an onchain pool's update is updateFeeOnchain, priced at its own gas whatever --gas-per-update says
+      const gasPerUpdate = p.verification === "onchain" ? GAS_PER_UPDATE_ONCHAIN : config.gasPerUpdate;
+      log.info("update rule", { pool: p.name, horizon: config.ruleHorizon ?? p.model.file.horizon, quote: `token${p.gas.quote}`, gas: p.gas.describe, gasPerUpdate });
+    }
     let metricsUrl: string | undefined;
     if (config.metricsPort !== undefined) {
       const health = () => {
