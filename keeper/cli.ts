@@ -136,6 +136,12 @@ export interface StartOptions {
  * sizes its schedulers send), batches of 2, 4 or 8 pools are proven by the batched circuit in this
  * thread (snarkjs spreads the proof over the cores itself), its artifacts loaded on first use.
  */
+/** The prover of a keeper whose pools are all `onchain`: their updates need no proof, so it is never asked. */
+const NO_PROVER: BatchProver = {
+  batchSize: 1,
+  prove: () => Promise.reject(new Error("no zk pool is served: nothing to prove")),
+};
+
 async function localProver(config: KeeperConfig, log: Logger, options: StartOptions, servesQueue = false): Promise<BatchProver> {
   const { batchProverOf, batchedProverOf, isBatchProver } = await import("./batch.ts");
   // A test's own batch prover (it wraps the real ones to control timing) is used as it is.
@@ -222,6 +228,7 @@ export async function startKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv, 
       throw new StartupError(`--backend ${config.backend}: ${firstLine(e)}`);
     });
     const queued = config.queue !== undefined;
+    const onchainOnly = pools.every((p) => p.verification === "onchain");
     if (queued) {
       // Queue mode (loaded only here): jobs go to the queue; with role both, this process proves too.
       const { QueueBatchProver, RedisCoordinator, redactUrl, checkRedis } = await import("./queue.ts");
@@ -236,8 +243,9 @@ export async function startKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv, 
       log.info("scheduler joining the cluster", { queue: redactUrl(config.queue!), queueName: config.queueName, id: coordinator.id, role: config.role, lease: coordinator.isScheduler() ? "held" : "held by another" });
     } else {
       // Proofs are made off the main thread, on worker threads each holding a warm prover (tests may
-      // pass a prover of their own, which then runs in this thread).
-      prover = await localProver(config, log, options);
+      // pass a prover of their own, which then runs in this thread). A keeper of onchain pools only
+      // proves nothing, so it starts no prover at all.
+      prover = onchainOnly ? NO_PROVER : await localProver(config, log, options);
     }
     const registry = new Registry();
     const metrics = keeperMetrics(registry);
@@ -264,7 +272,7 @@ export async function startKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv, 
       pools: pools.map((p) => (p.verification === "onchain" ? `${p.name} (onchain: no proofs)` : p.name)).join(","), backend, updateRule: config.updateRule,
       ...(config.updateRule === "off" ? { threshold: config.feeChangeThreshold } : { gasPerUpdate: config.gasPerUpdate, ruleGasPriceGwei: config.ruleGasPriceGwei ?? "base fee + tip" }),
       maxFeeGwei: config.maxFeePerGasGwei, ...(config.batchSize > 1 ? { batchSize: config.batchSize } : {}),
-      proving: queued ? `queue ${config.queueName}${config.role === "both" ? ` + ${options.prover ? 1 : config.proverThreads} local` : ""}` : options.prover ? "in-thread" : `${config.proverThreads} worker thread(s)`,
+      proving: queued ? `queue ${config.queueName}${config.role === "both" ? ` + ${options.prover ? 1 : config.proverThreads} local` : ""}` : onchainOnly ? "none (onchain pools only)" : options.prover ? "in-thread" : `${config.proverThreads} worker thread(s)`,
     });
     for (const p of pools) {
       if (!p.gas) continue;

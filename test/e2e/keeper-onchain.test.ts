@@ -76,4 +76,22 @@ describe("keeper with a zk and an onchain pool (anvil, real hook, OnchainModels 
     expect(gasOf("pool0")).toBeGreaterThan(200_000);
     expect(k.log.find(/refused|failed/)).toHaveLength(0);
   });
+
+  it("a keeper of onchain pools only starts no prover and lands their updates", async () => {
+    live = await launch(info, { models: [MODEL, OTHER_MODEL] });
+    keeper = await startTestKeeper(live, { prover: feeProver, flags: ["--threshold", "0", "--pool", "pool1"] });
+    const k = keeper;
+    expect(k.log.find("keeper starting")[0]).toMatchObject({ pools: "pool1 (onchain: no proofs)", proving: "none (onchain pools only)" });
+    await until("the start-up update to be sent", () => k.events.sent.length >= 1);
+    await mine(live);
+    await until("it to land", () => k.events.landed.length >= 1);
+    const t0 = Number((await live.trader.public.getBlock()).timestamp);
+    const close = nextPeriodStart(t0 + 5);
+    await mine(live, close + 1);
+    await until("the update for the closed period", () => k.events.sent.find((r) => r.asOfPeriod === close / 60 - 1));
+    await mine(live, close + 2);
+    await until("it to land", () => k.events.landed.find((r) => r.asOfPeriod === close / 60 - 1));
+    expect(k.registry.render()).not.toMatch(/provenfee_proofs_made_total\{/);
+    expect(k.log.find(/refused|failed/)).toHaveLength(0);
+  });
 });
