@@ -938,8 +938,9 @@ contract ProvenFeeHook is BaseHook {
 
     /// @notice The proven forecast behind the pool's fee: the model's volatility forecast (SPEC §5, units in
     /// Forecast), the as-of period of the features it was computed on, the model and its horizon, and whether it
-    /// still sets the fee. Whatever set it was verified: in this hook a forecast is stored only by an update whose
-    /// proof binds it (it is a lane of the public termsWord, SPEC §7). Stale means stale: a consumer compares
+    /// still sets the fee. Whatever set it was verified: in this hook a forecast is stored only by a `zk` update whose
+    /// proof binds it (a lane of the public termsWord, SPEC §7) or by an `onchain` update that computed it here
+    /// from the published weights (updateFeeOnchain). Stale means stale: a consumer compares
     /// asOfPeriod with currentPeriod and refuses `!live` (fallback) or `asOfPeriod == 0` (never updated).
     function forecastOf(PoolId id) external view returns (Forecast memory f) {
         PoolState memory s = _state(id);
