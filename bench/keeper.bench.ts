@@ -11,15 +11,15 @@
 // every pool between closes (1 pool: 30, one close every 2 s; 10 pools: 6, one close every 10 s).
 // A separate observer process subscribed to new heads timestamps each block's arrival; the keeper
 // runs in this process exactly as `provenfee keeper` runs it (startKeeper, real prover, warm-up).
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { createInterface } from "node:readline";
 import { keeperStage, launch, KEEPER_KEYS } from "../test/e2e/keeperStage.ts";
 import { loadKeeperConfig, type KeeperConfig } from "../keeper/config.ts";
 import { startKeeper } from "../keeper/cli.ts";
 import { createLogger } from "../keeper/log.ts";
 import type { UpdateReport } from "../keeper/keeper.ts";
+import { startBlockClock } from "./blockClock.ts";
 
 const { values: v } = parseArgs({
   options: {
@@ -51,16 +51,8 @@ const info = await keeperStage({ pools });
 const live = await launch(info, { blockTime: 1, secondsPerBlock });
 const wsUrl = live.anvil.rpcUrl.replace(/^http/, "ws");
 
-// The clock: an observer process records when each block reaches a subscriber.
-const observer = spawn(process.execPath, ["--import", "tsx", "bench/keeper-observer.ts", wsUrl], { stdio: ["ignore", "pipe", "inherit"] });
-const arrivals = new Map<number, { at: number; timestamp: number }>();
-await new Promise<void>((resolve) => {
-  createInterface({ input: observer.stdout! }).on("line", (line) => {
-    const m = JSON.parse(line);
-    if (m.ready) resolve();
-    else if (!arrivals.has(m.number)) arrivals.set(m.number, { at: m.at, timestamp: m.timestamp });
-  });
-});
+const clock = await startBlockClock(wsUrl);
+const arrivals = clock.arrivals;
 
 const config = loadKeeperConfig(["--rpc", v.transport === "ws" ? wsUrl : live.anvil.rpcUrl, "--deployment", live.deploymentFile, "--update-rule", "off", "--threshold", "0", "--poll-ms", "100", "--log-level", "warn"], {}) as KeeperConfig;
 const log = createLogger({ format: "json", level: "warn", write: (line) => process.stderr.write(`${line}\n`) });
@@ -90,7 +82,7 @@ await new Promise<void>((resolve) => {
 });
 await new Promise((r) => setTimeout(r, 3000));
 await running.stop();
-observer.kill("SIGTERM");
+clock.stop();
 await live.stop();
 const { Prover } = await import("../prover/prover.ts");
 await Prover.shutdown();

@@ -12,15 +12,14 @@
 // cost a read and no proof). The stage's pools trade test tokens, which the rule could not price
 // without --gas-token-price anyway. `--queue` runs the same keeper in queue mode (scheduler and
 // prover in this process, jobs through a redis-server started here): the queue's overhead.
-import { spawn } from "node:child_process";
 import { cpus, loadavg, totalmem } from "node:os";
 import { parseArgs } from "node:util";
-import { createInterface } from "node:readline";
 import { keeperStage, launch, KEEPER_KEYS } from "../test/e2e/keeperStage.ts";
 import { loadKeeperConfig, type KeeperConfig } from "../keeper/config.ts";
 import { startKeeper } from "../keeper/cli.ts";
 import { createLogger } from "../keeper/log.ts";
 import type { UpdateReport } from "../keeper/keeper.ts";
+import { startBlockClock } from "./blockClock.ts";
 
 const { values: v } = parseArgs({
   options: {
@@ -49,15 +48,8 @@ const live = await launch(info, { blockTime, secondsPerBlock: blockTime });
 const wsUrl = live.anvil.rpcUrl.replace(/^http/, "ws");
 const redis = v.queue ? await (await import("../test/redis.ts")).startRedis() : undefined;
 
-const observer = spawn(process.execPath, ["--import", "tsx", "bench/keeper-observer.ts", wsUrl], { stdio: ["ignore", "pipe", "inherit"] });
-const arrivals = new Map<number, { at: number; timestamp: number }>();
-await new Promise<void>((resolve) => {
-  createInterface({ input: observer.stdout! }).on("line", (line) => {
-    const m = JSON.parse(line);
-    if (m.ready) resolve();
-    else if (!arrivals.has(m.number)) arrivals.set(m.number, { at: m.at, timestamp: m.timestamp });
-  });
-});
+const clock = await startBlockClock(wsUrl);
+const arrivals = clock.arrivals;
 
 const flags = ["--rpc", wsUrl, "--deployment", live.deploymentFile, "--update-rule", "off", "--threshold", "0", "--poll-ms", "200", "--log-level", "warn"];
 if (redis) flags.push("--queue", redis.url, "--queue-name", `bench${process.pid}`);
@@ -111,7 +103,7 @@ const measureEndProofs = proofsAt(running.registry.render());
 const measureSeconds = (Date.now() - measureStartAt) / 1000;
 await new Promise((r) => setTimeout(r, 1500));
 await running.stop();
-observer.kill("SIGTERM");
+clock.stop();
 await live.stop();
 await redis?.stop();
 

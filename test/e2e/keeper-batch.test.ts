@@ -4,7 +4,7 @@ import { Prover } from "../../prover/prover.ts";
 import { feeProverOf, type FeeProver } from "../../keeper/keeper.ts";
 import { batchedProverOf, batchProofFromWire, batchProofToWire, batchProverOf, batchSizesFor, type BatchProof, type BatchProver } from "../../keeper/batch.ts";
 import { evaluateFixed, loadModel, type Model } from "../../model/index.ts";
-import { keeperStage, launch, mine, nextPeriodStart, sendSwap, startTestKeeper, until, feeUpdates, KEEPER_KEYS, MODEL, type KeeperMode, type LiveChain, type StageInfo, type TestKeeper } from "./keeperStage.ts";
+import { forkPoint, keeperStage, launch, mine, nextPeriodStart, sendSwap, startTestKeeper, until, feeUpdates, KEEPER_KEYS, MODEL, type KeeperMode, type LiveChain, type StageInfo, type TestKeeper } from "./keeperStage.ts";
 import { startRedis, type RedisServer } from "../redis.ts";
 
 // The keeper with --batch-size 4 against anvil with the real PoolManager, the real batch verifiers and
@@ -212,10 +212,7 @@ describe("keeper --batch-size (anvil, real hook, batch verifiers and provers)", 
     const t0 = await settleStart(k, 4);
     const close = nextPeriodStart(t0 + 10);
     const P = close / 60 - 1;
-    const snapshot = await live.rpc<Hex>("evm_snapshot");
-    const forkBlock = (await live.trader.public.getBlockNumber({ cacheTime: 0 })) + 1n;
-    const cancelled: { hash: Hex; nonce: number }[] = [];
-    k.txm.on("cancelled", (e) => cancelled.push(e));
+    const { snapshot, forkBlock, cancelled } = await forkPoint(live, k);
 
     await mine(live, close + 1);
     await until("the batch for P", () => k.events.sent.filter((r) => r.asOfPeriod === P).length === 4, 60_000);

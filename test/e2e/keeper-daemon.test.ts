@@ -1,39 +1,18 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Prover } from "../../prover/prover.ts";
-import { feeProverOf, type FeeProver } from "../../keeper/keeper.ts";
-import { keeperStage, launch, startTestKeeper, until, feeUpdates, type LiveChain, type StageInfo, type TestKeeper } from "./keeperStage.ts";
+import { describe, expect, it } from "vitest";
+import { launch, startTestKeeper, until, feeUpdates } from "./keeperStage.ts";
+import { useStage } from "./useStage.ts";
 
 // The daemon as operators run it: anvil mining a block every second on its own (each block 20 chain
 // seconds later, so a 60-second period closes every 3 blocks), the keeper's run() loop following it
 // over HTTP polling or a WebSocket subscription, and the endpoint killed and restarted under it.
 describe("keeper daemon on 1-second blocks (anvil, real hook and prover)", () => {
-  let info: StageInfo;
-  let feeProver: FeeProver;
-  let live: LiveChain | undefined;
-  let keeper: TestKeeper | undefined;
-
-  beforeAll(async () => {
-    const [stage, prover] = await Promise.all([keeperStage({ pools: 3 }), Prover.load()]);
-    info = stage;
-    feeProver = feeProverOf(prover);
-  });
-
-  afterEach(async () => {
-    await keeper?.stop();
-    await live?.stop();
-    keeper = live = undefined;
-  });
-
-  afterAll(async () => {
-    await Prover.shutdown();
-  });
+  const stage = useStage({ pools: 3 });
 
   for (const transport of ["http", "ws"] as const) {
     it(`RPC endpoint killed and restarted with its chain (${transport === "http" ? "HTTP polling" : "WebSocket subscription"}): logs the outage, resumes, misses no period`, async () => {
-      live = await launch(info, { blockTime: 1, secondsPerBlock: 20, persist: true });
+      const live = (stage.run.live = await launch(stage.info(), { blockTime: 1, secondsPerBlock: 20, persist: true }));
       const rpcUrl = transport === "ws" ? live.anvil.rpcUrl.replace(/^http/, "ws") : live.anvil.rpcUrl;
-      keeper = await startTestKeeper(live, { rpcUrl, prover: feeProver, flags: ["--pool", "pool0", "--threshold", "0", "--poll-ms", "100"] });
-      const k = keeper;
+      const k = (stage.run.keeper = await startTestKeeper(live, { rpcUrl, prover: stage.feeProver(), flags: ["--pool", "pool0", "--threshold", "0", "--poll-ms", "100"] }));
       if (transport === "ws") await until("the new-heads subscription", () => k.log.find("subscribed to new heads").length === 1);
       await until("two updates to land", () => k.events.landed.length >= 2, 30_000);
       expect(k.keeper.health().ok).toBe(true);
@@ -56,7 +35,7 @@ describe("keeper daemon on 1-second blocks (anvil, real hook and prover)", () =>
       expect(k.log.find("RPC endpoint reachable again")).toHaveLength(1);
       expect(k.registry.render()).toMatch(/provenfee_rpc_errors_total [1-9]/);
       // The chain stood still while its endpoint was down: every period that closed got its update.
-      const periods = (await feeUpdates(live)).filter((u) => u.poolId === info.pools[0]!.poolId).map((u) => u.asOfPeriod);
+      const periods = (await feeUpdates(live)).filter((u) => u.poolId === stage.info().pools[0]!.poolId).map((u) => u.asOfPeriod);
       const missed = periods.slice(1).reduce((n, p, i) => n + (p - periods[i]! - 1), 0);
       expect(periods.length).toBeGreaterThanOrEqual(4);
       expect(missed).toBeLessThanOrEqual(1);

@@ -4,7 +4,7 @@ import { Prover } from "../../prover/prover.ts";
 import { feeProverOf, type FeeProver, type ProvenFee } from "../../keeper/keeper.ts";
 import { HookClient } from "../../keeper/hookClient.ts";
 import {
-  keeperStage, launch, mine, nextPeriodStart, sendSwap, startTestKeeper, until, feeUpdates, KEEPER_KEYS,
+  forkPoint, keeperStage, launch, mine, nextPeriodStart, sendSwap, startTestKeeper, until, feeUpdates, KEEPER_KEYS,
   type KeeperMode, type LiveChain, type StageInfo, type TestKeeper,
 } from "./keeperStage.ts";
 import { startRedis, type RedisServer } from "../redis.ts";
@@ -81,8 +81,7 @@ describe(`keeper faults (anvil, real hook and prover; ${modeName === "single" ? 
     const { head: t0 } = await settleStart(k);
     const close = nextPeriodStart(t0 + 10); // the first block at or after this closes period P
     const P = close / 60 - 1;
-    const snapshot = await live.rpc<Hex>("evm_snapshot");
-    const forkBlock = (await live.trader.public.getBlockNumber({ cacheTime: 0 })) + 1n;
+    const { snapshot, forkBlock } = await forkPoint(live, k);
 
     await mine(live, close + 1);
     const orphaned = await until("the update for P", () => k.events.sent.find((r) => r.asOfPeriod === P));
@@ -127,10 +126,7 @@ describe(`keeper faults (anvil, real hook and prover; ${modeName === "single" ? 
     const { head: t0 } = await settleStart(k);
     const close = nextPeriodStart(t0 + 10);
     const P = close / 60 - 1;
-    const snapshot = await live.rpc<Hex>("evm_snapshot");
-    const forkBlock = (await live.trader.public.getBlockNumber({ cacheTime: 0 })) + 1n;
-    const cancelled: { hash: Hex; nonce: number }[] = [];
-    k.txm.on("cancelled", (e) => cancelled.push(e));
+    const { snapshot, forkBlock, cancelled } = await forkPoint(live, k);
 
     await mine(live, close + 1);
     const pending = await until("the update for P", () => k.events.sent.find((r) => r.asOfPeriod === P));

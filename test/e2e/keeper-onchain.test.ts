@@ -1,54 +1,38 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { decodeFunctionData } from "viem";
-import { Prover } from "../../prover/prover.ts";
-import { feeProverOf, type FeeProver } from "../../keeper/keeper.ts";
 import { HookClient } from "../../keeper/hookClient.ts";
 import { hookArtifact } from "../../chain/deploy.ts";
 import { evaluateFixed, loadModel } from "../../model/index.ts";
-import { keeperStage, launch, mine, nextPeriodStart, startTestKeeper, until, feeUpdates, MODEL, OTHER_MODEL, type LiveChain, type StageInfo, type TestKeeper } from "./keeperStage.ts";
+import { launch, mine, nextPeriodStart, startTestKeeper, until, feeUpdates, MODEL, OTHER_MODEL, type LiveChain, type TestKeeper } from "./keeperStage.ts";
+import { useStage } from "./useStage.ts";
 
 // One keeper serving a hook's `zk` pool and its `onchain` pool (issue 15): the mode comes from the hook's
 // poolConfig, the zk pool's updates are proven (updateFee), the onchain pool's are updateFeeOnchain (no
 // proof) and land with exactly the fee model/ computes on the hook's own features.
 describe("keeper with a zk and an onchain pool (anvil, real hook, OnchainModels and prover)", () => {
-  let info: StageInfo;
-  let prover: Prover;
-  let feeProver: FeeProver;
-  let live: LiveChain | undefined;
-  let keeper: TestKeeper | undefined;
+  const stage = useStage({ pools: 2, onchainPools: 1 });
 
-  beforeAll(async () => {
-    [info, prover] = await Promise.all([keeperStage({ pools: 2, onchainPools: 1 }), Prover.load()]);
-    feeProver = feeProverOf(prover);
-  });
-
-  afterEach(async () => {
-    await keeper?.stop();
-    await live?.stop();
-    keeper = live = undefined;
-  });
-
-  afterAll(async () => {
-    await Prover.shutdown();
-  });
+  /** Starts a keeper with `flags`, lets its start-up updates land, then one period close; returns that period. */
+  async function oneClosedPeriod(flags: string[], pools: number): Promise<{ live: LiveChain; k: TestKeeper; P: number }> {
+    const live = (stage.run.live = await launch(stage.info(), { models: [MODEL, OTHER_MODEL] }));
+    const k = (stage.run.keeper = await startTestKeeper(live, { prover: stage.feeProver(), flags: ["--threshold", "0", ...flags] }));
+    await until("the start-up updates to be sent", () => k.events.sent.length >= pools);
+    await mine(live);
+    await until("them to land", () => k.events.landed.length >= pools);
+    const close = nextPeriodStart(Number((await live.trader.public.getBlock()).timestamp) + 5);
+    const P = close / 60 - 1;
+    await mine(live, close + 1);
+    await until("the updates for the closed period", () => k.events.sent.filter((r) => r.asOfPeriod === P).length === pools);
+    await mine(live, close + 2);
+    await until("them to land", () => k.events.landed.filter((r) => r.asOfPeriod === P).length === pools);
+    return { live, k, P };
+  }
 
   it("proves the zk pool's updates and sends updateFeeOnchain, without a proof, for the onchain pool", async () => {
-    live = await launch(info, { models: [MODEL, OTHER_MODEL] });
-    keeper = await startTestKeeper(live, { prover: feeProver, flags: ["--threshold", "0"] });
-    const served = keeper.keeper.servedPools;
-    expect(served.map((p) => [p.name, p.verification])).toEqual([["pool0", "zk"], ["pool1", "onchain"]]);
+    const { live, k } = await oneClosedPeriod([], 2);
+    expect(k.keeper.servedPools.map((p) => [p.name, p.verification])).toEqual([["pool0", "zk"], ["pool1", "onchain"]]);
 
-    const k = keeper;
-    await until("the start-up updates to be sent", () => k.events.sent.length >= 2);
-    await mine(live);
-    await until("them to land", () => k.events.landed.length >= 2);
-    const t0 = Number((await live.trader.public.getBlock()).timestamp);
-    const close = nextPeriodStart(t0 + 5);
-    await mine(live, close + 1);
-    await until("both pools' updates for the closed period", () => k.events.sent.filter((r) => r.asOfPeriod === close / 60 - 1).length === 2);
-    await mine(live, close + 2);
-    await until("them to land", () => k.events.landed.filter((r) => r.asOfPeriod === close / 60 - 1).length === 2);
-
+    const info = stage.info();
     const abi = hookArtifact().abi;
     const updates = await feeUpdates(live);
     expect(updates.length).toBe(4);
@@ -78,19 +62,8 @@ describe("keeper with a zk and an onchain pool (anvil, real hook, OnchainModels 
   });
 
   it("a keeper of onchain pools only starts no prover and lands their updates", async () => {
-    live = await launch(info, { models: [MODEL, OTHER_MODEL] });
-    keeper = await startTestKeeper(live, { prover: feeProver, flags: ["--threshold", "0", "--pool", "pool1"] });
-    const k = keeper;
+    const { k } = await oneClosedPeriod(["--pool", "pool1"], 1);
     expect(k.log.find("keeper starting")[0]).toMatchObject({ pools: "pool1 (onchain: no proofs)", proving: "none (onchain pools only)" });
-    await until("the start-up update to be sent", () => k.events.sent.length >= 1);
-    await mine(live);
-    await until("it to land", () => k.events.landed.length >= 1);
-    const t0 = Number((await live.trader.public.getBlock()).timestamp);
-    const close = nextPeriodStart(t0 + 5);
-    await mine(live, close + 1);
-    await until("the update for the closed period", () => k.events.sent.find((r) => r.asOfPeriod === close / 60 - 1));
-    await mine(live, close + 2);
-    await until("it to land", () => k.events.landed.find((r) => r.asOfPeriod === close / 60 - 1));
     expect(k.registry.render()).not.toMatch(/provenfee_proofs_made_total\{/);
     expect(k.log.find(/refused|failed/)).toHaveLength(0);
   });

@@ -327,3 +327,12 @@ export async function feeUpdates(live: LiveChain): Promise<{ poolId: Hex; asOfPe
     return { poolId: a.id, asOfPeriod: a.asOfPeriod, fee: a.fee, features: [...a.features], keeper: a.keeper, blockNumber: l.blockNumber!, hash: l.transactionHash! };
   });
 }
+
+/** A fork point to come back to: the chain's snapshot, the first block a revert to it orphans, and the cancellations `k` makes after a reorg. */
+export async function forkPoint(live: LiveChain, k: TestKeeper): Promise<{ snapshot: Hex; forkBlock: bigint; cancelled: { hash: Hex; nonce: number }[] }> {
+  const snapshot = await live.rpc<Hex>("evm_snapshot");
+  const forkBlock = (await live.trader.public.getBlockNumber({ cacheTime: 0 })) + 1n;
+  const cancelled: { hash: Hex; nonce: number }[] = [];
+  k.txm.on("cancelled", (e: { hash: Hex; nonce: number }) => cancelled.push(e));
+  return { snapshot, forkBlock, cancelled };
+}

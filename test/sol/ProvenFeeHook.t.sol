@@ -17,24 +17,16 @@ import {ReferenceOracle} from "./utils/ReferenceOracle.sol";
 import {ExpectingVerifier} from "./utils/ExpectingVerifier.sol";
 import {ExhaustingVerifier} from "./utils/ExhaustingVerifier.sol";
 import {ProvenFeeFixture} from "./utils/ProvenFeeFixture.sol";
+import {ExpectingVerifierPoolFixture} from "./utils/ExpectingVerifierPoolFixture.sol";
 
-contract ProvenFeeHookTest is ProvenFeeFixture {
-    uint256 constant MODEL_2 = 0x2badc0ffee;
+contract ProvenFeeHookTest is ExpectingVerifierPoolFixture {
     uint256 constant MODEL_30S = 0x3badc0ffee;
     uint256 constant BASE_FIELD = 21888242871839275222246405745257275088696311157297823662689037894645226208583;
 
-    ExpectingVerifier verifier;
-    PoolId id;
     uint256 fallbackEvents;
 
     function setUp() public {
-        _deployInfrastructure();
-        verifier = new ExpectingVerifier();
-        hook = _deployHook(verifier, 0x4444);
-        hook.registerModel(MODEL, 60, 30, "ipfs://model");
-        key = _keyFor(hook, 60);
-        id = key.toId();
-        _createPool(hook, key, _config(MODEL));
+        _deployPoolOnExpectingVerifier();
     }
 
     // ------------------------------------------------------------ pool creation

@@ -143,25 +143,7 @@ contract ProvenFeeHookProofsTest is ProvenFeeFixture {
     function test_realProof_tooLittleGasIsNeverAnInvalidProof() public {
         Proof memory p = _prove(DEFAULT_MODEL, key, asOf);
         bytes memory call = abi.encodeCall(ProvenFeeHook.updateFee, (key, asOf, p.fee, p.forecast, p.a, p.b, p.c));
-        uint256 verifierOutOfGas;
-        uint256 elsewhereOutOfGas;
-        uint256 cheapestLanding;
-        for (uint256 limit = 200_000; limit <= 420_000; limit += 2_000) {
-            uint256 snapshot = vm.snapshotState();
-            (bool ok, bytes memory reason) = address(hook).call{gas: limit}(call);
-            vm.revertToState(snapshot);
-            if (ok) {
-                if (cheapestLanding == 0) cheapestLanding = limit;
-                continue;
-            }
-            assertEq(cheapestLanding, 0, "more gas never turns a landing into a revert");
-            if (reason.length == 0) {
-                ++elsewhereOutOfGas;
-            } else {
-                assertEq(bytes4(reason), ProvenFeeHook.VerifierOutOfGas.selector, vm.toString(limit));
-                ++verifierOutOfGas;
-            }
-        }
+        (uint256 cheapestLanding, uint256 verifierOutOfGas, uint256 elsewhereOutOfGas) = _gasSweep(call, 200_000, 420_000, 2_000);
         assertGt(verifierOutOfGas, 0);
         assertGt(cheapestLanding, 0);
         assertLe(cheapestLanding, 340_000, "a keeper's usual limit (1.5 x the gas used) suffices");

@@ -138,22 +138,7 @@ contract ProvenFeeHookBatchTest is ProvenFeeFixture {
         PoolKey[] memory batch = _firstPools(8);
         BatchProof memory p = _proveBatch(batch, _asOfs(8, asOf));
         bytes memory call = abi.encodeCall(ProvenFeeHook.updateFees, (_entries(batch, asOf, p), p.a, p.b, p.c));
-        uint256 verifierOutOfGas;
-        uint256 cheapestLanding;
-        for (uint256 limit = 300_000; limit <= 900_000; limit += 5_000) {
-            uint256 snapshot = vm.snapshotState();
-            (bool ok, bytes memory reason) = address(hook).call{gas: limit}(call);
-            vm.revertToState(snapshot);
-            if (ok) {
-                if (cheapestLanding == 0) cheapestLanding = limit;
-                continue;
-            }
-            assertEq(cheapestLanding, 0, "more gas never turns a landing into a revert");
-            if (reason.length != 0) {
-                assertEq(bytes4(reason), ProvenFeeHook.VerifierOutOfGas.selector, vm.toString(limit));
-                ++verifierOutOfGas;
-            }
-        }
+        (uint256 cheapestLanding, uint256 verifierOutOfGas,) = _gasSweep(call, 300_000, 900_000, 5_000);
         assertGt(verifierOutOfGas, 0);
         assertGt(cheapestLanding, 0);
         emit log_named_uint("cheapest gas limit that lands 8 pools", cheapestLanding);

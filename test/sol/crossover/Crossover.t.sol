@@ -8,6 +8,7 @@ import {PublicSignals} from "../../../contracts/libraries/PublicSignals.sol";
 import {FixedPointModel} from "../../../contracts/libraries/FixedPointModel.sol";
 import {OnchainFeeEvaluator} from "../../../bench/crossover/OnchainFeeEvaluator.sol";
 import {ModelDeployer} from "../../../bench/crossover/ModelDeployer.sol";
+import {FuzzFeatures} from "../utils/FuzzFeatures.sol";
 
 /// @dev Measures one STATICCALL in a frame of its own, so the figure carries no memory-expansion cost of the caller:
 /// the gas between just before and just after the call (the call, its cold accesses and the callee's execution)
@@ -49,7 +50,6 @@ contract CrossoverTest is Test {
     uint256 constant POOL_FEE_MIN = 500;
     uint256 constant POOL_FEE_MAX = 50_000;
     uint256 constant PERIOD = 60;
-    uint256 constant FEATURE_MAX = (1 << 38) - 1;
     /// @dev Seeds of the random models of the gas sweep: one per size, away from the fixture's
     uint256 constant SWEEP_SEED = 1000;
 
@@ -528,10 +528,7 @@ contract CrossoverTest is Test {
         for (uint256 v; v < count; ++v) {
             vectors[v] = new uint256[](5);
             for (uint256 k; k < 5; ++k) {
-                uint256 r = uint256(keccak256(abi.encode(seed, v, k)));
-                uint256 kind = r % 8;
-                uint256 bits = (r >> 8) % 39;
-                uint256 f = kind == 0 ? 0 : kind == 1 ? FEATURE_MAX : kind == 2 ? 1 << (bits % 38) : (r >> 16) & ((1 << bits) - 1);
+                uint256 f = FuzzFeatures.at(seed, v, k);
                 vectors[v][k] = f;
                 arg = string.concat(arg, k == 0 ? (v == 0 ? "" : ";") : ",", vm.toString(f));
             }

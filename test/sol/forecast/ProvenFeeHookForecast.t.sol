@@ -2,30 +2,18 @@
 pragma solidity 0.8.26;
 
 import {PoolKey} from "@uniswap/v4-core/src/types/PoolKey.sol";
-import {PoolId} from "@uniswap/v4-core/src/types/PoolId.sol";
 import {ProvenFeeHook} from "../../../contracts/ProvenFeeHook.sol";
 import {IGroth16Verifier} from "../../../contracts/interfaces/IGroth16Verifier.sol";
-import {ExpectingVerifier} from "../utils/ExpectingVerifier.sol";
 import {ProvenFeeFixture} from "../utils/ProvenFeeFixture.sol";
+import {ExpectingVerifierPoolFixture} from "../utils/ExpectingVerifierPoolFixture.sol";
 
 /// @notice forecastOf: the hook keeps the forecast that set each pool's fee, with its as-of period, model and
 /// horizon, and says when it no longer sets the fee. The hook's logic against a verifier that accepts exactly
 /// the expected public signals; the real verifier and a real proof in ProvenFeeHookForecastProofTest below.
 /// Its own FOUNDRY_PROFILE (forecast): solcjs cannot compile it in one job with every other test (foundry.toml).
-contract ProvenFeeHookForecastTest is ProvenFeeFixture {
-    uint256 constant MODEL_2 = 0x2badc0ffee;
-
-    ExpectingVerifier verifier;
-    PoolId id;
-
+contract ProvenFeeHookForecastTest is ExpectingVerifierPoolFixture {
     function setUp() public {
-        _deployInfrastructure();
-        verifier = new ExpectingVerifier();
-        hook = _deployHook(verifier, 0x4444);
-        hook.registerModel(MODEL, 60, 30, "ipfs://model");
-        key = _keyFor(hook, 60);
-        id = key.toId();
-        _createPool(hook, key, _config(MODEL));
+        _deployPoolOnExpectingVerifier();
         _swapTo(key, 40);
         _warpPeriods(key, 1);
         _swapTo(key, -25);
@@ -45,7 +33,7 @@ contract ProvenFeeHookForecastTest is ProvenFeeFixture {
     function test_forecastOf_isWhatTheUpdateProved() public {
         uint32 asOf = _currentPeriod(key) - 1;
         uint64 forecast = 123_456_789_012;
-        _update(asOf, 7_777, forecast);
+        _acceptedUpdate(asOf, 7_777, forecast);
         ProvenFeeHook.Forecast memory f = hook.forecastOf(id);
         assertEq(f.forecast, forecast);
         assertEq(f.asOfPeriod, asOf);
@@ -57,7 +45,7 @@ contract ProvenFeeHookForecastTest is ProvenFeeFixture {
 
         // the largest forecast the lane holds survives the packing
         _warpPeriods(key, 1);
-        _update(asOf + 1, FEE_MAX, 2 ** 38 - 1);
+        _acceptedUpdate(asOf + 1, FEE_MAX, 2 ** 38 - 1);
         f = hook.forecastOf(id);
         assertEq(f.forecast, 2 ** 38 - 1);
         assertEq(f.asOfPeriod, asOf + 1);
@@ -70,9 +58,9 @@ contract ProvenFeeHookForecastTest is ProvenFeeFixture {
         forecast = uint64(bound(forecast, 0, 2 ** 38 - 1));
         forecast2 = uint64(bound(forecast2, 0, 2 ** 38 - 1));
         uint32 asOf = _currentPeriod(key) - 1;
-        _update(asOf, fee, forecast);
+        _acceptedUpdate(asOf, fee, forecast);
         _warpPeriods(key, 3);
-        _update(asOf + 2, fee2, forecast2);
+        _acceptedUpdate(asOf + 2, fee2, forecast2);
         ProvenFeeHook.Forecast memory f = hook.forecastOf(id);
         assertEq(abi.encode(f.forecast, f.asOfPeriod, _lpFee(key)), abi.encode(forecast2, asOf + 2, fee2));
         // the rest of the state slot it shares is intact
@@ -83,7 +71,7 @@ contract ProvenFeeHookForecastTest is ProvenFeeFixture {
 
     function test_forecastOf_staleIsVisible_andFallbackIsNotLive() public {
         uint32 asOf = _currentPeriod(key) - 1;
-        _update(asOf, 7_777, 4242);
+        _acceptedUpdate(asOf, 7_777, 4242);
         _warpPeriods(key, LIVENESS - 1);
         ProvenFeeHook.Forecast memory f = hook.forecastOf(id);
         assertTrue(f.live, "still setting the fee");
@@ -101,7 +89,7 @@ contract ProvenFeeHookForecastTest is ProvenFeeFixture {
         assertFalse(f.live);
 
         // a fresh update makes it live again
-        _update(_currentPeriod(key) - 1, 9_000, 5151);
+        _acceptedUpdate(_currentPeriod(key) - 1, 9_000, 5151);
         f = hook.forecastOf(id);
         assertTrue(f.live);
         assertEq(f.forecast, 5151);
@@ -110,7 +98,7 @@ contract ProvenFeeHookForecastTest is ProvenFeeFixture {
     function test_forecastOf_keepsTheModelThatProducedIt() public {
         hook.registerModel(MODEL_2, 60, 45, "");
         uint32 asOf = _currentPeriod(key) - 1;
-        _update(asOf, 7_777, 4242);
+        _acceptedUpdate(asOf, 7_777, 4242);
         vm.prank(admin);
         hook.proposeModel(key, MODEL_2);
         vm.warp(block.timestamp + 1 days);
@@ -127,7 +115,7 @@ contract ProvenFeeHookForecastTest is ProvenFeeFixture {
         hook.applyModel(key);
         assertEq(hook.forecastOf(id).commitment, MODEL);
 
-        _update(_currentPeriod(key) - 1, 8_000, 99);
+        _acceptedUpdate(_currentPeriod(key) - 1, 8_000, 99);
         f = hook.forecastOf(id);
         assertEq(f.commitment, 0x3badc0ffee, "proven by the model now in force");
         assertEq(f.horizon, 10);
@@ -154,7 +142,7 @@ contract ProvenFeeHookForecastTest is ProvenFeeFixture {
         assertEq(hook.modelHorizon(MODEL, 60), 0, "disputed: unknown, never the wrong one");
         hook.registerModel(MODEL, 60, 30, "");
         assertEq(hook.modelHorizon(MODEL, 60), 0, "a dispute stays");
-        _update(_currentPeriod(key) - 1, 7_777, 4242);
+        _acceptedUpdate(_currentPeriod(key) - 1, 7_777, 4242);
         assertEq(hook.forecastOf(id).horizon, 0);
     }
 
@@ -170,31 +158,14 @@ contract ProvenFeeHookForecastTest is ProvenFeeFixture {
 
     function test_forecastOf_refusedUpdateLeavesItAlone() public {
         uint32 asOf = _currentPeriod(key) - 1;
-        _update(asOf, 7_777, 4242);
+        _acceptedUpdate(asOf, 7_777, 4242);
         _warpPeriods(key, 1);
         bytes memory before = abi.encode(hook.forecastOf(id));
         // a proof the verifier refuses (it expects the signals of another fee)
-        _expect(asOf + 1, 8_000, 1);
+        _expectUpdate(asOf + 1, 8_000, 1);
         vm.expectRevert(ProvenFeeHook.InvalidProof.selector);
-        _send(asOf + 1, 8_001, 1);
+        _sendUpdate(asOf + 1, 8_001, 1);
         assertEq(abi.encode(hook.forecastOf(id)), before);
-    }
-
-    function _update(uint32 asOf, uint24 fee, uint64 forecast) internal {
-        _expect(asOf, fee, forecast);
-        _send(asOf, fee, forecast);
-    }
-
-    /// @dev Makes the verifier accept exactly a proof of `fee` and `forecast` as of `asOf` for the pool now
-    function _expect(uint32 asOf, uint24 fee, uint64 forecast) internal {
-        uint256[5] memory features = hook.featuresAsOf(key, asOf);
-        uint256 commitment = hook.poolConfig(key).commitment;
-        verifier.expect(_expectedSignals(hook, key, commitment, asOf, fee, forecast, features));
-    }
-
-    function _send(uint32 asOf, uint24 fee, uint64 forecast) internal {
-        (uint256[2] memory a, uint256[2][2] memory b, uint256[2] memory c) = _noProof();
-        hook.updateFee(key, asOf, fee, forecast, a, b, c);
     }
 }
 

@@ -1,34 +1,24 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.26;
 
-import {PoolId} from "@uniswap/v4-core/src/types/PoolId.sol";
 import {ProvenFeeHook} from "../../../contracts/ProvenFeeHook.sol";
 import {IGroth16Verifier} from "../../../contracts/interfaces/IGroth16Verifier.sol";
 import {VolatilityLtv} from "../../../contracts/examples/VolatilityLtv.sol";
-import {ExpectingVerifier} from "../utils/ExpectingVerifier.sol";
 import {ProvenFeeFixture} from "../utils/ProvenFeeFixture.sol";
+import {ExpectingVerifierPoolFixture} from "../utils/ExpectingVerifierPoolFixture.sol";
 
 /// @notice The example consumer (contracts/examples/VolatilityLtv.sol) on a ProvenFeeHook pool on the real
 /// PoolManager: its limit follows the proven forecast, and it refuses a missing, fallback, stale, foreign-model
 /// or wrong-horizon forecast
-contract VolatilityLtvTest is ProvenFeeFixture {
-    uint256 constant MODEL_2 = 0x2badc0ffee;
+contract VolatilityLtvTest is ExpectingVerifierPoolFixture {
     uint16 constant BASE_LTV = 8_000;
     uint16 constant MIN_LTV = 2_000;
     uint32 constant MAX_AGE = 5;
 
-    ExpectingVerifier verifier;
-    PoolId id;
     VolatilityLtv market;
 
     function setUp() public {
-        _deployInfrastructure();
-        verifier = new ExpectingVerifier();
-        hook = _deployHook(verifier, 0x4444);
-        hook.registerModel(MODEL, 60, 30, "");
-        key = _keyFor(hook, 60);
-        id = key.toId();
-        _createPool(hook, key, _config(MODEL));
+        _deployPoolOnExpectingVerifier();
         _swapTo(key, 40);
         _warpPeriods(key, 1);
         market = new VolatilityLtv(hook, id, MODEL, 30, MAX_AGE, BASE_LTV, MIN_LTV, 300);
@@ -135,12 +125,7 @@ contract VolatilityLtvTest is ProvenFeeFixture {
 
     /// @dev An update as of the last completed period with fee FEE_MIN and `forecast`, accepted by the verifier
     function _update(uint64 forecast) internal {
-        uint32 asOf = _currentPeriod(key) - 1;
-        uint256[5] memory features = hook.featuresAsOf(key, asOf);
-        uint256 commitment = hook.poolConfig(key).commitment;
-        verifier.expect(_expectedSignals(hook, key, commitment, asOf, FEE_MIN, forecast, features));
-        (uint256[2] memory a, uint256[2][2] memory b, uint256[2] memory c) = _noProof();
-        hook.updateFee(key, asOf, FEE_MIN, forecast, a, b, c);
+        _acceptedUpdate(_currentPeriod(key) - 1, FEE_MIN, forecast);
     }
 }
 

@@ -5,6 +5,7 @@ import {Test} from "forge-std/Test.sol";
 import {IGroth16Verifier} from "../../../contracts/interfaces/IGroth16Verifier.sol";
 import {OnchainModels, IPoseidon4} from "../../../contracts/onchain/OnchainModels.sol";
 import {ProvenFeeFixture} from "../utils/ProvenFeeFixture.sol";
+import {FuzzFeatures} from "../utils/FuzzFeatures.sol";
 
 /// @dev Deploys circomlibjs's Poseidon(4) from the committed creation code (contracts/onchain/Poseidon4.json)
 abstract contract OnchainModelsDeployer is Test {
@@ -32,7 +33,6 @@ abstract contract OnchainModelsDeployer is Test {
 /// fuzzed). Its own FOUNDRY_PROFILE (onchain): solcjs cannot compile it in one job with every other test.
 contract OnchainModelsTest is OnchainModelsDeployer {
     string constant DEFAULT_MODEL = "model/default-model.json";
-    uint256 constant FEATURE_MAX = (1 << 38) - 1;
 
     OnchainModels models;
 
@@ -142,10 +142,7 @@ contract OnchainModelsTest is OnchainModelsDeployer {
         vectors = new uint256[5][](count);
         for (uint256 v; v < count; ++v) {
             for (uint256 k; k < 5; ++k) {
-                uint256 r = uint256(keccak256(abi.encode(seed, v, k)));
-                uint256 kind = r % 8;
-                uint256 bits = (r >> 8) % 39;
-                uint256 f = kind == 0 ? 0 : kind == 1 ? FEATURE_MAX : kind == 2 ? 1 << (bits % 38) : (r >> 16) & ((1 << bits) - 1);
+                uint256 f = FuzzFeatures.at(seed, v, k);
                 vectors[v][k] = f;
                 arg = string.concat(arg, k == 0 ? (v == 0 ? "" : ";") : ",", vm.toString(f));
             }

@@ -122,6 +122,31 @@ abstract contract ProvenFeeFixture is Test, Deployers {
 
     /// @dev The real verifier, a pool of the shipped model, and 30 seeded random swaps one or two periods
     /// apart: a pool whose next update a real proof can make (the forecast tests' setting).
+    /// @dev Sends `call` to the hook with every gas limit from `from` to `to` by `step`, each from the same state.
+    /// Once a limit lands every larger one must; a limit that fails ran out of gas: VerifierOutOfGas when the
+    /// verifier was short (never InvalidProof), an empty revert when what runs after it was
+    function _gasSweep(bytes memory call, uint256 from, uint256 to, uint256 step)
+        internal
+        returns (uint256 cheapestLanding, uint256 verifierOutOfGas, uint256 elsewhereOutOfGas)
+    {
+        for (uint256 limit = from; limit <= to; limit += step) {
+            uint256 snapshot = vm.snapshotState();
+            (bool ok, bytes memory reason) = address(hook).call{gas: limit}(call);
+            vm.revertToState(snapshot);
+            if (ok) {
+                if (cheapestLanding == 0) cheapestLanding = limit;
+                continue;
+            }
+            assertEq(cheapestLanding, 0, "more gas never turns a landing into a revert");
+            if (reason.length == 0) {
+                ++elsewhereOutOfGas;
+            } else {
+                assertEq(bytes4(reason), ProvenFeeHook.VerifierOutOfGas.selector, vm.toString(limit));
+                ++verifierOutOfGas;
+            }
+        }
+    }
+
     function _realVerifierPoolWithSwaps() internal {
         _deployInfrastructure();
         hook = _deployHook(IGroth16Verifier(deployCode("Groth16Verifier.sol:Groth16Verifier")), 0x6666);
