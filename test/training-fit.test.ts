@@ -211,6 +211,17 @@ describe("provenfee train / evaluate (CLI jobs)", () => {
     expect(existsSync(path.join(tmp, "cli-model-2.png"))).toBe(false);
   });
 
+  it("--no-correction and --no-policy-fit, as the help offers them, skip those steps", async () => {
+    capture();
+    const levelsOnly = path.join(tmp, "cli-levels-only.json");
+    expect(await trainCommand(["--data", DAY, "--no-correction", "--no-policy-fit", "--out", levelsOnly, "--quiet", "--no-plot"])).toBe(0);
+    const report = JSON.parse(readFileSync(path.join(tmp, "cli-levels-only.report.json"), "utf8"));
+    expect(report.fit.correction).toBeNull();
+    expect(report.policyFit).toBeNull();
+    // the fee policy is the one of --policy-from (the shipped default), not a fitted one
+    expect((await loadModel(levelsOnly)).file.policy).toEqual((await loadModel("model/default-model.json")).file.policy);
+  });
+
   it("evaluate --json prints one object of the documented shape, on a pool the model never saw", async () => {
     const io = capture();
     const code = await evaluateCommand(["--model", out, "--data", OTHER_DAY, "--json"]);

@@ -23,7 +23,8 @@ interface FlagSpec {
 
 /** The shared parser (cli/options.ts) with numbers converted here, each error naming its option. */
 function parseFlags(argv: string[], spec: FlagSpec, command: string): Record<string, string | number | boolean> {
-  const negatable = new Set(["refit"]);
+  // The booleans the help offers as `--no-NAME` (on by default).
+  const negatable = new Set(["correction", "policy-fit"]);
   const parsed = parseOptions(command, argv, Object.fromEntries(Object.entries(spec).map(([name, kind]) => [name, kind === "boolean" ? { type: "boolean" as const, negatable: negatable.has(name) } : { type: "string" as const }])));
   if (parsed === "help") return { help: true };
   const out: Record<string, string | number | boolean> = {};
