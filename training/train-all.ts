@@ -1,5 +1,5 @@
 // `provenfee train` (forecast, then fee policy) on every real pool history in data/, plus thinned
-// copies of the busy 35-day series (a thinly traded pool: a random 20% or 5% of its traded minutes
+// copies of the busy 35-day series (a thinly traded pool: a random 20%, 5% or 2% of its traded minutes
 // kept, training/thin.ts), and the tables of training/README.md and backtest/README.md.
 //
 //   npx tsx training/train-all.ts [--out training/results/pools.json] [--no-policy-fit] [--only NAME]
@@ -41,7 +41,7 @@ function entries(thinDir: string): Entry[] {
     const day = /(\d{4}-\d\d-\d\d)/.exec(p.data)?.[1];
     return { ...p, days: [p.from ?? day!, p.to ?? day!] as [string, string] };
   });
-  for (const keep of [0.2, 0.05]) {
+  for (const keep of [0.2, 0.05, 0.02]) {
     for (const seed of [1, 2]) {
       const dir = path.join(thinDir, `thin-${keep}-s${seed}`);
       execFileSync(process.execPath, ["--import", "tsx", "training/thin.ts", "--data", "data/polygon-usdc-weth-005-minute", "--from", "2022-07-19", "--to", "2022-08-22", "--keep", String(keep), "--seed", String(seed), "--out", dir], { stdio: "ignore" });
