@@ -1,5 +1,5 @@
 // Per-swap rows: one row per pool event (demeter-fetch `*.tick.csv[.gz]`, the Swap/Mint/Burn events
-// of one pool; v4-style spellings blockNumber, logIndex, tick, unix-second or ISO timestamps). The
+// of one pool; v4-style spellings blockNumber, logIndex, tick; Dune's evt_* ones; unix or ISO timestamps). The
 // state columns (sqrtPriceX96, current_tick, total_liquidity) are the pool's state after the event,
 // except that MINT/BURN rows carry total_liquidity forward from the last Swap event (the Swap event
 // is what reports liquidity): a mint in range shows up in the next swap's row, not its own.
@@ -63,10 +63,11 @@ export interface SwapEvents {
 export const SWAP_FILE = (n: string) => n.includes("tick");
 const SWAP_FILES = "per-swap (*tick*.csv[.gz])";
 
+// demeter-fetch's names first, then v4-style ones, then Dune's decoded Swap event tables (evt_*).
 const COLUMNS = {
-  block: ["block_number", "blockNumber"],
-  time: ["block_timestamp", "timestamp", "blockTimestamp"],
-  log: ["pool_log_index", "log_index", "logIndex"],
+  block: ["block_number", "blockNumber", "evt_block_number"],
+  time: ["block_timestamp", "timestamp", "blockTimestamp", "evt_block_time"],
+  log: ["pool_log_index", "log_index", "logIndex", "evt_index"],
   tick: ["current_tick", "tick"],
 } as const;
 
@@ -114,11 +115,15 @@ function readSwapRows(spec: string | string[], replay: boolean): { files: string
     const cFee = column(t, ["fee"], false);
     const cA0 = replay ? column(t, ["amount0"]) : -1;
     const cA1 = replay ? column(t, ["amount1"]) : -1;
-    const cL = replay ? column(t, ["total_liquidity"]) : -1;
+    // A file of Swap events only (no tx_type, as Dune's decoded Swap tables) names the pool's active
+    // liquidity after the swap `liquidity`, the Swap event's own field; demeter-fetch's `liquidity` is a
+    // MINT/BURN row's position liquidity and its pool liquidity is `total_liquidity`.
+    const swapEventsOnly = cType < 0 && column(t, ["total_liquidity"], false) < 0;
+    const cL = replay ? column(t, swapEventsOnly ? ["liquidity"] : ["total_liquidity"]) : -1;
     const cSqrt = replay ? column(t, ["sqrtPriceX96"]) : -1;
     const cLo = column(t, ["tick_lower"], false);
     const cHi = column(t, ["tick_upper"], false);
-    const cPosL = column(t, ["liquidity"], false);
+    const cPosL = swapEventsOnly ? -1 : column(t, ["liquidity"], false);
     const cPos = column(t, ["position_id"], false);
     const cSender = column(t, ["sender"], false);
     for (let i = 0; i < t.lines.length; i++) {

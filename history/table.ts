@@ -165,9 +165,10 @@ export class RowReader {
     if (!Number.isFinite(v)) this.fail(c, `cannot parse ${JSON.stringify(s.trim())} as a number`);
     return v;
   }
-  /** Unix seconds (9-11 digits) or milliseconds (12-14 digits), or an ISO date/time (UTC unless it says otherwise). */
+  /** Unix seconds (9-11 digits) or milliseconds (12-14 digits), or an ISO date/time (UTC unless it says otherwise; a trailing " UTC" is UTC). */
   time(c: number): number {
-    const s = this.text(c);
+    // BigQuery and Dune write TIMESTAMP columns as "2023-11-10 00:00:11 UTC" (or ".000 UTC"): the same instant.
+    const s = this.text(c).replace(/ UTC$/, "Z");
     let seconds = NaN;
     const unix = /^(\d+)(\.\d+)?$/.exec(s);
     if (unix) {

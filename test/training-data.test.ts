@@ -1,12 +1,12 @@
 // Loading both input formats (file, list, folder; csv and csv.gz), every bad-input case, the
 // documented gap repair, feature parity with model/ and the absence of look-ahead.
 import { describe, expect, it } from "vitest";
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
-import { gzipSync } from "node:zlib";
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { emptyOracleState, featuresAsOf, recordClose, floatInputs, modelInputs, buildObservations, periodCloses, N_FEATURES, FEATURE_MAX, type Observations } from "../model/index.ts";
-import { loadMinuteBars, loadSwaps, minuteSegments, swapSegments, forwardFillMinutes, DataError } from "../history/index.ts";
+import { loadMinuteBars, loadPoolEvents, loadSwaps, minuteSegments, swapSegments, forwardFillMinutes, DataError } from "../history/index.ts";
 import { featureMatrix, fastLog2Number, futureVariance, observationsFromMinuteBars, observationsFromSwaps, squaredReturns } from "../training/features.ts";
 import { buildDataset, loadSeries, resolveFormat, walkForwardSplit, MAX_WINDOW } from "../training/dataset.ts";
 import { fastLog2Fixed } from "../model/index.ts";
@@ -57,6 +57,53 @@ describe("loading minute bars and per-swap rows", () => {
     const s = loadSwaps(p);
     expect([...s.tick]).toEqual([10, 12]);
     expect([...s.timestamps]).toEqual([1700000000, 1700000012]);
+  });
+
+  it("reads the timestamp spellings of exports: ISO with Z or an offset, and BigQuery's trailing UTC", () => {
+    const p = write("spellings.tick.csv", [
+      SWAP_HEADER,
+      swap(1, "2023-11-10 00:00:11 UTC", 0, 10),
+      swap(2, "2023-11-10 00:00:23.000 UTC", 0, 11),
+      swap(3, "2023-11-10T00:00:35Z", 0, 12),
+      swap(4, "2023-11-10T01:00:47+01:00", 0, 13),
+    ]);
+    const s = loadSwaps(p);
+    const t0 = Date.parse("2023-11-10T00:00:11Z") / 1000;
+    expect([...s.timestamps]).toEqual([t0, t0 + 12, t0 + 24, t0 + 36]);
+  });
+
+  it("reads v4-style and Dune-style (evt_*) column names to the same swaps", () => {
+    const v4 = write("v4.tick.csv", ["blockNumber,timestamp,logIndex,tick", "1,1700000000,0,10", "2,1700000012,3,12"]);
+    const dune = write("dune.tick.csv", [
+      "contract_address,evt_tx_hash,evt_index,evt_block_time,evt_block_number,sender,recipient,amount0,amount1,sqrtPriceX96,liquidity,tick",
+      "0x88e6,0xab,0,2023-11-14 22:13:20.000 UTC,1,0x1,0x2,-5,7,79228162514264337593543950336,100,10",
+      "0x88e6,0xcd,3,2023-11-14 22:13:32.000 UTC,2,0x1,0x2,-5,7,79228162514264337593543950336,100,12",
+    ]);
+    for (const s of [loadSwaps(v4), loadSwaps(dune)]) {
+      expect([...s.tick]).toEqual([10, 12]);
+      expect([...s.timestamps]).toEqual([1700000000, 1700000012]);
+    }
+  });
+
+  it("replays a Dune Swap-event export (evt_* names, `liquidity` = the pool's) as the same events as demeter-fetch's rows", () => {
+    // The first 300 Swap rows of a real day, written both ways.
+    const lines = gunzipSync(readFileSync("data/swaps-usdc-weth/ethereum-0x88e6-usdc-weth-005-2023-11-10.tick.csv.gz")).toString("utf8").split("\n");
+    const header = lines[0]!.split(",");
+    const col = (name: string) => header.indexOf(name);
+    const rows = lines.slice(1).filter((l) => l.split(",")[col("tx_type")] === "SWAP").slice(0, 300);
+    const demeter = write("demeter-swaps.tick.csv", [lines[0]!, ...rows]);
+    const dune = write("dune-swaps.tick.csv", [
+      "contract_address,evt_tx_hash,evt_index,evt_block_time,evt_block_number,sender,recipient,amount0,amount1,sqrtPriceX96,liquidity,tick",
+      ...rows.map((l) => {
+        const c = l.split(",");
+        const at = (name: string) => c[col(name)]!;
+        return ["0x88e6", at("transaction_hash"), at("pool_log_index"), `${at("block_timestamp")}.000 UTC`, at("block_number"), at("sender"), at("receipt"), at("amount0"), at("amount1"), at("sqrtPriceX96"), at("total_liquidity"), at("current_tick")].join(",");
+      }),
+    ]);
+    const a = loadPoolEvents(demeter);
+    const b = loadPoolEvents(dune);
+    expect(b.n).toBe(300);
+    for (const k of ["kind", "time", "block", "logIndex", "tick", "amount0", "amount1", "sqrtPriceX96", "liquidity"] as const) expect([...b[k]]).toEqual([...a[k]]);
   });
 
   it("detects the format from the header and refuses a folder that mixes both", () => {
