@@ -39,7 +39,8 @@ counterfactual (history):
                            from the volume split between fee tiers, backtest/README.md)
   --classify-horizon S     seconds after a trade for its arbitrage markout (default 60)
   --reference FILE         a reference (CEX) price series: time column + --reference-column NAME
-                           (default "price"), the price of the non-quote token in quote tokens
+                           (default "price"), the price of the non-quote token in quote tokens;
+                           Binance kline CSVs as downloaded (close at each minute's end)
   --from T, --to T         range: YYYY-MM-DD[THH:MM] (UTC), unix seconds, or block:N
   --period S               seconds per period (default 60)
 ${pairHelp(27)}

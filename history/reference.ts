@@ -2,7 +2,7 @@
 // of the non-quote token in quote tokens, in whole tokens (e.g. ETH in USDC). Converted to raw
 // token1 per raw token0, the unit of the pool's own price, and checked against the pool's price over
 // their overlap before anything uses it (`checkReference`).
-import { DataError, RowReader, column, readTable } from "./table.ts";
+import { DataError, RowReader, column, readTable, type Table } from "./table.ts";
 
 export interface ReferenceSeries {
   time: Float64Array;
@@ -11,23 +11,36 @@ export interface ReferenceSeries {
   file: string;
 }
 
+/** Binance's kline columns, in order (data.binance.vision's CSVs have no header; some tools write this one). */
+const KLINE_COLUMNS = ["open_time", "open", "high", "low", "close", "volume", "close_time", "quote_volume", "count", "taker_buy_volume", "taker_buy_quote_volume", "ignore"];
+
+/** A headerless Binance kline file read as one with the kline header (its first line is a data row). */
+function withKlineHeader(t: Table): Table {
+  const headerless = t.header.length === KLINE_COLUMNS.length && /^\d{13,16}$/.test(t.header[0]!);
+  return headerless ? { ...t, header: KLINE_COLUMNS, lines: [t.header.join(","), ...t.lines], lineNo: [1, ...t.lineNo] } : t;
+}
+
 /**
  * The first column (or `timestamp`/`block_timestamp`/`time`/`date`) is the time, and `column`
- * (default `price`) the price of the non-quote token in quote tokens, in whole tokens.
+ * (default `price`) the price of the non-quote token in quote tokens, in whole tokens. Binance
+ * klines (`open_time,...,close,...,close_time,...`, with or without the header; milliseconds or,
+ * since 2025, microseconds) are read as they come: the time is the minute's end (close_time + 1
+ * unit) and the price its `close`, as in the shipped reference files.
  */
 export function loadReference(file: string, options: { column?: string; quote: 0 | 1; decimals0: number; decimals1: number }): ReferenceSeries {
-  const t = readTable(file);
+  const t = withKlineHeader(readTable(file));
   const r = new RowReader(t);
-  let cTime = column(t, ["timestamp", "block_timestamp", "time", "date"], false);
+  const klines = column(t, ["close_time"], false) >= 0 && column(t, ["close"], false) >= 0 && column(t, ["price"], false) < 0;
+  let cTime = klines ? column(t, ["close_time"]) : column(t, ["timestamp", "block_timestamp", "time", "date"], false);
   if (cTime < 0) cTime = 0;
-  const name = options.column ?? "price";
+  const name = options.column ?? (klines ? "close" : "price");
   const cPrice = column(t, [name]);
   const time: number[] = [];
   const price: number[] = [];
   const rawPerHuman = 10 ** (options.decimals1 - options.decimals0);
   for (let i = 0; i < t.lines.length; i++) {
     r.load(i);
-    const ts = r.time(cTime);
+    const ts = klines ? klineEnd(r, cTime) : r.time(cTime);
     if (time.length > 0 && ts <= time[time.length - 1]!) r.fail(cTime, ts === time[time.length - 1] ? "duplicates the row before it" : "is earlier than the row before it");
     const p = r.number(cPrice);
     if (!(p > 0) || p > 1e15) r.fail(cPrice, `absurd price ${p}`);
@@ -37,6 +50,14 @@ export function loadReference(file: string, options: { column?: string; quote: 0
   }
   if (time.length === 0) throw new DataError(`${file}: no data rows`);
   return { time: Float64Array.from(time), price: Float64Array.from(price), file };
+}
+
+/** A kline's close_time (the last millisecond or microsecond of its minute) as the minute's end, unix seconds. */
+function klineEnd(r: RowReader, c: number): number {
+  const s = r.text(c);
+  if (!/^\d{13,16}$/.test(s)) r.fail(c, `cannot parse ${JSON.stringify(s)} as a kline close time (milliseconds or microseconds)`);
+  const unit = s.length >= 16 ? 1e6 : 1e3;
+  return Math.round((Number(s) + 1) / unit);
 }
 
 /** Price at time t: the last observation at or before t (the first one before the series starts). */

@@ -152,6 +152,30 @@ describe("provenfee backtest (CLI)", () => {
     expect(cli(["--swaps", path.join(dir, "nope.csv")]).stderr).toMatch(/nope\.csv: no such file/);
   });
 
+  it("reads Binance klines as a reference as they come: headerless (ms) or with the header (µs), close at the minute's end", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "provenfee-klines-"));
+    const rows = gunzipSync(readFileSync("data/reference-binance-ethusdt/binance-ethusdt-1m-2023-11-09..2023-11-11.csv.gz")).toString("utf8").trim().split("\n").slice(1, 201);
+    const kline = (unit: number) => rows.map((l) => {
+      const [end, close] = l.split(",") as [string, string];
+      const t = Number(end);
+      return [(t - 60) * unit, "1.0", "2.0", "0.5", close, "10", t * unit - 1, "20", "5", "3", "6", "0"].join(",");
+    });
+    const plain = path.join(dir, "ref.csv");
+    writeFileSync(plain, ["time,price", ...rows].join("\n") + "\n");
+    const headerless = path.join(dir, "ETHUSDT-1m-2023-11.csv");
+    writeFileSync(headerless, kline(1000).join("\n") + "\n");
+    const withHeader = path.join(dir, "klines-us.csv");
+    writeFileSync(withHeader, ["open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,taker_buy_quote_volume,ignore", ...kline(1_000_000)].join("\n") + "\n");
+    const terms = { quote: 1 as const, decimals0: 18, decimals1: 6 };
+    const a = loadReference(plain, terms);
+    expect(a.time.length).toBe(200);
+    for (const f of [headerless, withHeader]) {
+      const b = loadReference(f, terms);
+      expect([...b.time]).toEqual([...a.time]);
+      expect([...b.price]).toEqual([...a.price]);
+    }
+  });
+
   it("documented skips and data gaps are counted in the output, never silent", () => {
     const r = cli(["--swaps", `${MAINNET_NOV},${MAINNET}`, "--json", "--no-html", "--no-png", "--no-foresight", "--no-ewma", "--static", "5", "--out", path.join(dir, "gaps")]);
     expect(r.code, r.stderr).toBe(0);

@@ -121,7 +121,8 @@ Model:
 Fee policy (step 2; --no-policy-fit keeps the policy of --policy-from):
   --no-policy-fit         skip the fit: take the fee policy from --policy-from
   --policy-from FILE      the starting (or, with --no-policy-fit, the kept) fee policy (default ${DEFAULT_MODEL})
-  --reference FILE        a CEX reference price (time,price) for LVR and arbitrage classification;
+  --reference FILE        a CEX reference price (time,price, or Binance kline CSVs as downloaded)
+                          for LVR and arbitrage classification;
                           default: the pool's own price
   --elasticity E          the volume elasticity per bp whose fitted policy the model file ships
                           (default ${ESTIMATED_ELASTICITY}, estimated from data: backtest/README.md); the report
