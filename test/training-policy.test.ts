@@ -11,6 +11,8 @@ import { tunePolicy } from "../backtest/tune.ts";
 import { defaultOptions, loadHistory, type BacktestOptions } from "../backtest/run.ts";
 import { fitFeePolicy } from "../backtest/policyFit.ts";
 import { policyRanges, prepare } from "../training/pipeline.ts";
+import { policyFitTable } from "../training/cli.ts";
+import type { PolicyFitResult } from "../backtest/policyFit.ts";
 
 const DAY = "data/swaps-usdc-weth/ethereum-0x8ad5-usdc-weth-030-2024-01-05.pool.tick.csv.gz";
 const tmp = mkdtempSync(path.join(tmpdir(), "provenfee-policy-"));
@@ -59,4 +61,19 @@ describe("policy fit", () => {
     }
     expect(row.beatsBestConstant).toBe(row.edges[4]!.edge > 0);
   }, 120_000);
+
+  it("the report says when the fitted fee does not move: a static pool charges the same without the hook's updates", () => {
+    const row = (slope: number) => ({
+      elasticity: 0.1,
+      fitted: { base: 950, slope, modelFeeMin: 0, modelFeeMax: 1_000_000 },
+      validation: { fittedNet: 1, bestConstantBps: 10, bestConstantNet: 1, candidates: 3 },
+      test: { fitted: { net: 10, fees: 20, lvr: 5, gas: 5, updates: 148, meanFeeBps: 9.5 }, "static-10bp": { net: 12, fees: 17, lvr: 5, gas: 0, updates: 0, meanFeeBps: 10 } },
+      edges: [{ versus: "best constant (10 bp, chosen on validation)", edge: -2, lo: -3, hi: -1, pPositive: 0 }],
+      beatsBestConstant: false,
+      beatsEveryTier: false,
+    });
+    const fit = (slope: number) => ({ shipped: row(slope).fitted, shipElasticity: 0.1, gasPriced: true, updateRule: "pays", gasPriceGwei: 20, rows: [row(slope)], seconds: 1 }) as unknown as PolicyFitResult;
+    expect(policyFitTable(fit(0))).toMatch(/note: the fitted fee does not move \(950 pips\): a static pool at that fee charges the same without the hook's updates \(148 on the test range\)/);
+    expect(policyFitTable(fit(500))).not.toMatch(/does not move/);
+  });
 });
