@@ -8,7 +8,8 @@ import path from "node:path";
 import { emptyOracleState, featuresAsOf, recordClose, floatInputs, modelInputs, buildObservations, periodCloses, N_FEATURES, FEATURE_MAX, type Observations } from "../model/index.ts";
 import { loadMinuteBars, loadPoolEvents, loadSwaps, minuteSegments, swapSegments, forwardFillMinutes, DataError } from "../history/index.ts";
 import { featureMatrix, fastLog2Number, futureVariance, observationsFromMinuteBars, observationsFromSwaps, squaredReturns } from "../training/features.ts";
-import { buildDataset, loadSeries, resolveFormat, walkForwardSplit, MAX_WINDOW } from "../training/dataset.ts";
+import { buildDataset, loadSeries, resolveFormat, thinnedSeries, walkForwardSplit, MAX_WINDOW } from "../training/dataset.ts";
+import { mulberry32 } from "../training/fit.ts";
 import { fastLog2Fixed } from "../model/index.ts";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "provenfee-training-"));
@@ -104,6 +105,23 @@ describe("loading minute bars and per-swap rows", () => {
     const b = loadPoolEvents(dune);
     expect(b.n).toBe(300);
     for (const k of ["kind", "time", "block", "logIndex", "tick", "amount0", "amount1", "sqrtPriceX96", "liquidity"] as const) expect([...b[k]]).toEqual([...a[k]]);
+  });
+
+  it("thinnedSeries keeps a seeded share of the period closes, each segment's first always, and the targets follow", () => {
+    const series = loadSeries("data/swaps-usdc-weth/polygon-0x45dd-usdc-weth-005-2022-01-05.tick.csv.gz");
+    const closes = (x: typeof series) => x.segments.reduce((n, s) => n + s.obs.periods.length, 0);
+    expect(closes(thinnedSeries(series, 1, mulberry32(1)))).toBe(closes(series));
+    expect(closes(thinnedSeries(series, 0, mulberry32(1)))).toBe(series.segments.length);
+    const a = thinnedSeries(series, 0.2, mulberry32(7));
+    const b = thinnedSeries(series, 0.2, mulberry32(7));
+    expect([...a.segments[0]!.obs.periods]).toEqual([...b.segments[0]!.obs.periods]);
+    expect(closes(a) / closes(series)).toBeGreaterThan(0.15);
+    expect(closes(a) / closes(series)).toBeLessThan(0.25);
+    // every kept close is a real one, at its real tick
+    const real = new Map(Array.from(series.segments[0]!.obs.periods, (p, i) => [p, series.segments[0]!.obs.ticks[i]!]));
+    a.segments[0]!.obs.periods.forEach((p, i) => expect(a.segments[0]!.obs.ticks[i]).toBe(real.get(p)));
+    // the realized variances are the thinned path's: fewer, larger moves, on the same period grid
+    expect(a.segments[0]!.r2.length).toBe(series.segments[0]!.r2.length);
   });
 
   it("detects the format from the header and refuses a folder that mixes both", () => {

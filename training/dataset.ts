@@ -2,7 +2,7 @@
 // features as of A and the realized variance over A+1..A+H, plus the per-period squared returns
 // the baselines run on. Everything is split into contiguous segments first (see data.ts), and no
 // feature window, target or baseline recursion crosses a segment break.
-import { N_FEATURES, type Observations } from "../model/index.ts";
+import { buildObservations, N_FEATURES, type Observations } from "../model/index.ts";
 import {
   DataError, detectFormat, expandInputs, loadMinuteBars, loadSwaps, minuteSegments, swapSegments,
   MINUTE_FILE, SWAP_FILE, type DataFormat, type GapReport, type MinuteBars, type SwapEvents,
@@ -131,6 +131,20 @@ export function loadSeries(spec: string | string[], options: LoadOptions = {}): 
     }
   }
   return { format, sources: files, period, rows, gaps, segments };
+}
+
+/**
+ * The same real prices seen by a thinly traded pool: each period close kept with probability `keep`
+ * (`rand`: a seeded uniform draw; a segment's first close always), the others dropped as if nothing
+ * had traded then (training/thin.ts does the same to minute-bar files).
+ */
+export function thinnedSeries(series: Series, keep: number, rand: () => number): Series {
+  const segments = series.segments.map((s) => {
+    const closes: { period: number; tick: number }[] = [];
+    for (let i = 0; i < s.obs.periods.length; i++) if (i === 0 || rand() < keep) closes.push({ period: s.obs.periods[i]!, tick: s.obs.ticks[i]! });
+    return segmentOf(buildObservations(closes), s.firstPeriod, s.lastPeriod);
+  });
+  return { ...series, segments };
 }
 
 function segmentOf(obs: Observations, firstPeriod: number, lastPeriod: number): SeriesSegment {

@@ -11,22 +11,12 @@
 import { fitLevelParts, mulberry32, type LevelPart, type Levels } from "./fit.ts";
 import { baselineForecasts, fitBaselines, targetsOf } from "./forecasts.ts";
 import { lossSeries, mean, qlike } from "./baselines.ts";
-import { buildDataset, refitSplit, walkForwardSplit, type Dataset, type Series } from "./dataset.ts";
-import { squaredReturns } from "./features.ts";
-import { buildObservations, N_FEATURES } from "../model/index.ts";
+import { buildDataset, refitSplit, thinnedSeries, walkForwardSplit, type Dataset } from "./dataset.ts";
+import { N_FEATURES } from "../model/index.ts";
 import { JUDGED_BASELINES, prepare, type Prepared } from "./pipeline.ts";
 import { POOLS } from "./pools.ts";
 const H = 30, KEEPS = [0.2, 0.05], CAP = Number(process.env.CAP ?? 240);
 const day = (t: string) => Date.parse(`${t}T00:00:00Z`) / 1000;
-function thinned(series: Series, keep: number, seed: number): Series {
-  const rand = mulberry32(seed);
-  return { ...series, segments: series.segments.map((s) => {
-    const closes: { period: number; tick: number }[] = [];
-    for (let i = 0; i < s.obs.periods.length; i++) if (i === 0 || rand() < keep) closes.push({ period: s.obs.periods[i]!, tick: s.obs.ticks[i]! });
-    const obs = buildObservations(closes);
-    return { ...s, obs, r2: squaredReturns(obs, s.firstPeriod, s.lastPeriod) };
-  }) };
-}
 // MODE=idle (default): idle counts from the last close that moved the tick at all. MODE=material: only from a
 // close whose squared move is at least MAT (1) times the long-run per-period variance times the periods since the
 // move before it (a 1-tick wiggle does not reset it). MODE=unrealized: the term is U, the variance the long-run rate
@@ -83,7 +73,7 @@ const mk = (pool: number, thin: number, p: Prepared): D => {
 for (const [i, spec] of POOLS.entries()) {
   const p = prepare({ data: spec.data, split: [0.6, 0.2], period: 60, from: spec.from ? day(spec.from) : undefined, to: spec.to ? day(spec.to) + 86400 : undefined }, H);
   all.push(mk(i, 1, p));
-  for (const keep of KEEPS) { const series = thinned(p.series, keep, 1 + i); const ds = buildDataset(series, H); all.push(mk(i, keep, { series, ds, split: walkForwardSplit(ds, [0.6, 0.2]) })); }
+  for (const keep of KEEPS) { const series = thinnedSeries(p.series, keep, mulberry32(1 + i)); const ds = buildDataset(series, H); all.push(mk(i, keep, { series, ds, split: walkForwardSplit(ds, [0.6, 0.2]) })); }
 }
 const START: Levels = [0, 6, 6, 6, 6, 6];
 const qOf = (ds: Dataset, lv: Levels, rows: Int32Array) => { let s = 0; for (const i of rows) { let v = lv[0]!; for (let k = 0; k < N_FEATURES; k++) v += lv[k + 1]! * ds.levels[i * N_FEATURES + k]!; v = Math.max(1, v); const rv = Math.max(1, ds.target[i]!); s += rv / v - Math.log(rv / v) - 1; } return s / rows.length; };

@@ -15,27 +15,13 @@ import { DEFAULT_CORRECTION, fitCorrection, fitLevelParts, levelNetwork, mulberr
 import type { FloatNetwork } from "../model/index.ts";
 import { baselineForecasts, fitBaselines, floatForecasts, targetsOf } from "./forecasts.ts";
 import { lossSeries, mean, qlike } from "./baselines.ts";
-import { buildDataset, concatDatasets, refitSplit, walkForwardSplit, type Dataset, type Series } from "./dataset.ts";
-import { squaredReturns } from "./features.ts";
-import { buildObservations } from "../model/index.ts";
+import { buildDataset, concatDatasets, refitSplit, thinnedSeries, walkForwardSplit, type Dataset } from "./dataset.ts";
 import { JUDGED_BASELINES, prepare, type Prepared } from "./pipeline.ts";
 import { POOLS } from "./pools.ts";
 const H = 30, PERIOD = 60;
 const KEEPS = [0.2, 0.05];
 const day = (t: string) => Date.parse(`${t}T00:00:00Z`) / 1000;
 const START: Levels = [0, ...new Array<number>(5).fill(H / 5)];
-
-/** The same real prices seen only at a random `keep` share of the traded periods (training/thin.ts, at period level). */
-function thinned(series: Series, keep: number, seed: number): Series {
-  const rand = mulberry32(seed);
-  const segments = series.segments.map((s) => {
-    const closes: { period: number; tick: number }[] = [];
-    for (let i = 0; i < s.obs.periods.length; i++) if (i === 0 || rand() < keep) closes.push({ period: s.obs.periods[i]!, tick: s.obs.ticks[i]! });
-    const obs = buildObservations(closes);
-    return { ...s, obs, r2: squaredReturns(obs, s.firstPeriod, s.lastPeriod) };
-  });
-  return { ...series, segments };
-}
 
 type D = { pool: number; name: string; thin: number; p: Prepared; normTrain: number; normTV: number; valBest: number; testBest: number };
 function judged(pool: number, name: string, thin: number, p: Prepared): D {
@@ -51,7 +37,7 @@ for (const [i, spec] of POOLS.entries()) {
   const p = prepare({ data: spec.data, split: [0.6, 0.2], period: PERIOD, from: spec.from ? day(spec.from) : undefined, to: spec.to ? day(spec.to) + 86400 : undefined }, H);
   all.push(judged(i, spec.name, 1, p));
   for (const keep of KEEPS) {
-    const series = thinned(p.series, keep, 1 + i);
+    const series = thinnedSeries(p.series, keep, mulberry32(1 + i));
     const ds = buildDataset(series, H);
     all.push(judged(i, `${spec.name} thinned ${keep}`, keep, { series, ds, split: walkForwardSplit(ds, [0.6, 0.2]) }));
   }
