@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
 import type { Hex } from "viem";
 import { Prover } from "../../prover/prover.ts";
 import { feeProverOf, type FeeProver } from "../../keeper/keeper.ts";
@@ -170,6 +171,61 @@ describe("keeper --batch-size (anvil, real hook, batch verifiers and provers)", 
     await new Promise((r) => setTimeout(r, 300));
     expect(k.events.sent.filter((r) => r.asOfPeriod === P)).toHaveLength(4);
     expect(k.events.failed).toHaveLength(0);
+  }, 240_000);
+
+  it("queue mode: another scheduler (one whose lease overlapped this one's) claimed one pool of a batch: the batch goes out once for all four (the proof covers them), that pool counts as the other's, nothing is sent twice", async () => {
+    live = await launch(info);
+    const redis = await startRedis();
+    try {
+      let gate: Promise<void> = Promise.resolve();
+      let open = () => {};
+      let waiting = 0;
+      const real = batchedProverOf(batchProverOf(feeProver), 4);
+      const gated: BatchProver = {
+        batchSize: 4,
+        async prove(batch) {
+          const r = await real.prove(batch);
+          waiting++;
+          await gate;
+          return r;
+        },
+      };
+      const queueName = `split-claim-${process.pid}-${Date.now().toString(36)}`;
+      const pools = ["pool0", "pool1", "pool2", "pool3"].flatMap((p) => ["--pool", p]);
+      const k = await start(["--batch-size", "4", ...pools, "--queue-name", queueName], KEEPER_KEYS[0]!, gated, { mode: "queue", redisUrl: redis.url });
+      const claimed: { pool: string; asOfPeriod: number }[] = [];
+      k.keeper.on("claimed", (e: { pool: string; asOfPeriod: number }) => claimed.push(e));
+      const t0 = await settleStart(k, 4);
+      gate = new Promise((r) => (open = r));
+      const close = nextPeriodStart(t0 + 10);
+      const P = close / 60 - 1;
+      await mine(live, close + 1);
+      await until("the batch's proof", () => waiting >= 1, 60_000);
+      // The other scheduler's claim of (pool1, P), exactly as its RedisCoordinator.claim writes it.
+      const raw = new Redis(redis.port, "127.0.0.1");
+      expect(await raw.set(`provenfee:${queueName}:submitted:${info.pools[1]!.poolId}:${P}`, "the-other-scheduler", "PX", 3_600_000, "NX")).toBe("OK");
+      raw.disconnect();
+      open();
+      await until("the batch to be sent", () => k.events.sent.filter((r) => r.asOfPeriod === P).length === 3, 30_000);
+      expect(claimed).toEqual([{ pool: "pool1", asOfPeriod: P }]);
+      const sent = k.events.sent.filter((r) => r.asOfPeriod === P);
+      expect(sent.map((r) => r.pool).sort()).toEqual(["pool0", "pool2", "pool3"]);
+      expect(new Set(sent.map((r) => r.hash)).size).toBe(1);
+      await mine(live, close + 2);
+      await until("it to land", () => k.events.landed.filter((r) => r.asOfPeriod === P).length === 3, 30_000);
+      // One transaction set all four: the chain sets a period once, whichever scheduler's transaction runs first.
+      const updates = await expectModelFees(P, 4);
+      expect(new Set(updates.map((u) => u.hash))).toEqual(new Set([sent[0]!.hash]));
+      expect(k.events.lost).toHaveLength(0);
+      // Nothing more is sent for P, pool1 included.
+      for (let s = 3; s < 6; s++) await mine(live, close + s);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(k.events.sent.filter((r) => r.asOfPeriod === P)).toHaveLength(3);
+      expect(k.events.failed).toHaveLength(0);
+    } finally {
+      for (const k of keepers.splice(0)) await k.stop();
+      await redis.stop();
+    }
   }, 240_000);
 
   it("a batch sent with too low a gas limit reverts as VerifierOutOfGas, not as a bad proof: the keeper doubles the batch's limit and lands the period", async () => {
