@@ -2,7 +2,7 @@
 // of the non-quote token in quote tokens, in whole tokens (e.g. ETH in USDC). Converted to raw
 // token1 per raw token0, the unit of the pool's own price, and checked against the pool's price over
 // their overlap before anything uses it (`checkReference`).
-import { DataError, RowReader, column, readTable, type Table } from "./table.ts";
+import { DataError, RowReader, column, readTable } from "./table.ts";
 
 export interface ReferenceSeries {
   time: Float64Array;
@@ -14,11 +14,8 @@ export interface ReferenceSeries {
 /** Binance's kline columns, in order (data.binance.vision's CSVs have no header; some tools write this one). */
 const KLINE_COLUMNS = ["open_time", "open", "high", "low", "close", "volume", "close_time", "quote_volume", "count", "taker_buy_volume", "taker_buy_quote_volume", "ignore"];
 
-/** A headerless Binance kline file read as one with the kline header (its first line is a data row). */
-function withKlineHeader(t: Table): Table {
-  const headerless = t.header.length === KLINE_COLUMNS.length && /^\d{13,16}$/.test(t.header[0]!);
-  return headerless ? { ...t, header: KLINE_COLUMNS, lines: [t.header.join(","), ...t.lines], lineNo: [1, ...t.lineNo] } : t;
-}
+/** The kline header for a headerless Binance kline file: its first line is a data row (12 cells, a time in ms or µs). */
+const klineHeader = (first: string[]) => (first.length === KLINE_COLUMNS.length && /^\d{13,16}$/.test(first[0]!) ? KLINE_COLUMNS : undefined);
 
 /**
  * The first column (or `timestamp`/`block_timestamp`/`time`/`date`) is the time, and `column`
@@ -28,7 +25,7 @@ function withKlineHeader(t: Table): Table {
  * unit) and the price its `close`, as in the shipped reference files.
  */
 export function loadReference(file: string, options: { column?: string; quote: 0 | 1; decimals0: number; decimals1: number }): ReferenceSeries {
-  const t = withKlineHeader(readTable(file));
+  const t = readTable(file, klineHeader);
   const r = new RowReader(t);
   const klines = column(t, ["close_time"], false) >= 0 && column(t, ["close"], false) >= 0 && column(t, ["price"], false) < 0;
   let cTime = klines ? column(t, ["close_time"]) : column(t, ["timestamp", "block_timestamp", "time", "date"], false);

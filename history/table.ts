@@ -77,11 +77,18 @@ export interface Table {
   lineNo: number[];
 }
 
-export function readTable(file: string): Table {
+/**
+ * `headerless`: given the first line's cells, the column names of a format whose files have no header
+ * line (the first line is then a data row), or undefined when the first line is a header.
+ */
+export function readTable(file: string, headerless?: (first: string[]) => string[] | undefined): Table {
   const text = readText(file);
   if (text.trim() === "") throw new DataError(`${file}: empty file`);
   const all = text.split(/\r?\n/);
-  const header = splitLine(all[0]!).map((h) => h.trim());
+  const first = splitLine(all[0]!).map((h) => h.trim());
+  const implied = headerless?.(first);
+  if (implied) all.unshift(implied.join(","));
+  const header = implied ?? first;
   const seen = new Set<string>();
   for (const h of header) {
     if (seen.has(h)) throw new DataError(`${file}: row 1: column '${h}' appears twice in the header`);
@@ -92,7 +99,7 @@ export function readTable(file: string): Table {
   for (let i = 1; i < all.length; i++) {
     if (all[i] === "") continue; // blank line, typically the trailing newline
     lines.push(all[i]!);
-    lineNo.push(i + 1);
+    lineNo.push(implied ? i : i + 1); // with an implied header, the file's first line is data
   }
   return { file, header, lines, lineNo };
 }

@@ -158,7 +158,8 @@ describe("provenfee backtest (CLI)", () => {
     const kline = (unit: number) => rows.map((l) => {
       const [end, close] = l.split(",") as [string, string];
       const t = Number(end);
-      return [(t - 60) * unit, "1.0", "2.0", "0.5", close, "10", t * unit - 1, "20", "5", "3", "6", "0"].join(",");
+      // open = high = low = close, as in a quiet minute: a first row whose cells repeat is still data
+      return [(t - 60) * unit, close, close, close, close, "10", t * unit - 1, "20", "5", "3", "6", "0"].join(",");
     });
     const plain = path.join(dir, "ref.csv");
     writeFileSync(plain, ["time,price", ...rows].join("\n") + "\n");
@@ -174,6 +175,11 @@ describe("provenfee backtest (CLI)", () => {
       expect([...b.time]).toEqual([...a.time]);
       expect([...b.price]).toEqual([...a.price]);
     }
+    // Rows are numbered as in the file: the headerless file's first line is row 1.
+    const bad = kline(1000);
+    bad[0] = bad[0]!.split(",").map((c, k) => (k === 4 ? "-3" : c)).join(",");
+    writeFileSync(headerless, bad.join("\n") + "\n");
+    expect(() => loadReference(headerless, terms)).toThrow(/ETHUSDT-1m-2023-11\.csv: row 1: field 'close': absurd price -3/);
   });
 
   it("documented skips and data gaps are counted in the output, never silent", () => {
