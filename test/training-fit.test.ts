@@ -222,6 +222,40 @@ describe("provenfee train / evaluate (CLI jobs)", () => {
     expect((await loadModel(levelsOnly)).file.policy).toEqual((await loadModel("model/default-model.json")).file.policy);
   });
 
+  it("--prior: the prior's levels are a candidate start beside the projected baselines, the lowest validation QLIKE wins; a prior fitted on this history is left out", async () => {
+    capture();
+    const run = async (flags: string[], name: string) => {
+      expect(await trainCommand(["--data", DAY, "--no-correction", "--no-policy-fit", "--out", path.join(tmp, `${name}.json`), "--quiet", "--no-plot", ...flags])).toBe(0);
+      return JSON.parse(readFileSync(path.join(tmp, `${name}.report.json`), "utf8")).fit;
+    };
+    const none = await run(["--no-prior"], "no-prior");
+    expect(none.starts.map((c: { baseline: string }) => c.baseline).sort()).toEqual(["ewma-tuned", "garch", "har"]);
+    expect(none.prior).toBeNull();
+    // A prior that forecasts the history well (this day's own fitted levels) and one that cannot (every
+    // weight 0: a 1 tick^2 forecast).
+    const policy = { base: 0, slope: 0, modelFeeMin: 0, modelFeeMax: 0 };
+    const good = path.join(tmp, "prior-good.json");
+    await saveModel(await createModel({ float: levelNetwork(none.levels.fitted), policy }), good);
+    const bad = path.join(tmp, "prior-bad.json");
+    await saveModel(await createModel({ float: levelNetwork([0, 0, 0, 0, 0, 0]), policy }), bad);
+    for (const [file, name] of [[good, "with-good-prior"], [bad, "with-bad-prior"]] as const) {
+      const fit = await run(["--prior", file], name);
+      const candidates = fit.starts as { baseline: string; validationQlike: number }[];
+      expect(candidates.map((c) => c.baseline)).toContain("prior " + path.basename(file));
+      expect(fit.levels.start).toBe(candidates.reduce((a, b) => (b.validationQlike < a.validationQlike ? b : a)).baseline);
+      expect(fit.prior.chosen).toBe(fit.levels.start === "prior " + path.basename(file));
+    }
+    // On this day the QLIKE fit beat its start on validation, so the prior made of it is the best candidate;
+    // the all-zero one never is.
+    expect(none.levels.kept).toBe("fit");
+    expect((await run(["--prior", good], "with-good-prior-2")).prior.chosen).toBe(true);
+    expect((await run(["--prior", bad], "with-bad-prior-2")).prior.chosen).toBe(false);
+    // The shipped default was fitted on this day (training/pools.ts): not a candidate here.
+    const shipped = await run([], "default-prior");
+    expect(shipped.prior).toMatchObject({ name: "default", candidate: false, fittedOnThisHistory: path.basename(DAY).replace(/\.gz$/, ""), chosen: false });
+    expect(shipped.starts.map((c: { baseline: string }) => c.baseline)).not.toContain("default");
+  });
+
   it("evaluate --json prints one object of the documented shape, on a pool the model never saw", async () => {
     const io = capture();
     const code = await evaluateCommand(["--model", out, "--data", OTHER_DAY, "--json"]);

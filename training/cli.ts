@@ -4,13 +4,15 @@
 import path from "node:path";
 import { loadModel } from "../model/index.ts";
 import type { DataFormat } from "../history/index.ts";
-import { DEFAULT_CORRECTION, type BackendChoice, type EpochLog } from "./fit.ts";
+import { DEFAULT_CORRECTION, type BackendChoice, type EpochLog, type Levels } from "./fit.ts";
 import { REPORTED_ELASTICITIES, type PolicyFitResult } from "../backtest/policyFit.ts";
 import { ESTIMATED_ELASTICITY } from "../backtest/run.ts";
 import {
-  DEFAULT_DATA, DEFAULT_FROM, DEFAULT_MODEL, DEFAULT_TO, REQUIRED_NAMES, runEvaluation, runTraining,
+  DEFAULT_DATA, DEFAULT_FROM, DEFAULT_MODEL, DEFAULT_TO, REQUIRED_NAMES, fileName, runEvaluation, runTraining,
   type TrainOptions,
 } from "./pipeline.ts";
+import { resolveFormat } from "./dataset.ts";
+import { POOLS } from "./pools.ts";
 import type { ScoredForecast } from "./forecasts.ts";
 import { choiceOption, failure, numberOption, parseOptions, UsageError } from "../cli/options.ts";
 import { CHAIN_PRESETS, UPDATE_RULE_MODES } from "../model/updateRule.ts";
@@ -100,9 +102,9 @@ const DATA_HELP = `Data:
 export const TRAIN_HELP = `usage: provenfee train [options]
 
 Fits the volatility model of model/SPEC.md §4 on QLIKE: the level forecast (a non-negative mix of
-the oracle's five EWMA variances plus a constant), started from the best of EWMA, GARCH(1,1) and
-HAR-RV projected into that space, then a learned correction in TensorFlow.js kept only if it helps
-on validation. Writes a model file (float and quantized weights, fee policy, commitment), a
+the oracle's five EWMA variances plus a constant), started from the best on validation of EWMA,
+GARCH(1,1) and HAR-RV projected into that space and the prior's levels (a model fitted on other
+pools), then a learned correction in TensorFlow.js kept only if it helps on validation. Writes a model file (float and quantized weights, fee policy, commitment), a
 training report (JSON) and a PNG of forecast vs realized volatility on the test part.
 
 ${DATA_HELP}
@@ -111,6 +113,9 @@ Model:
   --period S              seconds per period (default 60)
   --horizon H             forecast horizon in periods: target = realized variance of the next H (default 30)
   --seed N                random seed (default 1): same seed, same data, same model file
+  --prior FILE            a model whose levels are a candidate start, kept only where validation
+                          prefers them (default ${DEFAULT_MODEL}: fitted on every pool in data/)
+  --no-prior              start from the projected baselines only
   --no-correction         levels only: skip the learned correction
   --epochs N              maximum epochs of the correction (default ${DEFAULT_CORRECTION.maxEpochs})
   --patience N            early stopping: epochs without a better validation QLIKE (default ${DEFAULT_CORRECTION.patience})
@@ -231,6 +236,33 @@ export function policyFitTable(fit: PolicyFitResult): string {
   return lines.join("\n");
 }
 
+/**
+ * The levels of a model file as a candidate start (`--prior`): its level sum only (a correction, if it
+ * has one, is not carried over). A prior for another period or horizon forecasts another quantity: refused.
+ */
+async function priorLevels(file: string, period: number, horizon: number): Promise<{ name: string; levels: Levels; fittedOn?: string[] }> {
+  const m = await loadModel(file);
+  if (m.file.period !== period || m.file.horizon !== horizon) {
+    throw new UsageError(`--prior ${file}: a model for period ${m.file.period} s and horizon ${m.file.horizon}, not ${period} s and ${horizon} (pass --no-prior or a prior for these)`);
+  }
+  const levels = [m.file.float.c0, ...m.file.float.w] as Levels;
+  if (file !== shipped(DEFAULT_MODEL)) return { name: `prior ${path.basename(file)}`, levels };
+  return { name: "default", levels, fittedOn: defaultModelFiles() };
+}
+
+/** The data/ files the shipped default model was fitted on (training/pools.ts; train + validation rows of each). */
+function defaultModelFiles(): string[] {
+  const names: string[] = [];
+  for (const pool of POOLS) {
+    for (const f of resolveFormat(shipped(pool.data)).files) {
+      const day = /(\d{4}-\d\d-\d\d)/.exec(path.basename(f))?.[1];
+      if (pool.from && pool.to && day && (day < pool.from || day > pool.to)) continue;
+      names.push(fileName(f));
+    }
+  }
+  return names;
+}
+
 export async function trainCommand(argv: string[]): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {
     console.log(TRAIN_HELP);
@@ -243,7 +275,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       lr: "number", l2: "number", backend: "string", "policy-from": "string", "policy-fit": "boolean", reference: "string", elasticity: "number",
       "gas-price-gwei": "number", "gas-token-price": "number", "update-rule": "string", "rule-horizon": "number", chain: "string", workers: "number", out: "string", report: "string", plot: "string",
       ...Object.fromEntries(Object.keys(PAIR_SPEC).map((k) => [k, "string" as const])),
-      "no-plot": "boolean", json: "boolean", quiet: "boolean",
+      "no-plot": "boolean", json: "boolean", quiet: "boolean", prior: "string", "no-prior": "boolean",
     }, "train");
     const backend = str(f, "backend", "auto");
     if (!["auto", "tensorflow", "wasm", "cpu"].includes(backend)) throw new UsageError(`--backend: must be auto, tensorflow, wasm or cpu, got '${backend}'`);
@@ -251,6 +283,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const stem = out.replace(/\.json$/, "");
     const policySource = str(f, "policy-from", shipped(DEFAULT_MODEL));
     const policy = (await loadModel(policySource)).file.policy;
+    if (f["no-prior"] && f.prior !== undefined) throw new UsageError("--prior and --no-prior: give one");
+    const priorSource = f["no-prior"] ? null : str(f, "prior", shipped(DEFAULT_MODEL));
+    const prior = priorSource === null ? null : await priorLevels(priorSource, int(f, "period", 60), int(f, "horizon", 30));
     const lr = num(f, "lr", DEFAULT_CORRECTION.learningRate);
     const l2 = num(f, "l2", DEFAULT_CORRECTION.l2);
     if (!(lr > 0)) throw new UsageError(`--lr: must be positive, got ${lr}`);
@@ -273,6 +308,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       policy,
       policySource,
       pair: parsePairFlags(f as Record<string, string>),
+      prior,
       policyFit: f["policy-fit"] === false ? null : {
         reference: typeof f.reference === "string" ? f.reference : undefined,
         elasticities: [...new Set([...REPORTED_ELASTICITIES, elasticity])].sort((a, b) => a - b),

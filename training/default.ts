@@ -17,6 +17,7 @@
 // refitted without that pool (leave-one-pool-out: the honest "never fitted on this pool" number),
 // against the best of EWMA tuned, GARCH(1,1) and HAR-RV fitted on that pool's own train + validation.
 import { writeFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import { createModel, saveModel, type Model } from "../model/index.ts";
 import { fitFeePolicy, REPORTED_ELASTICITIES } from "../backtest/policyFit.ts";
 import { ESTIMATED_ELASTICITY } from "../backtest/run.ts";
@@ -41,14 +42,14 @@ function dayStart(text: string): number {
   return Date.parse(`${text}T00:00:00Z`) / 1000;
 }
 
-interface PoolData {
+export interface PoolData {
   name: string;
   p: Prepared;
   /** The best judged baseline's mean QLIKE on train + validation (its own refit there): the pool's normalizer. */
   norm: number;
 }
 
-function loadPool(spec: (typeof POOLS)[number]): PoolData {
+export function loadPool(spec: (typeof POOLS)[number]): PoolData {
   const p = prepare({
     data: spec.data, split: [0.6, 0.2], period: PERIOD,
     from: spec.from ? dayStart(spec.from) : undefined, to: spec.to ? dayStart(spec.to) + 86400 : undefined,
@@ -64,7 +65,7 @@ function loadPool(spec: (typeof POOLS)[number]): PoolData {
 const START: Levels = [0, ...new Array<number>(5).fill(HORIZON / 5)];
 
 /** Pooled, scale-free level fit over the given pools' rows (train, or train + validation). */
-function pooledLevels(pools: PoolData[], rowsOf: (p: Prepared) => Int32Array): Levels {
+export function pooledLevels(pools: PoolData[], rowsOf: (p: Prepared) => Int32Array): Levels {
   const parts: LevelPart[] = pools.map((d) => {
     const rows = rowsOf(d.p);
     return { ds: d.p.ds, rows, weight: 1 / (rows.length * d.norm) };
@@ -141,4 +142,4 @@ async function main(): Promise<void> {
   console.log(`wrote ${out} (commitment ${model.file.commitment}) and ${reportPath} in ${report.seconds.toFixed(0)} s`);
 }
 
-await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -7,6 +7,7 @@
 // The last `horizon` rows of train and of validation are purged (their targets reach into the next
 // part). Baselines are fitted on the training part (EWMA lambda tuned on validation); the model is
 // fitted on the training part with early stopping on validation.
+import path from "node:path";
 import { loadModel, createModel, saveModel, type Model, type FloatNetwork, type Policy, DEFAULT_HORIZON, DEFAULT_PERIOD } from "../model/index.ts";
 import { buildDataset, describeRows, loadSeries, refitSplit, walkForwardSplit, type Dataset, type LoadOptions, type Series, type Split } from "./dataset.ts";
 import {
@@ -154,10 +155,10 @@ export function protocolOf() {
     split: "walk-forward by time: train (first 60% of the rows) / validation (next 20%) / test (last 20%); the last `horizon` rows of train and of validation purged",
     baselines: "GARCH(1,1) by Gaussian QML and HAR-RV (Corsi 2009, levels) by OLS, EWMA lambda 0.94 and tuned on QLIKE: for the validation table fitted on train (lambda tuned on validation), for the test table refitted on train + validation (lambda tuned on train + validation), the same rows as the model",
     levels:
-      "the level sum S = c0 + sum_k w_k F_k (c0, w >= 0) of SPEC §4 starts at the best judged baseline (EWMA tuned, GARCH(1,1), HAR-RV) projected into that space (the level parameters closest in QLIKE to the baseline's forecasts on train), chosen by validation QLIKE; it is then fitted on train QLIKE by projected Fisher scoring and the fit replaces the start only if its validation QLIKE is lower",
+      "the level sum S = c0 + sum_k w_k F_k (c0, w >= 0) of SPEC §4 starts at the best judged baseline (EWMA tuned, GARCH(1,1), HAR-RV) projected into that space (the level parameters closest in QLIKE to the baseline's forecasts on train), or at the prior's levels (--prior: fitted on other pools), whichever has the lowest validation QLIKE; it is then fitted on train QLIKE by projected Fisher scoring and the fit replaces the start only if its validation QLIKE is lower",
     correction:
       "the correction's hidden units (input weights summing to zero: ratios of the five variances only) start with output weight 0 (no correction); Adam on the QLIKE of the train rows with the levels fixed, the epoch count chosen by early stopping on validation QLIKE of the exact published forecast; kept only if it lowers validation QLIKE by at least 0.5%",
-    refit: "the kept recipe is refitted on train + validation: levels from the train fit (or the projection of the baseline refitted on train + validation when the start was kept), the correction for the chosen epoch count",
+    refit: "the kept recipe is refitted on train + validation: levels from the train fit (or the projection of the baseline refitted on train + validation when the start was kept; a kept prior as it is), the correction for the chosen epoch count",
     zeroRealizedVariance: "realized and forecast variance floored at 1 tick^2 for every forecast (the circuit's own floor: the published log2 variance is clamped at 0)",
     test: "never used for any choice; evaluated once, after the model file was fixed",
   };
@@ -192,6 +193,11 @@ export interface TrainOptions extends DataOptions {
   policyFit: PolicyFitSettings | null;
   /** The pair's terms as given (`--quote`, `--decimals`, `--historical-fee`, `--tick-spacing`); the rest is inferred from the data. */
   pair?: PairFlags;
+  /**
+   * Levels fitted elsewhere (`--prior`, by default the shipped default model: several pools at once),
+   * a candidate start beside the projected baselines, chosen only if its validation QLIKE is the best.
+   */
+  prior?: { name: string; levels: Levels; fittedOn?: string[] } | null;
   out: string;
   reportPath: string;
   plotPath: string | null;
@@ -236,6 +242,9 @@ export function policyRanges(p: Prepared): { validation: { from: number; to: num
   };
 }
 
+/** A data file's name without folder and .gz: how a prior's `fittedOn` names the files it saw. */
+export const fileName = (file: string) => path.basename(file).replace(/\.gz$/, "");
+
 export async function runTraining(o: TrainOptions) {
   const log = o.log ?? (() => {});
   const started = performance.now();
@@ -271,13 +280,20 @@ export async function runTraining(o: TrainOptions) {
   const rsplit = refitSplit(p.split);
   const fitsTrain = fitBaselines(p.ds, p.split);
 
-  // Stage 1: levels, from the best baseline.
-  const starts = projectedBaselines(p.ds, fitsTrain, train, validation);
+  // Stage 1: levels, from the best baseline (or the prior, where validation prefers it). A prior fitted
+  // on this very history has seen its validation rows: it cannot be judged on them, so it is left out.
+  const starts: { name: string; levels: Levels; qlike: number }[] = projectedBaselines(p.ds, fitsTrain, train, validation);
+  const seenByPrior = o.prior?.fittedOn && p.series.sources.map(fileName).find((f) => o.prior!.fittedOn!.includes(f));
+  if (o.prior && seenByPrior) log(`prior: ${o.prior.name} was fitted on this history (${seenByPrior}): not a candidate start`);
+  const prior = seenByPrior ? null : o.prior;
+  if (prior) starts.push({ name: prior.name, levels: prior.levels, qlike: qlikeOf(levelNetwork(prior.levels), p.ds, validation) });
+  starts.sort((a, b) => a.qlike - b.qlike);
   const start = starts[0]!;
+  const startIsPrior = prior !== undefined && prior !== null && start.name === prior.name;
   const fitted = fitLevels(p.ds, train, start.levels);
   const fittedVal = qlikeOf(levelNetwork(fitted.levels), p.ds, validation);
   const levelsMoved = fittedVal < start.qlike;
-  log(`levels: start = ${start.name} projected (validation QLIKE ${start.qlike.toFixed(4)}); QLIKE fit on train ${fittedVal.toFixed(4)} -> ${levelsMoved ? "fit kept" : "start kept"}`);
+  log(`levels: start = ${start.name}${startIsPrior ? " (the prior)" : " projected"} (validation QLIKE ${start.qlike.toFixed(4)}${prior && !startIsPrior ? `; prior ${prior.name} ${starts.find((c) => c.name === prior.name)!.qlike.toFixed(4)}` : ""}); QLIKE fit on train ${fittedVal.toFixed(4)} -> ${levelsMoved ? "fit kept" : "start kept"}`);
   const trainLevels = levelsMoved ? fitted.levels : start.levels;
 
   // Stage 2: the correction, kept only if validation says so.
@@ -292,9 +308,12 @@ export async function runTraining(o: TrainOptions) {
 
   // Refit on train + validation.
   const fitsFinal = fitBaselines(p.ds, rsplit);
+  // A kept prior is kept as it is: it was fitted on other data, and refitting it here would make it another fit.
   const finalLevels = levelsMoved
     ? fitLevels(p.ds, rsplit.train, trainLevels).levels
-    : projectedBaselines(p.ds, fitsFinal, rsplit.train, rsplit.train).find((b) => b.name === start.name)!.levels;
+    : startIsPrior
+      ? start.levels
+      : projectedBaselines(p.ds, fitsFinal, rsplit.train, rsplit.train).find((b) => b.name === start.name)!.levels;
   let finalNet = levelNetwork(finalLevels);
   if (correctionKept) {
     const refit = await fitCorrection(p.ds, rsplit.train, rsplit.train, finalNet, { ...o.correction!, seed: o.seed, maxEpochs: correction!.bestEpoch, keepLast: true, onEpoch: (e) => o.onEpoch?.("refit", e) });
@@ -302,7 +321,7 @@ export async function runTraining(o: TrainOptions) {
   }
   const fittedOn = describeRows(p.ds, rsplit.train);
   const meta = {
-    kind: `level forecast of SPEC §4 (start: ${start.name} projected; ${levelsMoved ? "QLIKE-fitted levels" : "levels of the start"}; ${correctionKept ? `correction of ${correction!.bestEpoch} epochs` : "no correction"})`,
+    kind: `level forecast of SPEC §4 (start: ${start.name}${startIsPrior ? " (prior)" : " projected"}; ${levelsMoved ? "QLIKE-fitted levels" : "levels of the start"}; ${correctionKept ? `correction of ${correction!.bestEpoch} epochs` : "no correction"})`,
     trainedOn: `${p.series.sources.length} file(s) from ${[o.data].flat().join(",")}; choices on ${summary.split.validation.from} .. ${summary.split.validation.to} with fits on ${summary.split.train.from} .. ${summary.split.train.to}; refitted on ${fittedOn.from} .. ${fittedOn.to}`,
     test: `held out, never used for a choice: ${summary.split.test.from} .. ${summary.split.test.to}`,
     loss: "QLIKE of realized variance over the horizon against the published forecast variance fastExp2(clamp(y, 0, 48)), both floored at 1 tick^2",
@@ -345,6 +364,7 @@ export async function runTraining(o: TrainOptions) {
       backend,
       seed: o.seed,
       starts: starts.map((s) => ({ baseline: s.name, levels: s.levels, validationQlike: s.qlike })),
+      prior: o.prior ? { name: o.prior.name, levels: o.prior.levels, candidate: prior !== null, ...(seenByPrior ? { fittedOnThisHistory: seenByPrior } : {}), chosen: startIsPrior } : null,
       levels: { start: start.name, fitted: fitted.levels, fittedValidationQlike: fittedVal, kept: levelsMoved ? "fit" : "start", iterations: fitted.iterations },
       correction: correction
         ? { options: o.correction, kept: correctionKept, bestEpoch: correction.bestEpoch, validationQlikeWithout: correction.startValLoss, validationQlikeWith: correction.valLoss, seconds: correction.seconds, history: correction.history.map((h) => ({ epoch: h.epoch, loss: h.loss, valLoss: h.valLoss })) }

@@ -16,6 +16,8 @@ import { REPORTED_ELASTICITIES, type PolicyFitResult } from "../backtest/policyF
 import { ESTIMATED_ELASTICITY } from "../backtest/run.ts";
 import { DEFAULT_CORRECTION } from "./fit.ts";
 import { runTraining } from "./pipeline.ts";
+import { loadPool, pooledLevels } from "./default.ts";
+import { refitSplit } from "./dataset.ts";
 import { POOLS } from "./pools.ts";
 
 const REFERENCES: { from: string; to: string; file: string }[] = [
@@ -34,18 +36,20 @@ interface Entry {
   to?: string;
   /** The days the history covers, for the reference lookup. */
   days: [string, string];
+  /** The POOLS history it is (or is thinned from): the default recipe's prior is refitted without it. */
+  pool: number;
 }
 
 function entries(thinDir: string): Entry[] {
-  const list: Entry[] = POOLS.map((p) => {
+  const list: Entry[] = POOLS.map((p, pool) => {
     const day = /(\d{4}-\d\d-\d\d)/.exec(p.data)?.[1];
-    return { ...p, days: [p.from ?? day!, p.to ?? day!] as [string, string] };
+    return { ...p, days: [p.from ?? day!, p.to ?? day!] as [string, string], pool };
   });
   for (const keep of [0.2, 0.05, 0.02]) {
     for (const seed of [1, 2]) {
       const dir = path.join(thinDir, `thin-${keep}-s${seed}`);
       execFileSync(process.execPath, ["--import", "tsx", "training/thin.ts", "--data", "data/polygon-usdc-weth-005-minute", "--from", "2022-07-19", "--to", "2022-08-22", "--keep", String(keep), "--seed", String(seed), "--out", dir], { stdio: "ignore" });
-      list.push({ name: `polygon 35 days thinned to ${100 * keep}% of traded minutes (seed ${seed})`, data: dir, days: ["2022-07-19", "2022-08-22"] });
+      list.push({ name: `polygon 35 days thinned to ${100 * keep}% of traded minutes (seed ${seed})`, data: dir, days: ["2022-07-19", "2022-08-22"], pool: 0 });
     }
   }
   return list;
@@ -64,6 +68,10 @@ async function main(): Promise<void> {
   const fitPolicy = !process.argv.includes("--no-policy-fit");
   const tmp = mkdtempSync(path.join(tmpdir(), "provenfee-train-all-"));
   const policy = (await loadModel("model/default-model.json")).file.policy;
+  // The prior each history is trained with: the default model's recipe refitted without that pool (its
+  // train + validation rows never seen), as the shipped default is a prior for a pool it never saw.
+  const pools = POOLS.map(loadPool);
+  const priorWithout = (i: number) => ({ name: "default-loo", levels: pooledLevels(pools.filter((_, j) => j !== i), (p) => refitSplit(p.split).train) });
   const results = [];
   for (const e of entries(tmp)) {
     if (only && !e.name.includes(only)) continue;
@@ -77,6 +85,7 @@ async function main(): Promise<void> {
       backend: "auto",
       policy,
       policySource: "model/default-model.json",
+      prior: priorWithout(e.pool),
       policyFit: fitPolicy ? { reference, elasticities: REPORTED_ELASTICITIES, shipElasticity: ESTIMATED_ELASTICITY } : null,
       out: path.join(tmp, "model.json"),
       reportPath: path.join(tmp, "model.report.json"),
