@@ -60,6 +60,29 @@ describe("keeper --batch-size (anvil, real hook, batch verifiers and provers)", 
     return Number((await live!.trader.public.getBlock()).timestamp);
   }
 
+  /**
+   * The real batch prover of 4 whose proofs wait at a gate from `hold()` until `release()`: a test's
+   * handle on the moment between a keeper's decision and its send. `waiting()` counts proofs made.
+   */
+  function gatedBatchProver(): BatchProver & { hold(): void; release(): void; waiting(): number } {
+    let gate: Promise<void> = Promise.resolve();
+    let open = () => {};
+    let waiting = 0;
+    const real = batchedProverOf(batchProverOf(feeProver), 4);
+    return {
+      batchSize: 4,
+      async prove(batch) {
+        const r = await real.prove(batch);
+        waiting++;
+        await gate;
+        return r;
+      },
+      hold: () => void (gate = new Promise((r) => (open = r))),
+      release: () => open(),
+      waiting: () => waiting,
+    };
+  }
+
   /** Every FeeUpdated of period P sets the fee the model computes on the features it records. */
   async function expectModelFees(P: number, count: number) {
     const updates = (await feeUpdates(live!)).filter((u) => u.asOfPeriod === P);
@@ -131,31 +154,19 @@ describe("keeper --batch-size (anvil, real hook, batch verifiers and provers)", 
   it("a rival keeper lands one pool's period first: the batch still lands the other three, and reports that pool as lost", async () => {
     live = await launch(info);
     // The batch keeper's proofs wait at a gate, so the rival's update lands between its decision and its send.
-    let gate: Promise<void> = Promise.resolve();
-    let open = () => {};
-    let waiting = 0;
-    const real = batchedProverOf(batchProverOf(feeProver), 4);
-    const gated: BatchProver = {
-      batchSize: 4,
-      async prove(batch) {
-        const r = await real.prove(batch);
-        waiting++;
-        await gate;
-        return r;
-      },
-    };
+    const gated = gatedBatchProver();
     const pools = ["pool0", "pool1", "pool2", "pool3"].flatMap((p) => ["--pool", p]);
     const k = await start(["--batch-size", "4", ...pools], KEEPER_KEYS[0]!, gated);
     const t0 = await settleStart(k, 4);
-    gate = new Promise((r) => (open = r));
+    gated.hold();
     const rival = await start(["--pool", "pool1"], KEEPER_KEYS[1]!);
     const close = nextPeriodStart(t0 + 10);
     const P = close / 60 - 1;
     await mine(live, close + 1);
-    await until("the rival's update and the batch's proof", () => rival.events.sent.find((r) => r.asOfPeriod === P) && waiting >= 1, 60_000);
+    await until("the rival's update and the batch's proof", () => rival.events.sent.find((r) => r.asOfPeriod === P) && gated.waiting() >= 1, 60_000);
     await mine(live, close + 2);
     await until("the rival's update to land", () => rival.events.landed.find((r) => r.asOfPeriod === P), 30_000);
-    open();
+    gated.release();
     await until("the batch to be sent", () => k.events.sent.filter((r) => r.asOfPeriod === P).length === 4, 30_000);
     await mine(live, close + 3);
     await until("the batch to settle", () => k.events.landed.filter((r) => r.asOfPeriod === P).length === 3 && k.events.lost.length === 1, 30_000);
@@ -177,35 +188,23 @@ describe("keeper --batch-size (anvil, real hook, batch verifiers and provers)", 
     live = await launch(info);
     const redis = await startRedis();
     try {
-      let gate: Promise<void> = Promise.resolve();
-      let open = () => {};
-      let waiting = 0;
-      const real = batchedProverOf(batchProverOf(feeProver), 4);
-      const gated: BatchProver = {
-        batchSize: 4,
-        async prove(batch) {
-          const r = await real.prove(batch);
-          waiting++;
-          await gate;
-          return r;
-        },
-      };
+      const gated = gatedBatchProver();
       const queueName = `split-claim-${process.pid}-${Date.now().toString(36)}`;
       const pools = ["pool0", "pool1", "pool2", "pool3"].flatMap((p) => ["--pool", p]);
       const k = await start(["--batch-size", "4", ...pools, "--queue-name", queueName], KEEPER_KEYS[0]!, gated, { mode: "queue", redisUrl: redis.url });
       const claimed: { pool: string; asOfPeriod: number }[] = [];
       k.keeper.on("claimed", (e: { pool: string; asOfPeriod: number }) => claimed.push(e));
       const t0 = await settleStart(k, 4);
-      gate = new Promise((r) => (open = r));
+      gated.hold();
       const close = nextPeriodStart(t0 + 10);
       const P = close / 60 - 1;
       await mine(live, close + 1);
-      await until("the batch's proof", () => waiting >= 1, 60_000);
+      await until("the batch's proof", () => gated.waiting() >= 1, 60_000);
       // The other scheduler's claim of (pool1, P), exactly as its RedisCoordinator.claim writes it.
       const raw = new Redis(redis.port, "127.0.0.1");
       expect(await raw.set(`provenfee:${queueName}:submitted:${info.pools[1]!.poolId}:${P}`, "the-other-scheduler", "PX", 3_600_000, "NX")).toBe("OK");
       raw.disconnect();
-      open();
+      gated.release();
       await until("the batch to be sent", () => k.events.sent.filter((r) => r.asOfPeriod === P).length === 3, 30_000);
       expect(claimed).toEqual([{ pool: "pool1", asOfPeriod: P }]);
       const sent = k.events.sent.filter((r) => r.asOfPeriod === P);
