@@ -104,8 +104,9 @@ export const TRAIN_HELP = `usage: provenfee train [options]
 Fits the volatility model of model/SPEC.md §4 on QLIKE: the level forecast (a non-negative mix of
 the oracle's five EWMA variances plus a constant), started from the best on validation of EWMA,
 GARCH(1,1) and HAR-RV projected into that space and the prior's levels (a model fitted on other
-pools), then a learned correction in TensorFlow.js kept only if it helps on validation. Writes a model file (float and quantized weights, fee policy, commitment), a
-training report (JSON) and a PNG of forecast vs realized volatility on the test part.
+pools), then a learned correction in TensorFlow.js kept only if it helps on validation. Writes a
+model file (float and quantized weights, fee policy, commitment), a training report (JSON) and a
+PNG of forecast vs realized volatility on the test part.
 
 ${DATA_HELP}
 
