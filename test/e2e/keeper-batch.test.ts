@@ -83,6 +83,18 @@ describe("keeper --batch-size (anvil, real hook, batch verifiers and provers)", 
     };
   }
 
+  /**
+   * The batch keeper most tests here run: pools 0-3 with --batch-size 4, its start-up round landed.
+   * `close` is the end of the next period after start-up and `P` the period that closes there.
+   */
+  async function startBatchOfFour(options: { prover?: FeeProver | BatchProver; mode?: KeeperMode; flags?: string[] } = {}) {
+    const pools = ["pool0", "pool1", "pool2", "pool3"].flatMap((p) => ["--pool", p]);
+    const k = await start(["--batch-size", "4", ...pools, ...(options.flags ?? [])], KEEPER_KEYS[0]!, options.prover, options.mode);
+    const t0 = await settleStart(k, 4);
+    const close = nextPeriodStart(t0 + 10);
+    return { k, close, P: close / 60 - 1 };
+  }
+
   /** Every FeeUpdated of period P sets the fee the model computes on the features it records. */
   async function expectModelFees(P: number, count: number) {
     const updates = (await feeUpdates(live!)).filter((u) => u.asOfPeriod === P);
@@ -155,13 +167,9 @@ describe("keeper --batch-size (anvil, real hook, batch verifiers and provers)", 
     live = await launch(info);
     // The batch keeper's proofs wait at a gate, so the rival's update lands between its decision and its send.
     const gated = gatedBatchProver();
-    const pools = ["pool0", "pool1", "pool2", "pool3"].flatMap((p) => ["--pool", p]);
-    const k = await start(["--batch-size", "4", ...pools], KEEPER_KEYS[0]!, gated);
-    const t0 = await settleStart(k, 4);
+    const { k, close, P } = await startBatchOfFour({ prover: gated });
     gated.hold();
     const rival = await start(["--pool", "pool1"], KEEPER_KEYS[1]!);
-    const close = nextPeriodStart(t0 + 10);
-    const P = close / 60 - 1;
     await mine(live, close + 1);
     await until("the rival's update and the batch's proof", () => rival.events.sent.find((r) => r.asOfPeriod === P) && gated.waiting() >= 1, 60_000);
     await mine(live, close + 2);
@@ -190,14 +198,10 @@ describe("keeper --batch-size (anvil, real hook, batch verifiers and provers)", 
     try {
       const gated = gatedBatchProver();
       const queueName = `split-claim-${process.pid}-${Date.now().toString(36)}`;
-      const pools = ["pool0", "pool1", "pool2", "pool3"].flatMap((p) => ["--pool", p]);
-      const k = await start(["--batch-size", "4", ...pools, "--queue-name", queueName], KEEPER_KEYS[0]!, gated, { mode: "queue", redisUrl: redis.url });
+      const { k, close, P } = await startBatchOfFour({ prover: gated, mode: { mode: "queue", redisUrl: redis.url }, flags: ["--queue-name", queueName] });
       const claimed: { pool: string; asOfPeriod: number }[] = [];
       k.keeper.on("claimed", (e: { pool: string; asOfPeriod: number }) => claimed.push(e));
-      const t0 = await settleStart(k, 4);
       gated.hold();
-      const close = nextPeriodStart(t0 + 10);
-      const P = close / 60 - 1;
       await mine(live, close + 1);
       await until("the batch's proof", () => gated.waiting() >= 1, 60_000);
       // The other scheduler's claim of (pool1, P), exactly as its RedisCoordinator.claim writes it.
@@ -229,13 +233,9 @@ describe("keeper --batch-size (anvil, real hook, batch verifiers and provers)", 
 
   it("a batch sent with too low a gas limit reverts as VerifierOutOfGas, not as a bad proof: the keeper doubles the batch's limit and lands the period", async () => {
     live = await launch(info);
-    const pools = ["pool0", "pool1", "pool2", "pool3"].flatMap((p) => ["--pool", p]);
-    const k = await start(["--batch-size", "4", ...pools], KEEPER_KEYS[0]!);
-    const t0 = await settleStart(k, 4);
+    const { k, close, P } = await startBatchOfFour();
     // Pretend an earlier batch of 4 used 200k gas, so the next one goes out with 300k: too little for its verifier.
     (k.keeper as unknown as { batchGasUsed: Map<number, bigint> }).batchGasUsed.set(4, 200_000n);
-    const close = nextPeriodStart(t0 + 10);
-    const P = close / 60 - 1;
     await mine(live, close + 1);
     await until("the batch for P", () => k.events.sent.filter((r) => r.asOfPeriod === P).length === 4, 60_000);
     const first = k.events.sent.find((r) => r.asOfPeriod === P)!;
@@ -262,11 +262,7 @@ describe("keeper --batch-size (anvil, real hook, batch verifiers and provers)", 
 
   it("reorg while a batch is pending: the batch's transaction is cancelled before any block can include it, and the four pools' period is re-derived from the new chain", async () => {
     live = await launch(info);
-    const pools = ["pool0", "pool1", "pool2", "pool3"].flatMap((p) => ["--pool", p]);
-    const k = await start(["--batch-size", "4", ...pools], KEEPER_KEYS[0]!);
-    const t0 = await settleStart(k, 4);
-    const close = nextPeriodStart(t0 + 10);
-    const P = close / 60 - 1;
+    const { k, close, P } = await startBatchOfFour();
     const { snapshot, forkBlock, cancelled } = await forkPoint(live, k);
 
     await mine(live, close + 1);
