@@ -41,7 +41,8 @@ counterfactual (history):
   --reference FILE         a reference (CEX) price series: time column + --reference-column NAME
                            (default "price"), the price of the non-quote token in quote tokens;
                            Binance kline CSVs as downloaded (close at each minute's end)
-  --from T, --to T         range: YYYY-MM-DD[THH:MM] (UTC), unix seconds, or block:N
+  --from T, --to T         range: YYYY-MM-DD[THH:MM] (UTC), unix seconds, or block:N; the swaps
+                           before --from feed the policies' oracles only (a hook deployed earlier)
   --period S               seconds per period (default 60)
 ${pairHelp(27)}
 fee updates and their gas (backtest/README.md, "Updates only when they pay"):

@@ -388,6 +388,30 @@ export interface ReplayOptions {
   onProgress?: (fraction: number) => void;
   /** Keep each policy's fees per minute in raw token units, exactly (`minuteFeesRaw`). */
   minuteFeesRaw?: boolean;
+  /**
+   * The pool's swaps before the replayed range (time, tick after), oldest first: every policy's
+   * oracle sees them before the first event, as a hook deployed before the range would have. Without
+   * them a range starts on a new pool's oracle, whose first forecasts rest on a handful of moves.
+   */
+  warmup?: OracleWarmup;
+}
+
+/** Swaps that only feed the oracle: times (seconds, not decreasing) and the tick after each. */
+export interface OracleWarmup {
+  time: Float64Array;
+  tick: Int32Array;
+}
+
+/** The swaps of `ev` before `from` (seconds), for a replay of what follows to warm its oracles on. */
+export function warmupBefore(ev: ReplayEvents, from: number): OracleWarmup {
+  const time: number[] = [];
+  const tick: number[] = [];
+  for (let i = 0; i < ev.n && ev.time[i]! < from; i++) {
+    if (ev.kind[i] !== EV_SWAP) continue;
+    time.push(ev.time[i]!);
+    tick.push(ev.tickAfter[i]!);
+  }
+  return { time: Float64Array.from(time), tick: Int32Array.from(tick) };
 }
 
 export interface ReplayPolicyResult {
@@ -607,6 +631,13 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
     rawFee0: [],
     rawFee1: [],
   }));
+  const warm = options.warmup;
+  if (warm) {
+    for (let j = 0; j < warm.time.length; j++) {
+      if (shared) shared.onSwap(warm.time[j]!, warm.tick[j]!);
+      else for (const st of states) st.oracle.onSwap(warm.time[j]!, warm.tick[j]!);
+    }
+  }
   const keepRaw = options.minuteFeesRaw === true;
   const noteRaw = (st: PState, fee0: bigint, fee1: bigint): void => {
     const m = clock.minute;

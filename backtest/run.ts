@@ -6,7 +6,7 @@ import { computeReport, type Report, type RunView } from "./metrics.ts";
 import { STATIC_TIERS_BPS, ewmaPolicy, foresightPolicy, modelPolicy, staticPolicy, type FeePolicy, type UpdateAccounting } from "./policy.ts";
 import { CHAIN_PRESETS, DEFAULT_GAS_PER_UPDATE, DEFAULT_KEEP_ALIVE_PERIODS, DEFAULT_LIVENESS_PERIODS, DEFAULT_MIN_CHANGE_PIPS, type UpdateRuleMode } from "../model/updateRule.ts";
 import type { ForecastSeries } from "./report.ts";
-import { eventsFromMinuteBars, eventsFromSwaps, replay, sliceEvents, type Counterfactual, type ReplayEvents } from "./replay.ts";
+import { eventsFromMinuteBars, eventsFromSwaps, replay, sliceEvents, warmupBefore, type Counterfactual, type OracleWarmup, type ReplayEvents } from "./replay.ts";
 import { simulate, type SimConfig } from "./sim.ts";
 
 export interface BacktestOptions {
@@ -24,6 +24,11 @@ export interface BacktestOptions {
   referenceColumn?: string;
   from?: string;
   to?: string;
+  /**
+   * With `from`: the oracle sees the swaps before it first, as the hook's oracle of a pool deployed
+   * earlier would have (default). false: the range starts on a new pool's oracle.
+   */
+  warmup?: boolean;
   /** The pair's terms as given (flags); what is not given is inferred from the data (history/pair.ts resolvePair). */
   historicalFee?: number;
   tickSpacing?: number;
@@ -244,11 +249,13 @@ export async function runBacktest(o: BacktestOptions, onProgress?: (f: number) =
     const pair = h.pair;
     quoteName = pair.symbols[pair.quote];
     let events = h.events;
+    let warmup: OracleWarmup | undefined;
     if (o.from || o.to) {
       const from = o.from ? parseBound(o.from, "from", events, h.blocks) : -Infinity;
       const to = o.to ? parseBound(o.to, "to", events, h.blocks) : Infinity;
       if (!(from < to)) throw new DataError(`--from ${o.from} is not before --to ${o.to}`);
       events = sliceEvents(events, from, to);
+      if (o.warmup !== false) warmup = warmupBefore(h.events, from);
     }
     const pairLines = [`${describePair(pair)}; tick spacing ${o.tickSpacing ?? pair.tickSpacing ?? tickSpacingForFee(events.fee[0]!)}`];
     const { reference, line } = referenceFor(o, events, pair);
@@ -265,6 +272,7 @@ export async function runBacktest(o: BacktestOptions, onProgress?: (f: number) =
       elasticity: o.elasticity,
       updates,
       gasToken,
+      warmup,
       onProgress,
     });
     realized = r.realizedSigma;

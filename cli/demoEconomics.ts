@@ -57,7 +57,8 @@ export async function lpNetComparison(o: LpNetOptions): Promise<LpNetComparison>
       ...defaultOptions(),
       source: "swaps", input: o.data, counterfactual: "resize", elasticity,
       statics: [...STATIC_TIERS_BPS], ewma: false, foresight: false, models: [o.modelPath],
-      from: String(o.replayFrom), to: String(o.to), gasPerUpdate: o.gasPerUpdate, gasPriceGwei: o.gasPriceGwei,
+      // the hook's oracle saw nothing before the chain's first block: neither does the replay's
+      from: String(o.replayFrom), to: String(o.to), warmup: false, gasPerUpdate: o.gasPerUpdate, gasPriceGwei: o.gasPriceGwei,
       ...(o.updateRule ? { updateRule: o.updateRule } : {}),
     },
     undefined,

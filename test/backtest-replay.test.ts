@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { emptyOracleState, featuresAsOf, loadModel, periodCloses, recordClose, type Model } from "../model/index.ts";
 import { EV_SWAP, loadMinuteBarsFull, loadPoolEvents, loadReference } from "../history/index.ts";
-import { eventsFromMinuteBars, eventsFromSwaps, replay, sliceEvents, type ReplayEvents } from "../backtest/replay.ts";
+import { eventsFromMinuteBars, eventsFromSwaps, replay, sliceEvents, warmupBefore, type ReplayEvents } from "../backtest/replay.ts";
 import { ewmaPolicy, foresightPolicy, modelPolicy, staticPolicy, type FeePolicy } from "../backtest/policy.ts";
 import { Oracle } from "../backtest/oracle.ts";
 import { Pool, fullRangeTicks } from "../backtest/pool.ts";
@@ -117,6 +117,22 @@ describe("walk-forward: a policy never sees data from the period it prices or la
       }
     });
   }
+
+  it("(same) a range replayed with the swaps before it as warm-up prices every period as the whole history does", () => {
+    const from = events.time[0]! + 14 * 3600 + 24 * 60;
+    const range = sliceEvents(events, from, Infinity);
+    const full = feesOf(() => modelPolicy(model), events, "same");
+    const feesWith = (warmup?: ReturnType<typeof warmupBefore>) => {
+      const L = replay(range, [modelPolicy(model)], { counterfactual: "same", valuation, warmup }).policies[0]!.ledger;
+      return new Map(L.feePeriods.map((p, i) => [p, L.feeValues[i]!]));
+    };
+    const warm = feesWith(warmupBefore(events, from));
+    const cold = feesWith();
+    expect(warm.size).toBeGreaterThan(400);
+    for (const [p, fee] of warm) expect(full.get(p), `period ${p}`).toBe(fee);
+    // without it the first periods rest on a handful of moves
+    expect([...cold].filter(([p, fee]) => full.get(p) !== fee).length).toBeGreaterThan(10);
+  });
 
   it("the features a policy gets equal model/'s oracle over the swaps strictly before the period", () => {
     const seen: { period: number; features: bigint[] }[] = [];
