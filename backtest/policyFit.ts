@@ -46,12 +46,6 @@ export interface PolicyFitOptions {
   workers?: number;
   /** Pattern-search rounds of the policy tuner. */
   maxRounds?: number;
-  /**
-   * The forecaster the test range runs with the fitted policy (default: `model`). Training fits the
-   * policy with the forecaster fitted on the training part only (it has not seen validation) and
-   * ships it on the forecaster refitted on train + validation.
-   */
-  testModel?: Model;
   onProgress?: (fraction: number) => void;
 }
 
@@ -111,6 +105,29 @@ function hourlyNetAfterGas(report: Report, name: string): number[] {
   return hourly;
 }
 
+/**
+ * The policy with its bounds narrowed to the fees it charged on the validation range: every period's
+ * fee there (each ask, as if every change were sent) lies in [modelFeeMin, modelFeeMax] afterwards, so
+ * on validation it charges exactly what the tuned policy charged and nets the same; only fees that
+ * validation never saw are cut off. Why: the bounds the search leaves where they do not bind on
+ * validation are untested, and a linear map from forecast to fee extrapolated past the fees validation
+ * supports is a guess (a test range calmer than a volatile validation range drove the fee to a tenth
+ * of the best constant at elasticity 0, where any lower fee loses). The bounds only narrow.
+ */
+export async function withinValidatedFees(model: Model, policy: PolicyParams, validation: BacktestOptions, history: History): Promise<PolicyParams> {
+  const name = "tuned";
+  const run = await runBacktest({ ...validation, updateRule: "off", statics: [], ewma: false, foresight: false, models: [name], policyOverride: undefined }, undefined, new Map([[name, withPolicyUncommitted(model, policy)]]), history);
+  const fees = Object.entries(run.report.series.feeValues).find(([n]) => !n.startsWith("static-"))?.[1] ?? [];
+  if (fees.length === 0) return policy;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const f of fees) {
+    lo = Math.min(lo, f);
+    hi = Math.max(hi, f);
+  }
+  return { ...policy, modelFeeMin: Math.max(policy.modelFeeMin, lo), modelFeeMax: Math.min(policy.modelFeeMax, hi) };
+}
+
 /** A policy fit's inputs, loaded and checked: the backtest options every run shares and the history. */
 export interface PreparedFit {
   base: BacktestOptions;
@@ -164,11 +181,13 @@ export async function fitFeePolicy(model: Model, o: PolicyFitOptions, prepared: 
     const bestBps = Number(/static-([\d.]+)bp/.exec(best.name)![1]);
     progress(0.1);
     // The best constant fee is a policy too (slope 0): the search starts from it as well, so the fit
-    // can only leave it where validation says the dynamics pay.
+    // can only leave it where validation says the dynamics pay. It is also tried as a floor and as a
+    // cap of the dynamic fee (a fee that only rises above it in volatile periods, or only falls below).
     const constantPolicy: PolicyParams = { base: Math.round(bestBps * 100), slope: 0, modelFeeMin: 0, modelFeeMax: 1_000_000 };
-    const tuned = await tunePolicy(model, { ...bt, ...range(o.validation) }, { workers: o.workers, history, maxRounds: o.maxRounds ?? 4, seeds: [constantPolicy], onProgress: (f) => progress(0.1 + 0.8 * f) });
+    const tuned = await tunePolicy(model, { ...bt, ...range(o.validation) }, { workers: o.workers, history, maxRounds: o.maxRounds ?? 4, seeds: [constantPolicy], boundFees: [constantPolicy.base], onProgress: (f) => progress(0.1 + 0.8 * f) });
     progress(0.9);
-    const fitted = withPolicyUncommitted(o.testModel ?? model, tuned.best.policy);
+    const policy = await withinValidatedFees(model, tuned.best.policy, { ...bt, ...range(o.validation) }, history);
+    const fitted = withPolicyUncommitted(model, policy);
     const statics = [...new Set([...STATIC_TIERS_BPS, bestBps])];
     const test = await runBacktest({ ...bt, ...range(o.test), statics, models: ["fitted"] }, undefined, new Map([["fitted", fitted]]), history);
     const report = test.report;
@@ -189,7 +208,7 @@ export async function fitFeePolicy(model: Model, o: PolicyFitOptions, prepared: 
     ];
     rows.push({
       elasticity,
-      fitted: tuned.best.policy,
+      fitted: policy,
       validation: { fittedNet: tuned.best.netPnl, bestConstantBps: bestBps, bestConstantNet: best.netPnlAfterGas, candidates: tuned.evaluated.length },
       test: Object.fromEntries(
         Object.entries(perPolicy).map(([name, p]) => [name, { net: p.netPnlAfterGas, fees: p.feeRevenue, lvr: p.lvr, gas: gasOf(name), updates: p.feeUpdates, meanFeeBps: p.meanFeePips / 100 }]),

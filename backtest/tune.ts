@@ -5,7 +5,7 @@
 //
 // The search, coarse to fine, every candidate an exact backtest of the validation range:
 //   1. intercept x slope on a grid (bounds as in the model), the model's own policy among them;
-//   2. the bounds on a grid at the best intercept and slope;
+//   2. the bounds on a grid at the best intercept and slope (and at `boundFees`: the best constant fee);
 //   3. a pattern search: the best so far moved by +-step in each of the four parameters, a move
 //      kept while it improves, the steps halved when none does, until the steps are small.
 // The result is the best of every candidate evaluated (ties: the earlier). Candidates of a stage are
@@ -92,6 +92,13 @@ export interface TuneOptions {
    * any of them.
    */
   seeds?: PolicyParams[];
+  /**
+   * Further fees (pips) the bounds grid tries as modelFeeMin and as modelFeeMax, e.g. the best constant
+   * fee: the fee then moves only above it, or only below it. The grid's own bounds scale with the
+   * model's (10 bp at most for the floor where the model has none), so a floor at a higher constant
+   * would otherwise be out of the search's reach.
+   */
+  boundFees?: number[];
   onProgress?: (fraction: number) => void;
 }
 
@@ -159,8 +166,9 @@ export async function tunePolicy(model: Model, validation: BacktestOptions, opti
     const b1 = best!.policy;
     const minRef = p0.modelFeeMin > 0 ? p0.modelFeeMin : 100;
     const maxRef = p0.modelFeeMax > 0 ? p0.modelFeeMax : 10_000;
-    const mins = [0, 0.5, 1, 2, 5, 10].map((k) => minRef * k);
-    const maxs = [0.25, 0.5, 1, 2, 5].map((k) => maxRef * k);
+    const extra = options.boundFees ?? [];
+    const mins = [...[0, 0.5, 1, 2, 5, 10].map((k) => minRef * k), ...extra];
+    const maxs = [...[0.25, 0.5, 1, 2, 5].map((k) => maxRef * k), ...extra];
     await run(
       mins.flatMap((modelFeeMin) => maxs.filter((modelFeeMax) => modelFeeMin <= modelFeeMax).map((modelFeeMax) => ({ ...b1, modelFeeMin, modelFeeMax }))),
       "grid: bounds",

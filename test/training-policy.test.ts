@@ -7,9 +7,9 @@ import { gunzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadModel } from "../model/index.ts";
-import { tunePolicy } from "../backtest/tune.ts";
+import { evaluateCandidates, tunePolicy } from "../backtest/tune.ts";
 import { defaultOptions, loadHistory, type BacktestOptions } from "../backtest/run.ts";
-import { fitFeePolicy } from "../backtest/policyFit.ts";
+import { fitFeePolicy, withinValidatedFees } from "../backtest/policyFit.ts";
 import { policyRanges, prepare } from "../training/pipeline.ts";
 import { policyFitTable } from "../training/cli.ts";
 import type { PolicyFitResult } from "../backtest/policyFit.ts";
@@ -60,6 +60,29 @@ describe("policy fit", () => {
       expect(e.edge).toBeCloseTo(row.test.fitted!.net - row.test[other]!.net, 6);
     }
     expect(row.beatsBestConstant).toBe(row.edges[4]!.edge > 0);
+  }, 120_000);
+
+  it("narrows the tuned policy's bounds to the fees it charged on validation, where it nets exactly the same", async () => {
+    const model = await loadModel("model/default-model.json");
+    const validation: BacktestOptions = {
+      ...defaultOptions(), source: "swaps", input: DAY, counterfactual: "resize", elasticity: 0, statics: [], ewma: false, foresight: false, models: [],
+      from: String(ranges.validation.from), to: String(ranges.validation.to),
+    };
+    const history = loadHistory(validation);
+    // A steep policy with wide bounds: on validation its fee moves, but stays well inside them.
+    const wide = { base: 0, slope: 4000, modelFeeMin: 0, modelFeeMax: 1_000_000 };
+    const narrowed = await withinValidatedFees(model, wide, validation, history);
+    expect(narrowed.base).toBe(wide.base);
+    expect(narrowed.slope).toBe(wide.slope);
+    expect(narrowed.modelFeeMin).toBeGreaterThan(0);
+    expect(narrowed.modelFeeMax).toBeLessThan(1_000_000);
+    expect(narrowed.modelFeeMin).toBeLessThan(narrowed.modelFeeMax);
+    const [wideNet, narrowedNet, tighterNet] = await evaluateCandidates(validation, model, [
+      wide, narrowed, { ...narrowed, modelFeeMin: narrowed.modelFeeMin + 50 },
+    ]);
+    expect(narrowedNet).toBe(wideNet);
+    // and the bounds are tight: 50 pips more of floor changes what validation charges
+    expect(tighterNet).not.toBe(wideNet);
   }, 120_000);
 
   it("the report says when the fitted fee does not move: a static pool charges the same without the hook's updates", () => {

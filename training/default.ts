@@ -11,8 +11,8 @@
 //     in data/ of its mean QLIKE divided by the best classic forecast's QLIKE on the same rows (each
 //     pool counts once, whatever its length or volatility), on each pool's train + validation rows;
 //   - the fee policy is fitted by net LP PnL on the 35-day Polygon series' validation range
-//     (counterfactual (b), Binance ETH/USDT as reference) with the levels fitted on train rows only,
-//     then shipped on the levels refitted on train + validation (as `provenfee train` does).
+//     (counterfactual (b), Binance ETH/USDT as reference) with the shipped levels, the ones it runs
+//     with (as `provenfee train` does).
 // Reported per pool, on its held-out test part (last 20%): the shipped default, and the default
 // refitted without that pool (leave-one-pool-out: the honest "never fitted on this pool" number),
 // against the best of EWMA tuned, GARCH(1,1) and HAR-RV fitted on that pool's own train + validation.
@@ -96,7 +96,6 @@ async function main(): Promise<void> {
   const pools = POOLS.map(loadPool);
   console.error(`loaded ${pools.length} pool histories`);
 
-  const trainLevels = pooledLevels(pools, (p) => p.split.train);
   const finalLevels = pooledLevels(pools, (p) => refitSplit(p.split).train);
   const meta = {
     kind: "default model: scale-free level forecast (c0 = 0, no correction) fitted on every real pool history in data/ at once (training/default.ts)",
@@ -108,10 +107,10 @@ async function main(): Promise<void> {
   let policyFit: Awaited<ReturnType<typeof fitFeePolicy>> | undefined;
   if (!process.argv.includes("--no-policy-fit")) {
     const series = pools[0]!;
-    const trainModel = await createModel({ float: levelNetwork(trainLevels), policy: START_POLICY });
-    policyFit = await fitFeePolicy(trainModel, {
+    // Fitted with the forecaster it ships with: the policy's intercept and slope are in its units.
+    policyFit = await fitFeePolicy(model, {
       source: "bars", input: series.p.series.sources.join(","), reference: REFERENCE, ...policyRanges(series.p),
-      elasticities: REPORTED_ELASTICITIES, shipElasticity: ESTIMATED_ELASTICITY, period: PERIOD, testModel: model,
+      elasticities: REPORTED_ELASTICITIES, shipElasticity: ESTIMATED_ELASTICITY, period: PERIOD,
       onProgress: (f) => process.stderr.write(`\rpolicy fit ${(100 * f).toFixed(0)}%`),
     });
     process.stderr.write("\n");
@@ -132,7 +131,6 @@ async function main(): Promise<void> {
     format: "provenfee-default-model-report/1",
     model: { path: out, commitment: model.file.commitment, float: model.file.float, quantized: model.file.quantized, policy: model.file.policy },
     recipe: meta,
-    levelsFittedOnTrain: trainLevels,
     perPool,
     worstRatio: { shipped: Math.max(...perPool.map((r) => r.shipped.ratio)), leaveOneOut: Math.max(...perPool.map((r) => r.leaveOneOut.ratio)) },
     policyFit: policyFit ?? null,
