@@ -146,13 +146,17 @@ contract ProvenFeeHookOnchainTest is ProvenFeeFixture, OnchainModelsDeployer {
     function test_updateFeeOnchain_refusesAFeeOutsideThePoolsBounds() public {
         PoolKey memory narrow = _keyFor(hook, 10);
         ProvenFeeHook.PoolConfig memory config = _config(commitment);
-        (config.poolFeeMin, config.fallbackFee, config.poolFeeMax) = (20_000, 20_000, 30_000); // model max: 10,000
+        // the pool's bounds lie above the model's whole range, so whatever it forecasts, its fee (here its
+        // upper bound) is refused
+        uint256 modelMax = vm.parseJsonUint(vm.readFile(DEFAULT_MODEL), ".policy.modelFeeMax");
+        (config.poolFeeMin, config.fallbackFee, config.poolFeeMax) = (20_000, 20_000, 30_000);
+        assertLt(modelMax, config.poolFeeMin);
         config.verification = ProvenFeeHook.Verification.Onchain;
         _createPool(hook, narrow, config);
         replay.swapToTick(narrow, 5);
         _warpPeriods(narrow, 1);
         uint32 asOf = _currentPeriod(narrow) - 1;
-        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.FeeOutOfBounds.selector, 10_000));
+        vm.expectRevert(abi.encodeWithSelector(ProvenFeeHook.FeeOutOfBounds.selector, modelMax));
         hook.updateFeeOnchain(narrow, asOf);
     }
 
