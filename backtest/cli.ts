@@ -8,6 +8,7 @@ import { formatTable, writeOutputs } from "./report.ts";
 import { defaultOptions, loadHistory, parseBound, runBacktest, type BacktestOptions } from "./run.ts";
 import { runSweep, type SweepPoint } from "./sweep.ts";
 import { tunePolicy } from "./tune.ts";
+import { withinValidatedFees } from "./policyFit.ts";
 import { choiceOption, failure, numberOption, parseOptions, UsageError } from "../cli/options.ts";
 import { PAIR_SPEC, pairHelp, parsePairFlags } from "../cli/pairFlags.ts";
 import { shipped } from "../cli/shipped.ts";
@@ -225,8 +226,11 @@ async function tune(o: CliOptions, bar: ReturnType<typeof progressBar>): Promise
   if (tStart < vEnd) throw new UsageError(`--test ${o.test}: the test range must come after the validation range (${o.validation})`);
   const result = await tunePolicy(model, { ...bt, from: vFrom, to: vTo }, { workers: o.workers, history, onProgress: (f) => bar.update(f * 0.9) });
   const best = result.best;
+  // Its bounds narrowed to the fees it charged on validation, as `provenfee train` ships a fitted
+  // policy (policyFit.ts): the same validation result, and no fee on later data that validation never tried.
+  const policy = await withinValidatedFees(model, best.policy, { ...bt, from: vFrom, to: vTo }, history);
   // The winner alone gets a committed model (the Poseidon commitment of weights + policy).
-  const saved = await withPolicy(model, best.policy);
+  const saved = await withPolicy(model, policy);
   // meta is not committed to; the weights are the input model's, only the fee mapping changed.
   saved.file.meta = { ...model.file.meta, tunedFrom: file, tunedOn: `${o.bt.input} ${vFrom}..${vTo}`, tunedBy: "provenfee backtest --tune-policy (counterfactual resize, net LP PnL)", tunedAt: new Date().toISOString() };
   saveModel(saved, out);
@@ -236,7 +240,7 @@ async function tune(o: CliOptions, bar: ReturnType<typeof progressBar>): Promise
   return {
     report: test.report,
     summary: {
-      tuned: { file: out, policy: best.policy, validationNetPnl: best.netPnl, commitment: saved.file.commitment },
+      tuned: { file: out, policy, searched: best.policy, validationNetPnl: best.netPnl, commitment: saved.file.commitment },
       original: { file, policy: result.original.policy, validationNetPnl: result.original.netPnl },
       validation: {
         from: vFrom,

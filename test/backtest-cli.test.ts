@@ -221,7 +221,11 @@ describe("provenfee backtest (CLI)", () => {
     const bestPnl = Math.max(...evaluated.map((e) => e.netPnl));
     expect(j.tuning.tuned.validationNetPnl).toBe(bestPnl);
     const chosen = evaluated.find((e) => e.netPnl === bestPnl)!;
-    expect(j.tuning.tuned.policy).toEqual({ base: chosen.base, slope: chosen.slope, modelFeeMin: chosen.modelFeeMin, modelFeeMax: chosen.modelFeeMax });
+    expect(j.tuning.tuned.searched).toEqual({ base: chosen.base, slope: chosen.slope, modelFeeMin: chosen.modelFeeMin, modelFeeMax: chosen.modelFeeMax });
+    // shipped with its bounds narrowed to the fees it charged on validation (the same net there: below)
+    const t = j.tuning.tuned.policy;
+    expect([t.base, t.slope]).toEqual([chosen.base, chosen.slope]);
+    expect(chosen.modelFeeMin <= t.modelFeeMin && t.modelFeeMin <= t.modelFeeMax && t.modelFeeMax <= chosen.modelFeeMax).toBe(true);
     const o = j.tuning.original.policy;
     expect(o).toEqual((await loadModel("model/default-model.json")).file.policy);
     expect(j.tuning.original.validationNetPnl).toBe(evaluated.find((e) => e.base === o.base && e.slope === o.slope && e.modelFeeMin === o.modelFeeMin && e.modelFeeMax === o.modelFeeMax)!.netPnl);
