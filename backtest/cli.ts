@@ -12,7 +12,7 @@ import { withinValidatedFees } from "./policyFit.ts";
 import { choiceOption, failure, numberOption, parseOptions, UsageError } from "../cli/options.ts";
 import { PAIR_SPEC, pairHelp, parsePairFlags } from "../cli/pairFlags.ts";
 import { shipped } from "../cli/shipped.ts";
-import { CHAIN_PRESETS, UPDATE_RULE_MODES } from "../model/updateRule.ts";
+import { CHAIN_PRESETS, KEEP_ALIVE_MODES, UPDATE_RULE_MODES } from "../model/updateRule.ts";
 
 export const HELP = `usage: provenfee backtest (--swaps FILES | --bars FILES | --simulate) [options]
 
@@ -48,12 +48,17 @@ counterfactual (history):
 ${pairHelp(27)}
 fee updates and their gas (backtest/README.md, "Updates only when they pay"):
   --update-rule pays|off   pays (default): a dynamic policy's fee change is sent only when |change| x
-                           the fee base of the last H periods exceeds its gas, and always before the
-                           pool would fall back; the pool charges the last fee sent. off: every change
+                           the fee base of the last H periods exceeds its gas; the pool charges the
+                           last fee sent (its fallback fee once it falls back). off: every change
   --rule-horizon H         periods a fee change is assumed to persist (default: the policy's own
                            horizon, a model's forecast horizon: 30 for the shipped model)
   --liveness N             the hook's livenessPeriods (default 60, provenfee deploy's)
   --keep-alive-periods N   send at least this many periods before the pool would fall back (default 2)
+  --keep-alive on-change|always
+                           on-change (default): falling back is a change to the fallback fee, sent
+                           against (or not) like any other; always: a keep-alive whatever it costs
+  --fallback-fee P         the hooked pools' fallback fee, pips (default: each model file's
+                           recommendation, meta.fallbackFee, else 3000, provenfee deploy's)
   --gas-per-update G       an update's gas, or its share of a batch's (default 280000, measured)
   --gas-price-gwei P       (default 20; or the --chain preset's)
   --chain mainnet|l2       gas-price preset, gas paid in ETH: mainnet 2.7 gwei (2025 average), l2
@@ -103,7 +108,7 @@ const SPEC = {
   swaps: str, bars: str, simulate: bool, static: str, model: { type: "string", multiple: true }, "ewma-half-life": str, ewma: { type: "boolean", negatable: true },
   foresight: { type: "boolean", negatable: true }, counterfactual: str, elasticity: str, "classify-horizon": str, reference: str, "reference-column": str,
   ...PAIR_SPEC, from: str, to: str, period: str, "gas-per-update": str, "gas-price-gwei": str,
-  "gas-token-price": str, "update-rule": str, "rule-horizon": str, liveness: str, "keep-alive-periods": str, chain: str, days: str, sigma: str, "block-seconds": str, blocks: str, seed: str, "initial-price": str, jumps: str, regimes: str,
+  "gas-token-price": str, "update-rule": str, "rule-horizon": str, liveness: str, "keep-alive-periods": str, "keep-alive": str, "fallback-fee": str, chain: str, days: str, sigma: str, "block-seconds": str, blocks: str, seed: str, "initial-price": str, jumps: str, regimes: str,
   "noise-trades-per-day": str, "noise-size": str, "tune-policy": str, validation: str, test: str, "tuned-out": str, sweep: str, workers: str, out: str,
   html: { type: "boolean", negatable: true }, png: { type: "boolean", negatable: true }, json: bool, quiet: bool, progress: { type: "boolean", negatable: true },
 } as const;
@@ -143,6 +148,8 @@ export function parseArgs(argv: string[]): CliOptions | "help" {
   if (f["rule-horizon"] !== undefined) bt.ruleHorizon = num("--rule-horizon", f["rule-horizon"], (x) => Number.isInteger(x) && x >= 1, "a positive integer (periods)");
   if (f.liveness !== undefined) bt.liveness = num("--liveness", f.liveness, (x) => Number.isInteger(x) && x >= 1, "a positive integer (periods)");
   if (f["keep-alive-periods"] !== undefined) bt.keepAlivePeriods = num("--keep-alive-periods", f["keep-alive-periods"], (x) => Number.isInteger(x) && x >= 0, "an integer >= 0 (periods)");
+  if (f["keep-alive"] !== undefined) bt.keepAlive = choiceOption("--keep-alive", f["keep-alive"], KEEP_ALIVE_MODES);
+  if (f["fallback-fee"] !== undefined) bt.fallbackFee = num("--fallback-fee", f["fallback-fee"], (x) => Number.isInteger(x) && x >= 0 && x <= 1_000_000, "an integer number of pips in [0, 1000000]");
   if (!(bt.liveness > bt.keepAlivePeriods)) throw new UsageError(`--liveness ${bt.liveness} must exceed --keep-alive-periods ${bt.keepAlivePeriods}`);
   if (f.days !== undefined) bt.sim.days = num("--days", f.days, (x) => x > 0, "a positive number of days");
   if (f.sigma !== undefined) bt.sim.price.sigma = num("--sigma", f.sigma, (x) => x >= 0, "a volatility >= 0");

@@ -10,7 +10,7 @@
 import { evaluateFixed, forecastVariance, type PoolTerms } from "../model/fixedpoint.ts";
 import { countThrough, type Observations } from "../model/observations.ts";
 import type { Model } from "../model/modelFile.ts";
-import { decideUpdate, FeeBaseWindow, type UpdateDecision, type UpdateRuleSettings } from "../model/updateRule.ts";
+import { decideUpdate, DEFAULT_FALLBACK_FEE, FeeBaseWindow, recommendedFallbackFee, type UpdateDecision, type UpdateRuleSettings } from "../model/updateRule.ts";
 import { Ledger, type Clock, type Valuation } from "./ledger.ts";
 import { Oracle } from "./oracle.ts";
 
@@ -59,6 +59,11 @@ export interface FeePolicy {
   readonly horizon?: number;
   /** A fixed fee (a plain v4 pool, no hook): never updated, so the update rule does not apply. */
   readonly fixed?: boolean;
+  /**
+   * The fallback fee of this policy's hooked pool, pips (a model file's recommendation, `meta.fallbackFee`),
+   * where the run does not set one for every pool (UpdateAccounting.rule.fallbackFee).
+   */
+  readonly fallbackFee?: number;
   /** Set only by the perfect-foresight bound: it may read the future, and reports mark it so. */
   readonly foresight?: boolean;
   /** Model policies: the model file they were built from (reports show it). */
@@ -122,6 +127,11 @@ export interface UpdateAccounting {
     liveness: number;
     /** Periods a fee change is assumed to persist; default: each policy's own `horizon`. */
     horizon?: number;
+    /**
+     * Every hooked pool's fallback fee, pips (`--fallback-fee`); absent: each policy's own
+     * (FeePolicy.fallbackFee), else DEFAULT_FALLBACK_FEE.
+     */
+    fallbackFee?: number;
   };
   gasPerUpdate: number;
   gasPriceGwei: number;
@@ -165,6 +175,12 @@ export interface UpdateState {
   sentPeriod: number;
   /** The hook's liveUntil: the first period on the fallback fee unless an update lands before. */
   liveUntil: number;
+  /** The pool's fallback fee (with the rule), and whether the pool is on it. */
+  fallbackFee: number;
+  onFallback: boolean;
+  /** The last period the policy was asked in, and the fee it asked for. */
+  askedPeriod: number;
+  lastTarget: number;
   /** A data gap preceded this ask: liveness restarts (updates in unseen time are not counted). */
   restart: boolean;
 }
@@ -207,6 +223,7 @@ export function policyCores(
       updates: {
         accounting: o.updates, gasCostAt: o.gasCostAt ?? (() => NaN), onDecision: o.onDecision,
         horizon, feeBase: horizon !== undefined ? new FeeBaseWindow(horizon) : undefined, sentPeriod: -Infinity, liveUntil: -Infinity, restart: false,
+        fallbackFee: rule?.fallbackFee ?? policy.fallbackFee ?? DEFAULT_FALLBACK_FEE, onFallback: false, askedPeriod: -Infinity, lastTarget: -1,
       },
     };
   });
@@ -262,14 +279,19 @@ function ask<S extends PeriodPolicyState>(st: S, period: number, applyFee?: (sta
       u.restart = false;
       u.liveUntil = Math.max(u.liveUntil, period + rule.liveness);
     }
-    // Periods without a trade were not asked: a keeper would have sent keep-alives in them.
-    for (let c = u.liveUntil - rule.keepAlivePeriods; c < period && c > u.sentPeriod; c = u.liveUntil - rule.keepAlivePeriods) {
+    // Periods without a trade were not asked. A keeper deciding in them sees the fee last asked for as
+    // the candidate (nothing new to forecast from) and a fee base that can only shrink after the first
+    // of them: the liveness lapse is decided at the first unasked period where it is due, and once it
+    // is skipped, none later in the gap pays either. (Other changes are decided at traded periods only.)
+    for (let c = Math.max(u.liveUntil - rule.keepAlivePeriods, u.askedPeriod + 1); !u.onFallback && c < period && c > u.sentPeriod; c = Math.max(u.liveUntil - rule.keepAlivePeriods, u.askedPeriod + 1)) {
       const cost = u.gasCostAt(c * st.ctx.periodSeconds);
+      const gapBase = u.feeBase!.total(c - 1);
+      const decision = decideUpdate({ currentFee: st.fee, candidateFee: u.lastTarget, onFallback: false, fallbackFee: u.fallbackFee, periodsLeft: u.liveUntil - c, feeBase: gapBase, horizon: u.horizon!, gasCost: cost }, rule);
+      const gapDecision = { ...decision, reason: `${decision.reason} (a period without trades)` };
+      u.onDecision?.({ policy: st.policy.name, period: c, block: undefined, currentFee: st.fee, candidateFee: u.lastTarget, periodsLeft: u.liveUntil - c, feeBase: gapBase, gap: true, decision: gapDecision });
+      if (!decision.send) break;
       st.ledger.recordUpdate(c, cost);
-      u.onDecision?.({
-        policy: st.policy.name, period: c, block: undefined, currentFee: st.fee, candidateFee: st.fee, periodsLeft: u.liveUntil - c, feeBase: NaN, gap: true,
-        decision: { send: true, reason: `keep-alive: the pool falls back in ${u.liveUntil - c} periods without an update (a period without trades)`, value: NaN, cost },
-      });
+      st.fee = u.lastTarget;
       u.sentPeriod = c;
       u.liveUntil = c + rule.liveness;
     }
@@ -278,15 +300,23 @@ function ask<S extends PeriodPolicyState>(st: S, period: number, applyFee?: (sta
     const decision: UpdateDecision =
       u.sentPeriod === period
         ? { send: false, reason: `already updated in period ${period} (the hook takes one update per period)`, value: NaN, cost: NaN }
-        : decideUpdate({ currentFee: st.fee, candidateFee: target, onFallback: false, periodsLeft, feeBase, horizon: u.horizon!, gasCost: u.gasCostAt(time) }, rule);
+        : decideUpdate({ currentFee: st.fee, candidateFee: target, onFallback: u.onFallback, fallbackFee: u.fallbackFee, periodsLeft, feeBase, horizon: u.horizon!, gasCost: u.gasCostAt(time) }, rule);
     u.onDecision?.({ policy: st.policy.name, period, block: st.ctx.block, currentFee: st.fee, candidateFee: target, periodsLeft, feeBase, decision });
     if (decision.send) {
       st.ledger.recordUpdate(period, decision.cost);
       st.fee = target;
       u.sentPeriod = period;
       u.liveUntil = period + rule.liveness;
+      u.onFallback = false;
+    } else if (!u.onFallback && period >= u.liveUntil) {
+      // Not kept live: the hook puts the pool on its fallback fee at this period's first swap (the
+      // keeper decided before it, at the period's first block, so it still saw the old fee).
+      u.onFallback = true;
+      st.fee = u.fallbackFee;
     }
   }
+  u.askedPeriod = period;
+  u.lastTarget = target;
   st.ledger.setFee(period, st.fee);
   applyFee?.(st, st.fee);
 }
@@ -367,10 +397,12 @@ export const OPEN_TERMS = { poolFeeMin: 0, poolFeeMax: 1_000_000 };
 export function modelPolicy(model: Model, options: { name?: string; source?: string; terms?: { poolFeeMin: number; poolFeeMax: number } } = {}): FeePolicy {
   const terms: PoolTerms = { ...(options.terms ?? OPEN_TERMS), period: model.file.period };
   const forecasts = { horizon: model.file.horizon, periods: [] as number[], sigma: [] as number[] };
+  const fallbackFee = recommendedFallbackFee(model.file);
   return {
     name: options.name ?? "model",
     source: options.source,
     horizon: model.file.horizon,
+    ...(fallbackFee !== undefined ? { fallbackFee } : {}),
     forecasts,
     feeFor(ctx) {
       if (ctx.periodSeconds !== model.file.period) {

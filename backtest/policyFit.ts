@@ -41,6 +41,9 @@ export interface PolicyFitOptions {
   chain?: BacktestOptions["chain"];
   /** The update rule the fitted policy is judged with (default "pays": the updates it would really send). */
   updateRule?: BacktestOptions["updateRule"];
+  keepAlive?: BacktestOptions["keepAlive"];
+  /** The pool's fallback fee, pips; default: the best constant fee chosen on validation (each elasticity's). */
+  fallbackFee?: number;
   ruleHorizon?: number;
   period: number;
   workers?: number;
@@ -62,6 +65,8 @@ export interface ElasticityRow {
   elasticity: number;
   fitted: PolicyParams;
   validation: { fittedNet: number; bestConstantBps: number; bestConstantNet: number; candidates: number };
+  /** The fallback fee of the fitted policy's pool (validation and test), pips. */
+  fallbackFee: number;
   /** Test range, net LP PnL after gas (fees - LVR - update gas), quote, per policy. */
   test: Record<string, { net: number; fees: number; lvr: number; gas: number; updates: number; meanFeeBps: number }>;
   /** The fitted policy's edge over each static tier and over the best constant fee, test range. */
@@ -72,6 +77,8 @@ export interface ElasticityRow {
 
 export interface PolicyFitResult {
   shipped: PolicyParams;
+  /** The shipped row's fallback fee, pips: the model file's recommendation (meta.fallbackFee). */
+  shippedFallbackFee: number;
   shipElasticity: number;
   gasPriced: boolean;
   /** The update rule and gas price the fit and the test range counted updates with. */
@@ -159,6 +166,7 @@ export function preparePolicyFit(o: PolicyFitOptions): PreparedFit {
     ...(o.gasTokenPrice !== undefined ? { gasTokenPrice: o.gasTokenPrice } : {}),
     ...(o.chain !== undefined ? { chain: o.chain } : {}),
     ...(o.updateRule !== undefined ? { updateRule: o.updateRule } : {}),
+    ...(o.keepAlive !== undefined ? { keepAlive: o.keepAlive } : {}),
     ...(o.ruleHorizon !== undefined ? { ruleHorizon: o.ruleHorizon } : {}),
   };
   const history = loadHistory(base);
@@ -175,10 +183,13 @@ export async function fitFeePolicy(model: Model, o: PolicyFitOptions, prepared: 
   const steps = o.elasticities.length;
   for (const [step, elasticity] of o.elasticities.entries()) {
     const progress = (f: number) => o.onProgress?.((step + f) / steps);
-    const bt: BacktestOptions = { ...base, elasticity };
-    const constants = await runBacktest({ ...bt, ...range(o.validation), statics: CONSTANT_GRID_BPS }, undefined, undefined, history);
+    const constants = await runBacktest({ ...base, elasticity, ...range(o.validation), statics: CONSTANT_GRID_BPS }, undefined, undefined, history);
     const best = constants.report.policies.reduce((a, b) => (b.netPnlAfterGas > a.netPnlAfterGas ? b : a));
     const bestBps = Number(/static-([\d.]+)bp/.exec(best.name)![1]);
+    // The pool's fallback fee is the best constant fee: with the update rule's keep-alive "on-change"
+    // (the default), a fitted fee that stays near it lets the pool fall back to it instead of paying an
+    // update every `liveness` periods that the static pool it is compared with never pays.
+    const bt: BacktestOptions = { ...base, elasticity, fallbackFee: o.fallbackFee ?? Math.round(bestBps * 100) };
     progress(0.1);
     // The best constant fee is a policy too (slope 0): the search starts from it as well, so the fit
     // can only leave it where validation says the dynamics pay. It is also tried as a floor and as a
@@ -210,6 +221,7 @@ export async function fitFeePolicy(model: Model, o: PolicyFitOptions, prepared: 
       elasticity,
       fitted: policy,
       validation: { fittedNet: tuned.best.netPnl, bestConstantBps: bestBps, bestConstantNet: best.netPnlAfterGas, candidates: tuned.evaluated.length },
+      fallbackFee: bt.fallbackFee!,
       test: Object.fromEntries(
         Object.entries(perPolicy).map(([name, p]) => [name, { net: p.netPnlAfterGas, fees: p.feeRevenue, lvr: p.lvr, gas: gasOf(name), updates: p.feeUpdates, meanFeeBps: p.meanFeePips / 100 }]),
       ),
@@ -221,5 +233,5 @@ export async function fitFeePolicy(model: Model, o: PolicyFitOptions, prepared: 
   }
   const ship = rows.find((r) => r.elasticity === o.shipElasticity);
   if (!ship) throw new Error(`the shipped elasticity ${o.shipElasticity} is not among the fitted ones (${o.elasticities.join(", ")})`);
-  return { shipped: ship.fitted, shipElasticity: o.shipElasticity, gasPriced, updateRule: base.updateRule, gasPriceGwei: base.gasPriceGwei, pair: history.pair, rows, seconds: (performance.now() - started) / 1000 };
+  return { shipped: ship.fitted, shippedFallbackFee: ship.fallbackFee, shipElasticity: o.shipElasticity, gasPriced, updateRule: base.updateRule, gasPriceGwei: base.gasPriceGwei, pair: history.pair, rows, seconds: (performance.now() - started) / 1000 };
 }

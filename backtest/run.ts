@@ -4,7 +4,7 @@ import type { Model } from "../model/modelFile.ts";
 import { DataError, checkReference, describePair, loadMinuteBarsFull, loadPoolEvents, loadReference, pairSummary, resolvePair, tickSpacingForFee, wethSideOf, type Pair, type PairFlags, type ReferenceSeries } from "../history/index.ts";
 import { computeReport, type Report, type RunView } from "./metrics.ts";
 import { STATIC_TIERS_BPS, ewmaPolicy, foresightPolicy, modelPolicy, staticPolicy, type FeePolicy, type UpdateAccounting } from "./policy.ts";
-import { CHAIN_PRESETS, DEFAULT_GAS_PER_UPDATE, DEFAULT_KEEP_ALIVE_PERIODS, DEFAULT_LIVENESS_PERIODS, DEFAULT_MIN_CHANGE_PIPS, type UpdateRuleMode } from "../model/updateRule.ts";
+import { CHAIN_PRESETS, DEFAULT_FALLBACK_FEE, DEFAULT_GAS_PER_UPDATE, DEFAULT_KEEP_ALIVE_PERIODS, DEFAULT_LIVENESS_PERIODS, DEFAULT_MIN_CHANGE_PIPS, type KeepAliveMode, type UpdateRuleMode } from "../model/updateRule.ts";
 import type { ForecastSeries } from "./report.ts";
 import { eventsFromMinuteBars, eventsFromSwaps, replay, sliceEvents, warmupBefore, type Counterfactual, type OracleWarmup, type ReplayEvents } from "./replay.ts";
 import { simulate, type SimConfig } from "./sim.ts";
@@ -50,6 +50,10 @@ export interface BacktestOptions {
   /** The hook's livenessPeriods, and how many periods before the deadline an update must be sent. */
   liveness: number;
   keepAlivePeriods: number;
+  /** Whether a lapse is repaired only when the change to the fallback fee pays (default) or always. */
+  keepAlive: KeepAliveMode;
+  /** Every hooked pool's fallback fee, pips; default: each model's recommendation, else DEFAULT_FALLBACK_FEE. */
+  fallbackFee?: number;
   sim: SimConfig;
   /** Overrides of model policy parameters (sweeps): applied to every model policy. */
   policyOverride?: Partial<{ base: number; slope: number; modelFeeMin: number; modelFeeMax: number }>;
@@ -89,6 +93,7 @@ export function defaultOptions(): BacktestOptions {
     updateRule: "pays",
     liveness: DEFAULT_LIVENESS_PERIODS,
     keepAlivePeriods: DEFAULT_KEEP_ALIVE_PERIODS,
+    keepAlive: "on-change",
     sim: { seed: 1, days: 7, blockSeconds: 12, blockTiming: "fixed", price: { initial: 2000, sigma: 0.6 }, noise: { tradesPerDay: 2000, meanSize: 20_000, sdLog: 1, elasticity: 0.02 } },
   };
 }
@@ -200,7 +205,7 @@ export function gasTokenOf(o: BacktestOptions, pair: Pair): { fixedPrice?: numbe
 export function updateAccounting(o: BacktestOptions): UpdateAccounting {
   if (!(o.liveness > o.keepAlivePeriods)) throw new DataError(`--liveness ${o.liveness} must exceed --keep-alive-periods ${o.keepAlivePeriods}`);
   return {
-    rule: { mode: o.updateRule, keepAlivePeriods: o.keepAlivePeriods, minChangePips: DEFAULT_MIN_CHANGE_PIPS, liveness: o.liveness, horizon: o.ruleHorizon },
+    rule: { mode: o.updateRule, keepAlive: o.keepAlive, keepAlivePeriods: o.keepAlivePeriods, minChangePips: DEFAULT_MIN_CHANGE_PIPS, liveness: o.liveness, horizon: o.ruleHorizon, fallbackFee: o.fallbackFee },
     gasPerUpdate: o.gasPerUpdate,
     gasPriceGwei: o.gasPriceGwei,
   };
@@ -210,9 +215,13 @@ function ruleAssumption(o: BacktestOptions, gasPriced: boolean, gasWhat: string)
   const horizon = o.ruleHorizon !== undefined ? `${o.ruleHorizon}` : "each policy's own, a model's forecast horizon";
   const chain = o.chain ? ` (--chain ${o.chain}: ${CHAIN_PRESETS[o.chain].name})` : "";
   const gas = `${o.gasPerUpdate.toLocaleString("en-US")} gas per update at ${o.gasPriceGwei} gwei${chain}, ${gasPriced ? gasWhat : "not priced in the quote token (gas in units only)"}`;
-  const live = `the pool's liveness: ${o.liveness} periods, an update sent at least ${o.keepAlivePeriods} periods before the deadline`;
-  if (o.updateRule === "off") return `update rule off: every change of a dynamic policy's fee is an update (and ${live}); ${gas}`;
-  return `update rule (model/updateRule.ts): a dynamic policy's fee change is sent when |change| x the fee base of the last H periods > its gas (H = ${horizon})${gasPriced ? "" : " (gas not priced here: every change is sent)"}, and always to keep the pool live (${live}); the pool charges the last fee sent; ${gas}`;
+  const fallback = o.fallbackFee !== undefined ? `${o.fallbackFee} pips` : `each model's recommended fee, else ${DEFAULT_FALLBACK_FEE} pips`;
+  const live =
+    o.keepAlive === "always"
+      ? `the pool's liveness: ${o.liveness} periods, a keep-alive always sent ${o.keepAlivePeriods} periods before the deadline`
+      : `the pool's liveness: ${o.liveness} periods, then its fallback fee (${fallback}); from ${o.keepAlivePeriods} periods before the deadline an update is judged as a change from the fallback fee, so a pool is left to fall back where keeping it live does not pay`;
+  if (o.updateRule === "off") return `update rule off: every change of a dynamic policy's fee is an update (${live}); ${gas}`;
+  return `update rule (model/updateRule.ts): a dynamic policy's fee change is sent when |change| x the fee base of the last H periods > its gas (H = ${horizon})${gasPriced ? "" : " (gas not priced here: every change is sent)"}; ${live}; the pool charges the last fee sent; ${gas}`;
 }
 
 export async function runBacktest(o: BacktestOptions, onProgress?: (f: number) => void, loadedModels?: Map<string, Model>, history?: History): Promise<BacktestOutcome> {

@@ -4,7 +4,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { encodeAbiParameters, keccak256, type Address, type Hex } from "viem";
-import { fastExp2, loadModel, type Model } from "../model/index.ts";
+import { fastExp2, loadModel, recommendedFallbackFee, type Model } from "../model/index.ts";
+import { DEFAULT_FALLBACK_FEE } from "../model/updateRule.ts";
 import { Prover } from "../prover/prover.ts";
 import { startAnvil, type Anvil } from "../chain/anvil.ts";
 import { connect, ANVIL_DEV_KEY, type Clients } from "../chain/chain.ts";
@@ -148,7 +149,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const hook = await deployHook(trader, v4.manager, verifier);
     await registerModel(trader, hook, model, `file://${v.model}`);
     const key = hookedPoolKey(v4.token0, v4.token1, hook);
-    const config: PoolConfig = { commitment: model.commitment, poolFeeMin: 100, poolFeeMax: 100_000, fallbackFee: 3000, period: model.file.period, maxStalenessPeriods: 15, livenessPeriods: 60, admin: trader.account.address, verification: VERIFICATION.zk };
+    const config: PoolConfig = { commitment: model.commitment, poolFeeMin: 100, poolFeeMax: 100_000, fallbackFee: recommendedFallbackFee(model.file) ?? DEFAULT_FALLBACK_FEE, period: model.file.period, maxStalenessPeriods: 15, livenessPeriods: 60, admin: trader.account.address, verification: VERIFICATION.zk };
     const firstTick = (warmup[0] ?? live[0]!).ticks[0]!;
     await createPool(trader, hook, key, sqrtPriceNearTick(firstTick), config);
     await addLiquidity(trader, v4, key, lp.liquidity);

@@ -3,7 +3,8 @@
 // that `provenfee keeper` reads.
 import { writeFileSync, renameSync } from "node:fs";
 import { isAddress, type Address } from "viem";
-import { loadModel, MAX_LP_FEE } from "../model/index.ts";
+import { loadModel, MAX_LP_FEE, recommendedFallbackFee } from "../model/index.ts";
+import { DEFAULT_FALLBACK_FEE } from "../model/updateRule.ts";
 import { connect } from "../chain/chain.ts";
 import { v4Artifact } from "../chain/artifacts.ts";
 import { deploy } from "../chain/chain.ts";
@@ -37,7 +38,9 @@ options:
   --token0 A --token1 B  create a pool of these currencies (sorted automatically)
   --tick N               initial tick of the pool (default 0)
   --tick-spacing N       (default 10)
-  --fee-min P --fee-max P --fallback-fee P   pool fee bounds and fallback, in pips (default 100, 100000, 3000)
+  --fee-min P --fee-max P --fallback-fee P   pool fee bounds and fallback, in pips (default 100, 100000, and
+                         the model's recommended fallback fee, the best constant fee its training chose
+                         on validation, else 3000)
   --max-staleness N      periods (default 15)   --liveness N   periods without update before fallback (default 60)
   --pool-name NAME       name of the pool in the deployment file (default "pool")
   --json                 print the deployment as JSON`;
@@ -45,7 +48,7 @@ options:
 const SPEC = {
   json: { type: "boolean" }, rpc: { type: "string" }, out: { type: "string" }, manager: { type: "string" }, hook: { type: "string" }, model: { type: "string" },
   token0: { type: "string" }, token1: { type: "string" }, tick: { type: "string", default: "0" }, "tick-spacing": { type: "string", default: "10" },
-  "fee-min": { type: "string", default: "100" }, "fee-max": { type: "string", default: "100000" }, "fallback-fee": { type: "string", default: "3000" },
+  "fee-min": { type: "string", default: "100" }, "fee-max": { type: "string", default: "100000" }, "fallback-fee": { type: "string" },
   "max-staleness": { type: "string", default: "15" }, liveness: { type: "string", default: "60" }, "pool-name": { type: "string", default: "pool" },
   verification: { type: "string", default: "zk" },
 } as const;
@@ -57,19 +60,20 @@ function address(flag: string, text: string | undefined): Address | undefined {
 }
 
 /** Everything the hook's createPool would refuse, refused here before a transaction is sent. */
-export function poolTerms(v: Record<string, string>) {
+export function poolTerms(v: Record<string, string | undefined>, defaultFallbackFee: number = DEFAULT_FALLBACK_FEE) {
   const terms = {
     tick: integerOption("--tick", v.tick!, MIN_TICK, MAX_TICK),
     tickSpacing: integerOption("--tick-spacing", v["tick-spacing"]!, 1, 32767),
     poolFeeMin: integerOption("--fee-min", v["fee-min"]!, 0, MAX_LP_FEE),
     poolFeeMax: integerOption("--fee-max", v["fee-max"]!, 0, MAX_LP_FEE),
-    fallbackFee: integerOption("--fallback-fee", v["fallback-fee"]!, 0, MAX_LP_FEE),
+    fallbackFee: v["fallback-fee"] !== undefined ? integerOption("--fallback-fee", v["fallback-fee"], 0, MAX_LP_FEE) : defaultFallbackFee,
     maxStalenessPeriods: integerOption("--max-staleness", v["max-staleness"]!, 1, MAX_STALENESS),
     livenessPeriods: integerOption("--liveness", v.liveness!, 1, 2 ** 32 - 1),
   };
   if (terms.poolFeeMin > terms.poolFeeMax) throw new UsageError(`--fee-min ${terms.poolFeeMin} is above --fee-max ${terms.poolFeeMax} (pips)`);
   if (terms.fallbackFee < terms.poolFeeMin || terms.fallbackFee > terms.poolFeeMax) {
-    throw new UsageError(`--fallback-fee ${terms.fallbackFee} is outside [--fee-min ${terms.poolFeeMin}, --fee-max ${terms.poolFeeMax}] (pips)`);
+    const given = v["fallback-fee"] !== undefined ? `--fallback-fee ${terms.fallbackFee}` : `the default fallback fee ${terms.fallbackFee} (the model's recommendation, else 3000; pass --fallback-fee)`;
+    throw new UsageError(`${given} is outside [--fee-min ${terms.poolFeeMin}, --fee-max ${terms.poolFeeMax}] (pips)`);
   }
   return terms;
 }
@@ -104,7 +108,6 @@ export async function deployCommand(argv: string[]): Promise<number> {
       if (BigInt(t0) === BigInt(t1)) throw new UsageError(`--token0 and --token1 are the same address ${t0}`);
       tokens = BigInt(t0) < BigInt(t1) ? [t0, t1] : [t1, t0];
     }
-    terms = poolTerms(v as unknown as Record<string, string>);
     verification = choiceOption("--verification", v.verification!, ["zk", "onchain"] as const);
   } catch (e) {
     return failure("deploy", e);
@@ -113,6 +116,7 @@ export async function deployCommand(argv: string[]): Promise<number> {
   let model;
   try {
     model = await loadModel(modelPath);
+    terms = poolTerms(v as unknown as Record<string, string | undefined>, recommendedFallbackFee(model.file));
   } catch (e) {
     return failure("deploy", e);
   }

@@ -255,7 +255,7 @@ export async function startKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv, 
       replaceAfterBlocks: config.replaceAfterBlocks,
     }, log);
     const keeper = new Keeper(hook, pools, prover, txm, log, metrics, {
-      ...DEFAULT_SETTINGS, updateRule: config.updateRule, feeChangeThreshold: config.feeChangeThreshold, keepAliveMargin: config.keepAlivePeriods,
+      ...DEFAULT_SETTINGS, updateRule: config.updateRule, feeChangeThreshold: config.feeChangeThreshold, keepAliveMargin: config.keepAlivePeriods, keepAlive: config.keepAlive,
       gasPerUpdate: config.gasPerUpdate, ruleGasPriceGwei: config.ruleGasPriceGwei, priorityFeeGwei: config.priorityFeeGwei, ruleHorizon: config.ruleHorizon,
       pollIntervalMs: config.pollIntervalMs,
       shutdownGraceMs: config.shutdownGraceMs, maxBackoffMs: Math.max(DEFAULT_SETTINGS.maxBackoffMs, config.pollIntervalMs),

@@ -9,7 +9,7 @@ import type { Address } from "viem";
 import type { LogFormat, LogLevel } from "./log.ts";
 import type { BackendName } from "./inference.ts";
 import type { PoolKey } from "../chain/localPool.ts";
-import { DEFAULT_GAS_PER_UPDATE, GAS_PER_UPDATE_BY_BATCH_SIZE } from "../model/updateRule.ts";
+import { DEFAULT_GAS_PER_UPDATE, GAS_PER_UPDATE_BY_BATCH_SIZE, type KeepAliveMode } from "../model/updateRule.ts";
 import { BATCH_SIZES } from "../model/signals.ts";
 
 export class ConfigError extends Error {}
@@ -39,6 +39,7 @@ export interface KeeperConfig {
   updateRule: "pays" | "off";
   feeChangeThreshold: number;
   keepAlivePeriods: number;
+  keepAlive: KeepAliveMode;
   gasPerUpdate: number;
   gasTokenPrice?: number;
   ruleGasPriceGwei?: number;
@@ -94,9 +95,10 @@ export const OPTIONS: readonly Option[] = [
   { key: "deployment", flag: "deployment", env: "PROVENFEE_DEPLOYMENT", kind: "string", help: "addresses and pools written by 'provenfee deploy'" },
   { key: "chainId", flag: "chain-id", env: "PROVENFEE_CHAIN_ID", kind: "integer", help: "refuse to start unless the endpoint serves this chain" },
   { key: "pools", field: "poolNames", flag: "pool", env: "PROVENFEE_POOLS", kind: "list", help: "serve only these pools (flag repeatable, env comma-separated; default all)" },
-  { key: "updateRule", flag: "update-rule", env: "PROVENFEE_UPDATE_RULE", kind: "string", choices: ["pays", "off"], help: "pays (default): send an update only when the fee change is worth its gas (|change| x what\n      was traded in the last H periods > gas x gas price x gas token price), and always before the\n      pool would fall back (keeper/README.md); off: every change of at least --threshold pips" },
+  { key: "updateRule", flag: "update-rule", env: "PROVENFEE_UPDATE_RULE", kind: "string", choices: ["pays", "off"], help: "pays (default): send an update only when the fee change is worth its gas (|change| x what\n      was traded in the last H periods > gas x gas price x gas token price; keeper/README.md);\n      off: every change of at least --threshold pips" },
   { key: "feeChangeThreshold", flag: "threshold", env: "PROVENFEE_THRESHOLD", kind: "number", help: "rule off: skip updates that move the fee by less than this many pips (default 1)" },
-  { key: "keepAlivePeriods", flag: "keep-alive-periods", env: "PROVENFEE_KEEP_ALIVE_PERIODS", kind: "integer", help: "update anyway this many periods before the pool would fall back (default 2)" },
+  { key: "keepAlivePeriods", flag: "keep-alive-periods", env: "PROVENFEE_KEEP_ALIVE_PERIODS", kind: "integer", help: "decide the pool's liveness this many periods before it would fall back (default 2)" },
+  { key: "keepAlive", flag: "keep-alive", env: "PROVENFEE_KEEP_ALIVE", kind: "string", choices: ["on-change", "always"], help: "on-change (default): falling back is a change to the pool's fallback fee, sent against only\n      when the rule would send that change; always: keep every pool live whatever it costs (for a\n      pool whose forecastOf others read: it says live only off the fallback fee)" },
   { key: "gasPerUpdate", flag: "gas-per-update", env: "PROVENFEE_GAS_PER_UPDATE", kind: "integer", help: "rule pays: an update's gas, or its share of a batch's (default 280000, the measured receipt gas)" },
   { key: "gasTokenPrice", flag: "gas-token-price", env: "PROVENFEE_GAS_TOKEN_PRICE", kind: "number", help: "rule pays: the gas token's price in each pool's quote token (default: the pool's own price\n      where one side is native ETH or WETH, quote = the other side; required for other pools, quote = token0)" },
   { key: "ruleGasPriceGwei", flag: "rule-gas-price-gwei", env: "PROVENFEE_RULE_GAS_PRICE_GWEI", kind: "number", help: "rule pays: judge updates at this gas price (default: each block's base fee + --priority-fee-gwei)" },
@@ -122,7 +124,7 @@ export const OPTIONS: readonly Option[] = [
 ];
 
 const DEFAULTS = {
-  updateRule: "pays", feeChangeThreshold: 1, keepAlivePeriods: 2, gasPerUpdate: DEFAULT_GAS_PER_UPDATE, maxFeePerGasGwei: 200, priorityFeeGwei: 1, replaceAfterBlocks: 3, pollIntervalMs: 500,
+  updateRule: "pays", feeChangeThreshold: 1, keepAlivePeriods: 2, keepAlive: "on-change", gasPerUpdate: DEFAULT_GAS_PER_UPDATE, maxFeePerGasGwei: 200, priorityFeeGwei: 1, replaceAfterBlocks: 3, pollIntervalMs: 500,
   shutdownGraceMs: 10_000, metricsHost: "127.0.0.1", logFormat: "text", logLevel: "info", backend: "auto",
   role: "both", queueName: "provenfee", jobLockMs: 30_000,
 } as const;

@@ -14,7 +14,7 @@ import type { PoolKey } from "../chain/localPool.ts";
 import type { Logger } from "./log.ts";
 import type { Registry, Counter, Histogram, Gauge } from "./metrics.ts";
 import { inferBatch, type InferenceJob } from "./inference.ts";
-import { DEFAULT_GAS_PER_UPDATE, GAS_PER_UPDATE_ONCHAIN, type UpdateRuleMode } from "../model/updateRule.ts";
+import { DEFAULT_GAS_PER_UPDATE, GAS_PER_UPDATE_ONCHAIN, type KeepAliveMode, type UpdateRuleMode } from "../model/updateRule.ts";
 import { keeperDecision, SWAP_EVENT, SwapFeeBase, type GasPricing } from "./updateRule.ts";
 import { FeeCapError, type BlockRef, type Head, type TxManager, type TxOutcome } from "./txmanager.ts";
 import { batchProverOf, batchSizesFor, isBatchProver, type BatchProof, type BatchProver, type PoolProofRequest } from "./batch.ts";
@@ -59,8 +59,10 @@ export interface KeeperSettings {
   updateRule: UpdateRuleMode;
   /** Rule "off": do not spend gas on an update that moves the fee by less than this many pips. */
   feeChangeThreshold: number;
-  /** Update anyway when the pool would fall back to its fallback fee within this many periods. */
+  /** Decide the pool's liveness when it would fall back to its fallback fee within this many periods. */
   keepAliveMargin: number;
+  /** "on-change": falling back is a change to the fallback fee, sent against only when it would be sent; "always": keep-alive whatever it costs. */
+  keepAlive: KeepAliveMode;
   /** Rule "pays": an update's gas (its share of a batch's, with batching). */
   gasPerUpdate: number;
   /** Rule "pays": the gas price to judge updates at, gwei; default the head's base fee + priorityFeeGwei. */
@@ -82,7 +84,7 @@ export interface KeeperSettings {
 }
 
 export const DEFAULT_SETTINGS: KeeperSettings = {
-  updateRule: "pays", feeChangeThreshold: 1, keepAliveMargin: 2, gasPerUpdate: DEFAULT_GAS_PER_UPDATE, priorityFeeGwei: 1, pollIntervalMs: 500, heartbeatMs: 5000, maxBackoffMs: 5000, shutdownGraceMs: 10_000, staleAfterMs: 60_000,
+  updateRule: "pays", feeChangeThreshold: 1, keepAliveMargin: 2, keepAlive: "on-change", gasPerUpdate: DEFAULT_GAS_PER_UPDATE, priorityFeeGwei: 1, pollIntervalMs: 500, heartbeatMs: 5000, maxBackoffMs: 5000, shutdownGraceMs: 10_000, staleAfterMs: 60_000,
 };
 
 /**
@@ -623,8 +625,8 @@ export class Keeper extends EventEmitter {
       }
       gasPriceWei ??= this.settings.updateRule === "pays" ? await this.gasPriceWei(block) : 0n;
       const { decision } = keeperDecision({
-        settings: { mode: this.settings.updateRule, keepAlivePeriods: this.settings.keepAliveMargin, minChangePips: this.settings.feeChangeThreshold },
-        liveUntil: c.state.liveUntil, onFallback: c.state.onFallback, asOfPeriod: c.asOfPeriod, currentFee: c.previousFee, candidateFee: fixed.fee,
+        settings: { mode: this.settings.updateRule, keepAlive: this.settings.keepAlive, keepAlivePeriods: this.settings.keepAliveMargin, minChangePips: this.settings.feeChangeThreshold },
+        liveUntil: c.state.liveUntil, onFallback: c.state.onFallback, fallbackFee: c.state.fallbackFee, asOfPeriod: c.asOfPeriod, currentFee: c.previousFee, candidateFee: fixed.fee,
         feeBase: this.feeBases.get(c.pool.poolId), pricing: c.pool.gas, gasPriceWei, poolSqrtPriceX96: c.sqrtPriceX96,
         gasPerUpdate: c.pool.verification === "onchain" ? GAS_PER_UPDATE_ONCHAIN : this.settings.gasPerUpdate,
       });

@@ -114,6 +114,7 @@ export interface KeeperRuleInputs {
   /** The hook's state at the block. */
   liveUntil: number;
   onFallback: boolean;
+  fallbackFee: number;
   asOfPeriod: number;
   /** The LP fee the PoolManager charges at the block, and the proven fee. */
   currentFee: number;
@@ -140,6 +141,7 @@ export function keeperDecision(k: KeeperRuleInputs): { inputs: UpdateRuleInputs;
     currentFee: k.currentFee,
     candidateFee: k.candidateFee,
     onFallback: k.onFallback,
+    fallbackFee: k.fallbackFee,
     periodsLeft: k.liveUntil - current,
     feeBase,
     horizon: k.feeBase?.horizon ?? 0,

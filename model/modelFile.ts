@@ -5,6 +5,7 @@ import { commitmentOf, checkPolicy } from "./commitment.ts";
 import type { Policy, QuantizedNetwork } from "./fixedpoint.ts";
 import type { FloatNetwork } from "./float.ts";
 import { checkShape, quantizeNetwork, assertForecastInRange } from "./quantize.ts";
+export { recommendedFallbackFee } from "./updateRule.ts";
 
 export const MODEL_FORMAT = "provenfee-model/2";
 
@@ -113,6 +114,10 @@ export async function parseModel(json: unknown, source: string): Promise<Model> 
     }
   }
   assertForecastInRange(network);
+  const fallback = (f.meta ?? {}).fallbackFee;
+  if (fallback !== undefined && !(Number.isInteger(fallback) && (fallback as number) >= 0 && (fallback as number) <= 1_000_000)) {
+    fail("meta.fallbackFee", `a recommended fallback fee is an integer number of pips in [0, 1000000], got ${JSON.stringify(fallback)}`);
+  }
   const commitment = await commitmentOf(network, f.policy, f.period, f.horizon);
   if (typeof f.commitment !== "string" || BigInt(f.commitment) !== commitment) {
     fail("commitment", `file says ${f.commitment}, the weights and policy hash to ${toHex(commitment)}`);

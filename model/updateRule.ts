@@ -3,24 +3,37 @@
 // backtester (backtest/policy.ts, which charges exactly the updates it sends), so that a backtest's
 // net LP PnL counts the updates a keeper would really send.
 //
-// An update is sent when
-//   1. the pool is on its fallback fee (a liveness lapse to repair), or
-//   2. it would fall back within `keepAlivePeriods` periods without one (liveness comes first), or
-//   3. it pays: the change it makes to the LP fees over the coming periods is worth more than its gas,
-//        |candidate fee - current fee| / 1e6 x fee base  >  gas per update x gas price x gas token price,
-//      where the fee base is what traders paid into the pool over the last `horizon` completed
-//      periods (an estimate of the next `horizon` periods' from past periods only, no look-ahead),
-//      valued in the pool's quote token at each swap's price.
+// An update is sent when it pays: the change it makes to the LP fees over the coming periods is
+// worth more than its gas,
+//     |candidate fee - fee without it| / 1e6 x fee base  >  gas per update x gas price x gas token price,
+// where the fee base is what traders paid into the pool over the last `horizon` completed periods (an
+// estimate of the next `horizon` periods' from past periods only, no look-ahead), valued in the pool's
+// quote token at each swap's price.
+//
+// The fee without it is the fee the pool charges now, except where the pool is on its fallback fee or
+// would fall back within `keepAlivePeriods` periods without an update: there it is the fallback fee
+// (keep-alive "on-change", the default). Falling back is a fee change like any other, so a pool whose
+// candidate fee is (nearly) its fallback fee is left to fall back instead of paying an update every
+// `liveness` periods that a static pool at that fee never pays; a fallback fee far from the candidate
+// makes the keep-alive pay. With keep-alive "always" a lapse is always repaired and a pool never falls
+// back while a keeper serves it (for a pool whose on-chain forecast others read: `forecastOf` says
+// `live` only while it is not on its fallback fee), at the gas of one update every `liveness` periods.
+//
 // `horizon` is the number of periods a fee change is assumed to persist: by default the model's
 // own forecast horizon (the fee is priced on the volatility forecast over exactly that many
 // periods). backtest/feePersistence.ts measures how long fee changes really persist on a training
 // range (backtest/README.md, "Updates only when they pay"). With mode "off" every change of at
-// least `minChangePips` is sent, with the same liveness guarantees (1 and 2).
+// least `minChangePips` is sent (a lapse counting as a change to the fallback fee as above, or, with
+// keep-alive "always", always repaired).
 //
 // This file has no dependencies: the backtester loads it without the rest of model/.
 
 export type UpdateRuleMode = "pays" | "off";
 export const UPDATE_RULE_MODES: readonly UpdateRuleMode[] = ["pays", "off"];
+
+/** Whether a lapse of liveness is always repaired, or only when the fee it changes pays (see above). */
+export type KeepAliveMode = "on-change" | "always";
+export const KEEP_ALIVE_MODES: readonly KeepAliveMode[] = ["on-change", "always"];
 
 /**
  * Gas of one proven update: the receipt gas of a whole `updateFee` transaction (execution about
@@ -57,6 +70,24 @@ export const DEFAULT_KEEP_ALIVE_PERIODS = 2;
 /** `provenfee deploy --liveness`: periods without an update before a pool falls back. */
 export const DEFAULT_LIVENESS_PERIODS = 60;
 
+/**
+ * The pool fallback fee a model file recommends (pips), if any: `meta.fallbackFee`, the best constant
+ * fee `provenfee train` chose on validation. Not committed (a pool term, not the model's):
+ * `provenfee deploy` takes it as its `--fallback-fee` default, and with keep-alive "on-change" a pool
+ * whose fee would barely move falls back to it rather than pay keep-alives. (Here, not in modelFile.ts,
+ * so that the backtester's worker threads need not load the Poseidon hash.)
+ */
+export function recommendedFallbackFee(file: { meta?: Record<string, unknown> }): number | undefined {
+  const fee = (file.meta ?? {}).fallbackFee;
+  return typeof fee === "number" && Number.isInteger(fee) && fee >= 0 && fee <= 1_000_000 ? fee : undefined;
+}
+
+/**
+ * `provenfee deploy --fallback-fee` where the model file recommends none (`meta.fallbackFee`, the best
+ * constant fee `provenfee train` chose on validation): 30 bp, the classic tier for volatile pairs.
+ */
+export const DEFAULT_FALLBACK_FEE = 3000;
+
 /** The off mode's threshold (pips): every change of the fee is an update. */
 export const DEFAULT_MIN_CHANGE_PIPS = 1;
 
@@ -67,6 +98,8 @@ export interface UpdateRuleInputs {
   candidateFee: number;
   /** The pool is on its fallback fee (no update landed in time, or none yet). */
   onFallback: boolean;
+  /** The pool's fallback fee, pips: what it charges once it falls back. */
+  fallbackFee: number;
   /**
    * Periods the pool stays live without an update, counting the current one: the hook's
    * `liveUntil` minus the current period (0 or less: the next swap puts it on its fallback fee).
@@ -82,12 +115,13 @@ export interface UpdateRuleInputs {
 
 export interface UpdateRuleSettings {
   mode: UpdateRuleMode;
+  keepAlive: KeepAliveMode;
   keepAlivePeriods: number;
   /** Mode "off" (and "pays" where gas is not priced): send changes of at least this many pips. */
   minChangePips: number;
 }
 
-export const DEFAULT_RULE_SETTINGS: UpdateRuleSettings = { mode: "pays", keepAlivePeriods: DEFAULT_KEEP_ALIVE_PERIODS, minChangePips: DEFAULT_MIN_CHANGE_PIPS };
+export const DEFAULT_RULE_SETTINGS: UpdateRuleSettings = { mode: "pays", keepAlive: "on-change", keepAlivePeriods: DEFAULT_KEEP_ALIVE_PERIODS, minChangePips: DEFAULT_MIN_CHANGE_PIPS };
 
 export interface UpdateDecision {
   send: boolean;
@@ -110,19 +144,33 @@ export function formatQuote(x: number): string {
 
 /** Decides one update. Pure: the same inputs give the same decision in the keeper and the backtester. */
 export function decideUpdate(i: UpdateRuleInputs, s: UpdateRuleSettings): UpdateDecision {
-  const change = i.candidateFee - i.currentFee;
-  const moves = `fee ${i.currentFee} -> ${i.candidateFee} pips`;
-  // Liveness first, in both modes: the pool must never be left to fall back.
-  if (i.onFallback) return { send: true, reason: `the pool is on its fallback fee; ${moves}`, value: NaN, cost: i.gasCost };
-  if (i.periodsLeft <= s.keepAlivePeriods) {
-    return { send: true, reason: `keep-alive: the pool falls back in ${Math.max(0, i.periodsLeft)} period${i.periodsLeft === 1 ? "" : "s"} without an update; ${moves}`, value: NaN, cost: i.gasCost };
+  const lapsing = i.onFallback || i.periodsLeft <= s.keepAlivePeriods;
+  if (!lapsing) return decideChange(i.currentFee, i, s, "");
+  const left = Math.max(0, i.periodsLeft);
+  if (s.keepAlive === "always") {
+    // Liveness first, in both modes: the pool must never be left to fall back.
+    const moves = `fee ${i.currentFee} -> ${i.candidateFee} pips`;
+    if (i.onFallback) return { send: true, reason: `the pool is on its fallback fee; ${moves}`, value: NaN, cost: i.gasCost };
+    return { send: true, reason: `keep-alive: the pool falls back in ${left} period${left === 1 ? "" : "s"} without an update; ${moves}`, value: NaN, cost: i.gasCost };
   }
+  // On-change: without an update the pool charges its fallback fee; the update is judged as the change
+  // from that fee to the candidate.
+  const state = i.onFallback
+    ? `the pool is on its fallback fee ${i.fallbackFee} pips; `
+    : `keep-alive: the pool falls back to its fallback fee ${i.fallbackFee} pips in ${left} period${left === 1 ? "" : "s"} without an update; `;
+  return decideChange(i.fallbackFee, i, s, state);
+}
+
+/** Whether changing the pool's fee from `from` to the candidate is sent; `prefix` starts the reason. */
+function decideChange(from: number, i: UpdateRuleInputs, s: UpdateRuleSettings, prefix: string): UpdateDecision {
+  const change = i.candidateFee - from;
+  const moves = `${prefix}fee ${from} -> ${i.candidateFee} pips`;
   if (s.mode === "off" || !Number.isFinite(i.gasCost)) {
     const send = Math.abs(change) >= s.minChangePips;
     const why = s.mode === "off" ? "rule off" : "gas not priced";
     return { send, reason: send ? `${moves} (${why}: every change of at least ${s.minChangePips} pips)` : `${moves}: under ${s.minChangePips} pips (${why})`, value: NaN, cost: i.gasCost };
   }
-  if (change === 0) return { send: false, reason: `fee unchanged at ${i.currentFee} pips`, value: 0, cost: i.gasCost };
+  if (change === 0) return { send: false, reason: `${prefix}fee unchanged at ${from} pips`, value: 0, cost: i.gasCost };
   const value = (Math.abs(change) / 1e6) * i.feeBase;
   const send = value > i.gasCost;
   const why = `${formatQuote(value)} of LP fees over ${i.horizon} periods (on ${formatQuote(i.feeBase)} traded in the last ${i.horizon}) ${send ? ">" : "<="} ${formatQuote(i.gasCost)} of gas`;

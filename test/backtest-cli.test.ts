@@ -47,6 +47,13 @@ describe("provenfee backtest (CLI)", () => {
     expect(() => parseArgs(["--simulate", "--counterfactual", "maybe"])).toThrow(/same or resize/);
     expect(() => parseArgs(["--swaps", "x", "--bars", "y"])).toThrow(/one data source/);
     expect(() => parseArgs(["--swaps", "x", "--quote", "2"])).toThrow(/0 or 1/);
+    const keepAlive = parseArgs(["--swaps", "x", "--keep-alive", "always", "--fallback-fee", "500"]);
+    expect(keepAlive !== "help" && keepAlive.bt).toMatchObject({ keepAlive: "always", fallbackFee: 500 });
+    const defaults = parseArgs(["--swaps", "x"]);
+    expect(defaults !== "help" && defaults.bt.keepAlive).toBe("on-change");
+    expect(defaults !== "help" && defaults.bt.fallbackFee).toBeUndefined();
+    expect(() => parseArgs(["--swaps", "x", "--keep-alive", "sometimes"])).toThrow(/--keep-alive: expected on-change or always, got 'sometimes'/);
+    expect(() => parseArgs(["--swaps", "x", "--fallback-fee", "2.5"])).toThrow(/--fallback-fee: .*integer number of pips/);
   });
 
   it("--json prints exactly one object with the fields the issue fixes, and writes JSON, CSV, HTML and PNGs", () => {

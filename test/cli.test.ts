@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { checkFeatures, loadModel, N_FEATURES, FEATURE_MAX } from "../model/index.ts";
@@ -158,6 +158,15 @@ describe("provenfee deploy: errors name the flag, the endpoint or the contract e
     expect(bounds.lines).toEqual(["provenfee deploy: --fee-min 5000 is above --fee-max 100 (pips)"]);
     const fallback = provenfee(["deploy", "--rpc", closedUrl, "--out", "d.json", ...tokens, "--fallback-fee", "200000"], key);
     expect(fallback.lines).toEqual(["provenfee deploy: --fallback-fee 200000 is outside [--fee-min 100, --fee-max 100000] (pips)"]);
+    // Without --fallback-fee the pool falls back to the model's recommendation (meta.fallbackFee, the best constant fee of its training).
+    const dir = mkdtempSync(path.join(tmpdir(), "deploy-fallback-"));
+    const recommending = path.join(dir, "model.json");
+    const json = JSON.parse(readFileSync("model/default-model.json", "utf8"));
+    writeFileSync(recommending, JSON.stringify({ ...json, meta: { ...json.meta, fallbackFee: 50 } }));
+    const recommended = provenfee(["deploy", "--rpc", closedUrl, "--out", "d.json", ...tokens, "--model", recommending], key);
+    expect(recommended.lines).toEqual(["provenfee deploy: the default fallback fee 50 (the model's recommendation, else 3000; pass --fallback-fee) is outside [--fee-min 100, --fee-max 100000] (pips)"]);
+    const lowered = provenfee(["deploy", "--rpc", closedUrl, "--out", "d.json", ...tokens, "--model", recommending, "--fee-min", "50"], key);
+    expect(lowered.lines[0]).toMatch(/ECONNREFUSED/); // within bounds: on to the endpoint
     const staleness = provenfee(["deploy", "--rpc", closedUrl, "--out", "d.json", ...tokens, "--max-staleness", "16"], key);
     expect(staleness.lines).toEqual(["provenfee deploy: --max-staleness: expected an integer in [1, 15], got '16'"]);
     const verification = provenfee(["deploy", "--rpc", closedUrl, "--out", "d.json", ...tokens, "--verification", "onchian"], key);

@@ -37,7 +37,7 @@ describe("keeper configuration: file, environment, flags", () => {
   it("has defaults for everything but the endpoint and the deployment, and documents every option in all three forms", () => {
     const f = files({});
     const c = load(["--rpc", "http://x", "--deployment", f.deployment]);
-    expect(c).toMatchObject({ feeChangeThreshold: 1, keepAlivePeriods: 2, maxFeePerGasGwei: 200, priorityFeeGwei: 1, replaceAfterBlocks: 3, pollIntervalMs: 500, shutdownGraceMs: 10_000, metricsHost: "127.0.0.1", logFormat: "text", logLevel: "info", backend: "auto" });
+    expect(c).toMatchObject({ feeChangeThreshold: 1, keepAlivePeriods: 2, keepAlive: "on-change", maxFeePerGasGwei: 200, priorityFeeGwei: 1, replaceAfterBlocks: 3, pollIntervalMs: 500, shutdownGraceMs: 10_000, metricsHost: "127.0.0.1", logFormat: "text", logLevel: "info", backend: "auto" });
     expect(c.metricsPort).toBeUndefined();
     for (const o of OPTIONS) {
       expect(KEEPER_USAGE).toContain(`--${o.flag}`);
@@ -52,6 +52,8 @@ describe("keeper configuration: file, environment, flags", () => {
     const g = files({ rpcUrl: "http://x", deployment: "deployment.json" });
     expect(() => load(["--config", g.config, "--threshold=-1"])).toThrow(/^--threshold: expected a non-negative number/);
     expect(() => load(["--config", g.config], { PROVENFEE_LOG_FORMAT: "yaml" })).toThrow(/^PROVENFEE_LOG_FORMAT: expected one of text, json, got yaml$/);
+    expect(load(["--config", g.config, "--keep-alive", "always"])).toMatchObject({ keepAlive: "always" });
+    expect(() => load(["--config", g.config], { PROVENFEE_KEEP_ALIVE: "never" })).toThrow(/^PROVENFEE_KEEP_ALIVE: expected one of on-change, always, got never$/);
     expect(() => load(["--config", g.config, "--backend", "tpu"])).toThrow(/^--backend: expected one of auto, tensorflow-gpu, tensorflow, wasm, cpu/);
     expect(() => load(["--config", g.config, "--rpc", "127.0.0.1:8545"])).toThrow(/expected an http\(s\):\/\/ or ws\(s\):\/\/ URL/);
     expect(() => load(["--config", g.config, "--bogus"])).toThrow(/bogus/);

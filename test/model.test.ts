@@ -3,7 +3,7 @@ import {
   fastLog2Fixed, modelInputs, evaluateFixed, evaluateFloat, periodCloses, featuresAsOf, featureSeries, recordClose, emptyOracleState,
   pow64, decayQ64, featureWord, termsWord, unpackFeatureWord, unpackTermsWord, loadModel, parseModel, correctionWords, levelWord,
   policyWord, poseidonHash, quantizeNetwork, dequantizeNetwork, FEATURE_MAX, HALF_LIVES, N_FEATURES, ONE_Q64, DECAY_Q64,
-  contextOf, createModel, forecastVariance, PeriodSupersededError, type PoolTerms, type FloatNetwork,
+  contextOf, createModel, forecastVariance, PeriodSupersededError, recommendedFallbackFee, type PoolTerms, type FloatNetwork,
 } from "../model/index.ts";
 import { readFileSync } from "node:fs";
 
@@ -267,6 +267,12 @@ describe("commitment and model file", () => {
     await expect(parseModel({ ...json, format: "provenfee-model/1" }, "m.json")).rejects.toThrow(/format: .*retrain/);
     await expect(parseModel({ ...json, architecture: { ...json.architecture, hidden: 8 } }, "m.json")).rejects.toThrow(/architecture\.hidden/);
     await expect(loadModel("nope/missing.json")).rejects.toThrow(/^nope\/missing\.json: cannot read model file/);
+    // The recommended fallback fee is not committed (a pool term), but a bad one is refused all the same.
+    await expect(parseModel({ ...json, meta: { ...json.meta, fallbackFee: 2.5 } }, "m.json")).rejects.toThrow(/^m\.json: meta\.fallbackFee: .* got 2\.5$/);
+    await expect(parseModel({ ...json, meta: { ...json.meta, fallbackFee: 1_000_001 } }, "m.json")).rejects.toThrow(/^m\.json: meta\.fallbackFee:/);
+    const recommended = await parseModel({ ...json, meta: { ...json.meta, fallbackFee: 750 } }, "m.json");
+    expect(recommendedFallbackFee(recommended.file)).toBe(750);
+    expect(recommended.commitment).toBe(BigInt(json.commitment));
   });
 });
 

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadModel } from "../model/index.ts";
 import { evaluateCandidates, tunePolicy } from "../backtest/tune.ts";
-import { defaultOptions, loadHistory, type BacktestOptions } from "../backtest/run.ts";
+import { defaultOptions, loadHistory, runBacktest, type BacktestOptions } from "../backtest/run.ts";
 import { fitFeePolicy, withinValidatedFees } from "../backtest/policyFit.ts";
 import { policyRanges, prepare } from "../training/pipeline.ts";
 import { policyFitTable } from "../training/cli.ts";
@@ -60,6 +60,26 @@ describe("policy fit", () => {
       expect(e.edge).toBeCloseTo(row.test.fitted!.net - row.test[other]!.net, 6);
     }
     expect(row.beatsBestConstant).toBe(row.edges[4]!.edge > 0);
+    // The fitted policy's pool falls back to the best constant fee; the model file ships it as its recommendation.
+    expect(row.fallbackFee).toBe(Math.round(row.validation.bestConstantBps * 100));
+    expect(fit.shippedFallbackFee).toBe(row.fallbackFee);
+  }, 120_000);
+
+  it("the best constant fee as a policy at its own fallback fee nets exactly what the static pool nets: no keep-alive gas", async () => {
+    const model = await loadModel("model/default-model.json");
+    const o = (keepAlive: "on-change" | "always"): BacktestOptions => ({
+      ...defaultOptions(), source: "swaps", input: DAY, counterfactual: "resize", elasticity: 0.02, statics: [30], ewma: false, foresight: false, models: [],
+      fallbackFee: 3000, keepAlive, from: String(ranges.validation.from), to: String(ranges.test.to),
+    });
+    const constant = { base: 3000, slope: 0, modelFeeMin: 0, modelFeeMax: 1_000_000 };
+    const history = loadHistory(o("on-change"));
+    const [onChange] = await evaluateCandidates(o("on-change"), model, [constant]);
+    const [always] = await evaluateCandidates(o("always"), model, [constant]);
+    const statics = await runBacktest({ ...o("on-change"), models: [] }, undefined, undefined, history);
+    const staticNet = statics.report.policies.find((x) => x.name === "static-30bp")!.netPnlAfterGas;
+    expect(onChange).toBeCloseTo(staticNet, 6);
+    // with keep-alive always the same fee pays an update every liveness periods (gas priced on mainnet)
+    expect(always).toBeLessThan(staticNet - 10);
   }, 120_000);
 
   it("narrows the tuned policy's bounds to the fees it charged on validation, where it nets exactly the same", async () => {
@@ -90,6 +110,7 @@ describe("policy fit", () => {
       elasticity: 0.1,
       fitted: { base: 950, slope, modelFeeMin: 0, modelFeeMax: 1_000_000 },
       validation: { fittedNet: 1, bestConstantBps: 10, bestConstantNet: 1, candidates: 3 },
+      fallbackFee: 1000,
       test: { fitted: { net: 10, fees: 20, lvr: 5, gas: 5, updates: 148, meanFeeBps: 9.5 }, "static-10bp": { net: 12, fees: 17, lvr: 5, gas: 0, updates: 0, meanFeeBps: 10 } },
       edges: [{ versus: "best constant (10 bp, chosen on validation)", edge: -2, lo: -3, hi: -1, pPositive: 0 }],
       beatsBestConstant: false,
@@ -98,5 +119,7 @@ describe("policy fit", () => {
     const fit = (slope: number) => ({ shipped: row(slope).fitted, shipElasticity: 0.1, gasPriced: true, updateRule: "pays", gasPriceGwei: 20, rows: [row(slope)], seconds: 1 }) as unknown as PolicyFitResult;
     expect(policyFitTable(fit(0))).toMatch(/note: the fitted fee does not move \(950 pips\): a static pool at that fee charges the same without the hook's updates \(148 on the test range\)/);
     expect(policyFitTable(fit(500))).not.toMatch(/does not move/);
+    const atFallback = { ...fit(0), rows: [{ ...row(0), fitted: { base: 1000, slope: 0, modelFeeMin: 0, modelFeeMax: 1_000_000 } }] } as unknown as PolicyFitResult;
+    expect(policyFitTable(atFallback)).toMatch(/note: the fitted fee does not move \(1000 pips, the fallback fee\): the pool is left on its fallback fee, as a static pool/);
   });
 });

@@ -17,8 +17,9 @@ const MAINNET = "data/swaps-usdc-weth/ethereum-0x88e6-usdc-weth-005-2024-01-05.t
 const POLYGON_THIN = "data/swaps-usdc-weth/polygon-0x45dd-usdc-weth-005-2021-12-22.tick.csv.gz";
 const valuation = { quote: 0 as const, decimals0: 6, decimals1: 18 };
 
-const base: UpdateRuleInputs = { currentFee: 900, candidateFee: 950, onFallback: false, periodsLeft: 40, feeBase: 1_000_000, horizon: 30, gasCost: 10 };
+const base: UpdateRuleInputs = { currentFee: 900, candidateFee: 950, onFallback: false, fallbackFee: 3000, periodsLeft: 40, feeBase: 1_000_000, horizon: 30, gasCost: 10 };
 const rule = DEFAULT_RULE_SETTINGS;
+const always = { ...DEFAULT_RULE_SETTINGS, keepAlive: "always" as const };
 
 describe("the rule", () => {
   it("sends a change worth more than its gas, and says why", () => {
@@ -41,10 +42,10 @@ describe("the rule", () => {
     expect(decideUpdate({ ...base, feeBase: 0, gasCost: 1e-12 }, rule).send).toBe(false);
   });
 
-  it("always sends when the pool would fall back within keepAlivePeriods, or is on its fallback fee, in both modes", () => {
+  it("keep-alive always: sends when the pool would fall back within keepAlivePeriods, or is on its fallback fee, in both modes", () => {
     const never = { ...base, candidateFee: 900, gasCost: 1e9 };
     for (const mode of ["pays", "off"] as const) {
-      const s = { ...rule, mode, minChangePips: 100 };
+      const s = { ...always, mode, minChangePips: 100 };
       expect(decideUpdate({ ...never, periodsLeft: s.keepAlivePeriods + 1 }, s).send).toBe(false);
       const at = decideUpdate({ ...never, periodsLeft: s.keepAlivePeriods }, s);
       expect(at.send).toBe(true);
@@ -52,6 +53,36 @@ describe("the rule", () => {
       expect(decideUpdate({ ...never, periodsLeft: 1 }, s).send).toBe(true);
       expect(decideUpdate({ ...never, periodsLeft: -5 }, s).reason).toMatch(/falls back in 0 periods/);
       expect(decideUpdate({ ...never, onFallback: true }, s)).toMatchObject({ send: true, reason: "the pool is on its fallback fee; fee 900 -> 900 pips" });
+    }
+  });
+
+  it("keep-alive on-change (the default): a lapse is a change to the fallback fee, sent only when that change would be", () => {
+    expect(rule.keepAlive).toBe("on-change");
+    // Due (2 periods left): judged as 3000 -> candidate, whatever the pool charges now.
+    const due = { ...base, periodsLeft: 2 };
+    expect(decideUpdate({ ...due, candidateFee: 900 }, rule)).toMatchObject({
+      send: true, value: 2100, reason: "keep-alive: the pool falls back to its fallback fee 3000 pips in 2 periods without an update; fee 3000 -> 900 pips: pays, 2,100 of LP fees over 30 periods (on 1,000,000 traded in the last 30) > 10 of gas",
+    });
+    // A candidate at the fallback fee: falling back is no change, so no keep-alive (the pool charges 900 now).
+    expect(decideUpdate({ ...due, candidateFee: 3000 }, rule)).toMatchObject({ send: false, value: 0, reason: "keep-alive: the pool falls back to its fallback fee 3000 pips in 2 periods without an update; fee unchanged at 3000 pips" });
+    // Near it: 10 pips on 1,000,000 is 10 of LP fees, not more than 10 of gas; 11 pips is.
+    expect(decideUpdate({ ...due, candidateFee: 2990 }, rule).send).toBe(false);
+    expect(decideUpdate({ ...due, candidateFee: 3011 }, rule).send).toBe(true);
+    // Not yet due: the change from the fee the pool charges (900 -> 2990 pays here).
+    expect(decideUpdate({ ...base, periodsLeft: 3, candidateFee: 2990 }, rule)).toMatchObject({ send: true, value: 2090 });
+    expect(decideUpdate({ ...base, periodsLeft: 3, candidateFee: 900 }, rule)).toMatchObject({ send: false, reason: "fee unchanged at 900 pips" });
+    // Past the deadline (the next swap puts it on the fallback fee) and on it.
+    expect(decideUpdate({ ...base, periodsLeft: -5, candidateFee: 3000 }, rule).reason).toMatch(/falls back to its fallback fee 3000 pips in 0 periods/);
+    expect(decideUpdate({ ...base, currentFee: 3000, onFallback: true, candidateFee: 3004 }, rule)).toMatchObject({ send: false, reason: "the pool is on its fallback fee 3000 pips; fee 3000 -> 3004 pips: does not pay, 4 of LP fees over 30 periods (on 1,000,000 traded in the last 30) <= 10 of gas" });
+    expect(decideUpdate({ ...base, currentFee: 3000, onFallback: true, candidateFee: 950 }, rule).send).toBe(true);
+    // No trades: nothing pays, not even leaving the fallback fee.
+    expect(decideUpdate({ ...base, onFallback: true, feeBase: 0, candidateFee: 950 }, rule).send).toBe(false);
+    // Off (and pays without a gas price): a lapse is sent when the candidate differs from the fallback fee by minChangePips.
+    for (const s of [{ ...rule, mode: "off" as const, minChangePips: 100 }, { ...rule, minChangePips: 100 }]) {
+      const gas = s.mode === "off" ? 1e9 : NaN;
+      expect(decideUpdate({ ...due, gasCost: gas, candidateFee: 2901 }, s).send).toBe(false);
+      expect(decideUpdate({ ...due, gasCost: gas, candidateFee: 2900 }, s).send).toBe(true);
+      expect(decideUpdate({ ...due, gasCost: gas, onFallback: true, candidateFee: 3099 }, s).send).toBe(false);
     }
   });
 
@@ -98,8 +129,8 @@ beforeAll(async () => {
   model = await loadModel("model/default-model.json");
 });
 
-function accounting(gwei: number, liveness = 60): UpdateAccounting {
-  return { rule: { ...DEFAULT_RULE_SETTINGS, liveness }, gasPerUpdate: 280_000, gasPriceGwei: gwei };
+function accounting(gwei: number, liveness = 60, keepAlive: "on-change" | "always" = "on-change", fallbackFee = 3000): UpdateAccounting {
+  return { rule: { ...DEFAULT_RULE_SETTINGS, keepAlive, liveness, fallbackFee }, gasPerUpdate: 280_000, gasPriceGwei: gwei };
 }
 
 describe("the backtester charges exactly the updates the rule sends", () => {
@@ -137,11 +168,12 @@ describe("the backtester charges exactly the updates the rule sends", () => {
     expect(report.policies[0]!.feeUpdates).toBe(0); // a fixed fee is a plain pool: never updated, no keep-alive
   });
 
-  it("keeps a dynamic pool alive through periods without trades (thin Polygon day): keep-alives are counted, never a lapse", () => {
-    const thin = eventsFromSwaps(loadPoolEvents(POLYGON_THIN));
-    const flat: FeePolicy = { name: "flat-dynamic", horizon: 30, feeFor: () => 500 };
+  const thin = () => eventsFromSwaps(loadPoolEvents(POLYGON_THIN));
+  const flat: FeePolicy = { name: "flat-dynamic", horizon: 30, feeFor: () => 500 };
+
+  it("keep-alive always: keeps a dynamic pool alive through periods without trades (thin Polygon day): keep-alives are counted, never a lapse", () => {
     const decisions: RuleDecisionRecord[] = [];
-    const r = replay(thin, [flat], { counterfactual: "same", valuation, updates: accounting(20, 10), gasToken: { fixedPrice: 2000 }, onDecision: (d) => decisions.push(d) });
+    const r = replay(thin(), [flat], { counterfactual: "same", valuation, updates: accounting(20, 10, "always"), gasToken: { fixedPrice: 2000 }, onDecision: (d) => decisions.push(d) });
     const L = r.policies[0]!.ledger;
     // The fee never changes: every update is a keep-alive, most of them in periods without a trade.
     expect(decisions.filter((d) => d.gap).length).toBeGreaterThan(10);
@@ -151,6 +183,37 @@ describe("the backtester charges exactly the updates the rule sends", () => {
     for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBe(8); // liveness 10 - keep-alive 2
     // The last update is recent enough: the pool is live at the last ask.
     expect(L.feePeriods[L.feePeriods.length - 1]! - times[times.length - 1]!).toBeLessThan(10);
+  });
+
+  it("keep-alive on-change: a fee that does not move, at the fallback fee, pays no update at all (a static pool's cost)", () => {
+    const decisions: RuleDecisionRecord[] = [];
+    const r = replay(thin(), [flat], { counterfactual: "same", valuation, updates: accounting(20, 10, "on-change", 500), gasToken: { fixedPrice: 2000 }, onDecision: (d) => decisions.push(d) });
+    const L = r.policies[0]!.ledger;
+    expect(L.feeUpdates).toBe(0);
+    expect(L.gasCost).toBe(0);
+    expect(new Set(L.feeValues)).toEqual(new Set([500]));
+    // Every lapse was decided, and skipped as no change: the pool went on its fallback fee and stayed.
+    expect(decisions.filter((d) => /fallback fee 500 pips/.test(d.decision.reason)).length).toBeGreaterThan(0);
+    for (const d of decisions) expect(d.decision.reason).toMatch(/fee unchanged at 500 pips/);
+  });
+
+  it("keep-alive on-change: far from the fallback fee, a keep-alive is sent when it pays, else the pool falls back and charges the fallback fee", () => {
+    const decisions: RuleDecisionRecord[] = [];
+    const r = replay(thin(), [flat], { counterfactual: "same", valuation, updates: accounting(20, 10, "on-change", 3000), gasToken: { fixedPrice: 2000 }, onDecision: (d) => decisions.push(d) });
+    const L = r.policies[0]!.ledger;
+    const lapses = decisions.filter((d) => /fallback fee 3000 pips/.test(d.decision.reason));
+    const sent = lapses.filter((d) => d.decision.send);
+    const skipped = lapses.filter((d) => !d.decision.send);
+    // 2,500 pips at stake against 280k gas at 20 gwei (11.2 USDC): the thin day's fee base decides, both ways.
+    expect(sent.length).toBeGreaterThan(0);
+    expect(skipped.length).toBeGreaterThan(0);
+    for (const d of sent) expect(d.decision.value).toBeGreaterThan(d.decision.cost);
+    for (const d of skipped) expect(d.decision.value).toBeLessThanOrEqual(d.decision.cost);
+    expect(L.feeUpdates).toBe(decisions.filter((d) => d.decision.send).length);
+    // The pool charged the flat fee while kept live, the fallback fee after a lapse was skipped, nothing else.
+    expect(new Set(L.feeValues)).toEqual(new Set([500, 3000]));
+    // Each decision starts from what the pool charged at the previous one (the fallback fee once it fell back).
+    for (const d of decisions.filter((x) => !x.gap)) expect([500, 3000]).toContain(d.currentFee);
   });
 
   it("--update-rule off sends every change (and keep-alives); runBacktest prices each update at its moment's ETH price", async () => {
@@ -176,11 +239,21 @@ describe("keeper and backtester: the same decisions on the same history", () => 
   // state; swaps are the PoolManager's Swap events (the swapper's deltas: the rows' pool-side amounts
   // negated); the hook's oracle and liveness evolve as ProvenFeeHook's; the keeper decides at the
   // first block of each period, through keeper/updateRule.ts as keeper.ts does.
-  for (const gwei of [20, 2.7]) {
-    it(`the default model at ${gwei} gwei: every send or skip, with the same reason`, () => {
+  // Keep-alive always, and on-change with the fallback fee far from the model's fee (keep-alives pay)
+  // and at it (the pool is left to fall back, then brought back when a change pays).
+  const cases = [
+    { gwei: 20, keepAlive: "always" as const, fallbackFee: 3000 },
+    { gwei: 2.7, keepAlive: "always" as const, fallbackFee: 3000 },
+    { gwei: 20, keepAlive: "on-change" as const, fallbackFee: 3000 },
+    { gwei: 20, keepAlive: "on-change" as const, fallbackFee: 960 },
+  ];
+  for (const { gwei, keepAlive, fallbackFee } of cases) {
+    it(`the default model at ${gwei} gwei, keep-alive ${keepAlive}, fallback fee ${fallbackFee}: every send or skip, with the same reason`, () => {
       const day = sliceEvents(events, Date.parse("2024-01-05T00:00:00Z") / 1000, Date.parse("2024-01-05T12:00:00Z") / 1000);
       const backtest: RuleDecisionRecord[] = [];
-      const r = replay(day, [modelPolicy(model)], { counterfactual: "same", valuation, updates: accounting(gwei), gasToken: { poolSide: 1 }, onDecision: (d) => backtest.push(d) });
+      const settings = { ...DEFAULT_RULE_SETTINGS, keepAlive };
+      const updates: UpdateAccounting = { rule: { ...settings, liveness: 60, fallbackFee }, gasPerUpdate: 280_000, gasPriceGwei: gwei };
+      const r = replay(day, [modelPolicy(model)], { counterfactual: "same", valuation, updates, gasToken: { poolSide: 1 }, onDecision: (d) => backtest.push(d) });
       expect(backtest.some((d) => d.gap)).toBe(false);
 
       const pricing: GasPricing = { quote: 0, decimals0: 6, decimals1: 18, gasTokenSide: 1, describe: "" };
@@ -189,7 +262,7 @@ describe("keeper and backtester: the same decisions on the same history", () => 
       const oracle = emptyOracleState();
       let lastSwapPeriod: number | undefined;
       let lastTick = 0;
-      const hook = { lpFee: -1, liveUntil: 0, lastUpdatePeriod: -1 };
+      const hook = { lpFee: -1, liveUntil: 0, lastUpdatePeriod: -1, onFallback: false };
       const keeper: { period: number; send: boolean; reason: string }[] = [];
       const from = Date.parse("2024-01-05T00:00:00Z") / 1000;
       const to = Date.parse("2024-01-05T12:00:00Z") / 1000;
@@ -210,15 +283,17 @@ describe("keeper and backtester: the same decisions on the same history", () => 
             Object.assign(hook, { lpFee: fee, liveUntil: p + 60, lastUpdatePeriod: asOf });
           } else if (asOf > hook.lastUpdatePeriod) {
             const { decision } = keeperDecision({
-              settings: DEFAULT_RULE_SETTINGS, liveUntil: hook.liveUntil, onFallback: false, asOfPeriod: asOf, currentFee: hook.lpFee, candidateFee: fee,
+              settings, liveUntil: hook.liveUntil, onFallback: hook.onFallback, fallbackFee, asOfPeriod: asOf, currentFee: hook.lpFee, candidateFee: fee,
               feeBase, pricing, gasPerUpdate: 280_000, gasPriceWei: BigInt(Math.round(gwei * 1e9)),
             });
             keeper.push({ period: p, send: decision.send, reason: decision.reason });
-            if (decision.send) Object.assign(hook, { lpFee: fee, liveUntil: p + 60, lastUpdatePeriod: asOf });
+            if (decision.send) Object.assign(hook, { lpFee: fee, liveUntil: p + 60, lastUpdatePeriod: asOf, onFallback: false });
           }
         }
         if (raw.kind[i] !== EV_SWAP) continue;
-        // The hook's beforeSwap: the close of the last traded period, at the tick before this swap.
+        // The hook's beforeSwap: a pool not updated in time goes on its fallback fee, for this very swap.
+        if (!hook.onFallback && p >= hook.liveUntil) Object.assign(hook, { onFallback: true, lpFee: fallbackFee });
+        // ... and the close of the last traded period, at the tick before this swap.
         if (lastSwapPeriod !== undefined && p > lastSwapPeriod) recordClose(oracle, lastSwapPeriod, lastTick);
         lastSwapPeriod = p;
         lastTick = raw.tick[i]!;
@@ -229,6 +304,12 @@ describe("keeper and backtester: the same decisions on the same history", () => 
       expect(keeper.length - sends).toBeGreaterThan(20);
       expect(keeper).toEqual(backtest.map((d) => ({ period: d.period, send: d.decision.send, reason: d.decision.reason })));
       expect(r.policies[0]!.ledger.feeUpdates).toBe(sends);
+      const lapses = keeper.filter((d) => /fallback fee/.test(d.reason));
+      if (keepAlive === "on-change" && fallbackFee === 960) {
+        // The model's fee sits near 960 pips here: the pool falls back, and an update brings it back.
+        expect(lapses.some((d) => !d.send)).toBe(true);
+        expect(keeper.some((d) => d.send && /^the pool is on its fallback fee 960 pips/.test(d.reason))).toBe(true);
+      } else expect(keeper.filter((d) => /keep-alive/.test(d.reason)).every((d) => d.send)).toBe(true);
     });
   }
 });

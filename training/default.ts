@@ -114,7 +114,7 @@ async function main(): Promise<void> {
       onProgress: (f) => process.stderr.write(`\rpolicy fit ${(100 * f).toFixed(0)}%`),
     });
     process.stderr.write("\n");
-    model = await createModel({ float: levelNetwork(finalLevels), policy: policyFit.shipped, meta: { ...meta, policyFrom: `fitted by net LP PnL on ${series.name}, validation range, counterfactual (b), elasticity ${policyFit.shipElasticity}, reference ${REFERENCE}` } });
+    model = await createModel({ float: levelNetwork(finalLevels), policy: policyFit.shipped, meta: { ...meta, fallbackFee: policyFit.shippedFallbackFee, policyFrom: `fitted by net LP PnL on ${series.name}, validation range, counterfactual (b), elasticity ${policyFit.shipElasticity}, reference ${REFERENCE}` } });
   }
 
   const perPool = [];

@@ -348,7 +348,7 @@ export async function runTraining(o: TrainOptions) {
     const ranges = policyRanges(p);
     log(`policy: fitting on ${new Date(ranges.validation.from * 1000).toISOString().slice(0, 16)} .. ${new Date(ranges.validation.to * 1000).toISOString().slice(0, 16)} (counterfactual (b), elasticities ${o.policyFit.elasticities.join(", ")}), test ${new Date(ranges.test.from * 1000).toISOString().slice(0, 16)} .. ${new Date(ranges.test.to * 1000).toISOString().slice(0, 16)}`);
     policyFit = await fitFeePolicy(model, fitOptions!, prepared);
-    model = await createModel({ float: finalNet, policy: policyFit.shipped, period: o.period, horizon: o.horizon, meta: { ...meta, policyFrom: `fitted by net LP PnL on the validation range, counterfactual (b), elasticity ${policyFit.shipElasticity}` } });
+    model = await createModel({ float: finalNet, policy: policyFit.shipped, period: o.period, horizon: o.horizon, meta: { ...meta, fallbackFee: policyFit.shippedFallbackFee, policyFrom: `fitted by net LP PnL on the validation range, counterfactual (b), elasticity ${policyFit.shipElasticity}` } });
   }
 
   // Validation (where every choice was made: the fit on train against baselines fitted on train),

@@ -333,8 +333,9 @@ describe(`keeper faults (anvil, real hook and prover; ${modeName === "single" ? 
 
   it("update rule pays: skips a change that does not pay for its gas (with the reason), sends one that pays, and keeps the pool alive before it would fall back", async () => {
     live = await launch(info);
-    // Gas priced absurdly high: nothing pays but the start-up update (the pool is on its fallback fee) and keep-alives.
-    const k = await start(["--pool", "pool0", "--update-rule", "pays", "--gas-token-price", "2000", "--rule-gas-price-gwei", "1000000"]);
+    // Gas priced absurdly high: with --keep-alive always nothing goes out but the start-up update (the pool is on
+    // its fallback fee) and keep-alives.
+    const k = await start(["--pool", "pool0", "--update-rule", "pays", "--keep-alive", "always", "--gas-token-price", "2000", "--rule-gas-price-gwei", "1000000"]);
     const { head: t0 } = await settleStart(k);
     expect(k.events.sent[0]!.reason).toMatch(/^the pool is on its fallback fee/);
     expect(k.log.find("update rule")[0]).toMatchObject({ pool: "pool0", horizon: 30, quote: "token0", gas: "gas token at 2000 token0 per ETH (--gas-token-price); token0 has no decimals(): 18 assumed, token1 has no decimals(): 18 assumed" });
@@ -374,6 +375,33 @@ describe(`keeper faults (anvil, real hook and prover; ${modeName === "single" ? 
     const paid = cheap.events.sent.filter((r) => / pays, /.test(r.reason));
     expect(paid.length).toBeGreaterThan(0);
     for (const r of paid) expect(r.fee).not.toBe(r.previousFee);
+  });
+
+  it("keep-alive on-change (the default): a pool on its fallback fee stays on it until leaving it pays, then the update goes out", async () => {
+    live = await launch(info);
+    expect((await hook().poolState(pool0().key)).onFallback).toBe(true);
+    const dear = await start(["--pool", "pool0", "--update-rule", "pays", "--gas-token-price", "2000", "--rule-gas-price-gwei", "1000000"]);
+    const first = await until("the start-up decision", () => dear.events.skipped[0]);
+    expect(first.reason).toMatch(/^the pool is on its fallback fee 3000 pips; fee 3000 -> \d+ pips: does not pay, /);
+    let close = nextPeriodStart(Number((await live.trader.public.getBlock()).timestamp) + 10);
+    await mine(live, close + 1);
+    await until(`the decision for period ${close / 60 - 1}`, () => dear.events.skipped.find((e) => e.asOfPeriod === close / 60 - 1));
+    expect(dear.events.sent).toHaveLength(0);
+    await dear.stop();
+    const state = await hook().poolState(pool0().key);
+    expect(state.onFallback).toBe(true);
+    expect(await hook().lpFee(pool0().key)).toBe(state.fallbackFee);
+
+    // Cheap gas: once trades are in the fee base, leaving the fallback fee pays and the update goes out.
+    const cheap = await start(["--pool", "pool0", "--update-rule", "pays", "--gas-token-price", "0.000001", "--rule-gas-price-gwei", "1"]);
+    await sendSwap(live, pool0().key, info.moreTicks[0]! + 90);
+    close += 60;
+    await mine(live, close + 1);
+    const back = await until("the update off the fallback fee", () => cheap.events.sent[0]);
+    expect(back.reason).toMatch(/^the pool is on its fallback fee 3000 pips; fee 3000 -> \d+ pips: pays, /);
+    await mine(live, close + 2);
+    await until("it to land", () => cheap.events.landed.find((r) => r.hash === back.hash));
+    expect((await hook().poolState(pool0().key)).onFallback).toBe(false);
   });
 
   it("serves several pools from one account with consecutive nonces, one update per pool and period", async () => {
