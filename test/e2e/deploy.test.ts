@@ -11,7 +11,7 @@ import { createPool, hookArtifact, hookedPoolKey, poolCommitmentOf, readPoolConf
 import { sqrtPriceNearTick } from "../../chain/localPool.ts";
 import { rpc } from "../../chain/replay.ts";
 import { send } from "../../chain/chain.ts";
-import { loadModel } from "../../model/index.ts";
+import { loadModel, recommendedFallbackFee } from "../../model/index.ts";
 import { KEEPER_KEYS } from "./keeperStage.ts";
 
 // `provenfee deploy` as an operator runs it (a child process) against anvil: the pool is created through
@@ -57,8 +57,10 @@ describe("provenfee deploy (child process, anvil)", () => {
     expect(deployment.pools[0].key).toEqual(key);
     const model = await loadModel("model/default-model.json");
     const config = await readPoolConfig(deployer, hook, key);
+    // no --fallback-fee: the model's recommendation (the best constant fee of its policy fit), 10 bp for the default
+    expect(recommendedFallbackFee(model.file)).toBe(1000);
     expect(config).toEqual({
-      commitment: model.commitment, poolFeeMin: 200, poolFeeMax: 100_000, fallbackFee: 3000, period: 60,
+      commitment: model.commitment, poolFeeMin: 200, poolFeeMax: 100_000, fallbackFee: 1000, period: 60,
       maxStalenessPeriods: 15, livenessPeriods: 60, admin: privateKeyToAddress(ANVIL_DEV_KEY), verification: VERIFICATION.zk,
     });
     // a new hook comes with the 2-, 4- and 8-pool batch verifiers (updateFees)
@@ -106,7 +108,7 @@ describe("provenfee deploy (child process, anvil)", () => {
     const model = await loadModel("model/default-model.json");
     const key = hookedPoolKey(TOKEN0, TOKEN1, hook, 60);
     const squatted: PoolConfig = {
-      commitment: model.commitment, poolFeeMin: 1, poolFeeMax: 1_000_000, fallbackFee: 3000, period: 60,
+      commitment: model.commitment, poolFeeMin: 1, poolFeeMax: 1_000_000, fallbackFee: recommendedFallbackFee(model.file)!, period: 60,
       maxStalenessPeriods: 15, livenessPeriods: 60, admin: squatter.account.address, verification: VERIFICATION.zk,
     };
     await createPool(squatter, hook, key, sqrtPriceNearTick(0), squatted);
