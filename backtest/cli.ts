@@ -239,7 +239,8 @@ async function tune(o: CliOptions, bar: ReturnType<typeof progressBar>): Promise
   // The winner alone gets a committed model (the Poseidon commitment of weights + policy).
   const saved = await withPolicy(model, policy);
   // meta is not committed to; the weights are the input model's, only the fee mapping changed.
-  saved.file.meta = { ...model.file.meta, tunedFrom: file, tunedOn: `${o.bt.input} ${vFrom}..${vTo}`, tunedBy: "provenfee backtest --tune-policy (counterfactual resize, net LP PnL)", tunedAt: new Date().toISOString() };
+  // The fallback fee it was tuned with (--fallback-fee, else the input model's recommendation) goes with it.
+  saved.file.meta = { ...model.file.meta, ...(o.bt.fallbackFee !== undefined ? { fallbackFee: o.bt.fallbackFee } : {}), tunedFrom: file, tunedOn: `${o.bt.input} ${vFrom}..${vTo}`, tunedBy: "provenfee backtest --tune-policy (counterfactual resize, net LP PnL)", tunedAt: new Date().toISOString() };
   saveModel(saved, out);
   // The test range: tuned vs original vs the static tiers.
   const testModels = new Map<string, Model>([[out, saved], [file, model]]);

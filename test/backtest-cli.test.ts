@@ -246,9 +246,10 @@ describe("provenfee backtest (CLI)", () => {
     expect(m.file.policy).toEqual(j.tuning.tuned.policy);
     expect(m.file.quantized).toEqual(original.file.quantized);
     expect(m.commitment).toBe(BigInt(j.tuning.tuned.commitment));
+    expect(m.file.meta.fallbackFee).toBe(original.file.meta.fallbackFee); // tuned at the input's recommended fallback fee
     if (JSON.stringify(m.file.policy) !== JSON.stringify(original.file.policy)) expect(m.commitment).not.toBe(original.commitment);
     // The file, backtested on its own over the validation range, earns what the search measured (net
-    // of the gas of the updates the update rule sends: a constant fee still pays its keep-alives).
+    // of the gas of the updates the update rule sends, at the same fallback fee: the file keeps its recommendation).
     const again = cli(["--swaps", MAINNET, "--model", tuned, "--counterfactual", "resize", "--from", VALID[0]!, "--to", VALID[1]!, "--no-foresight", "--json", "--no-html", "--no-png", "--out", path.join(dir, "tuned-again")]);
     expect(again.code, again.stderr).toBe(0);
     const replayed = JSON.parse(again.stdout).policies.find((p: { name: string }) => p.name === "model").netPnlAfterGas;
