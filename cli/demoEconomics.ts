@@ -121,7 +121,7 @@ export function lpNetText(c: LpNetComparison): string {
     `\nWhat the pool's LPs would have netted over the keeper's blocks (${c.from.slice(11, 16)}-${c.to.slice(11, 16)} UTC), in USDC:`,
     `${c.method};`,
     `gas: ${usd(c.gasPerUpdate)} per update (this run's mean) at ${c.gasPriceGwei} gwei${Number.isFinite(c.usdcPerEth) ? `, ETH = ${usd(c.usdcPerEth)} USDC` : ""}; the proven fee's`,
-    `updates are those the update rule sends (model/updateRule.ts): a change that pays for its gas, or one that keeps the pool live.`,
+    `updates are those the update rule sends (model/updateRule.ts): a change that pays for its gas, falling back counting as a change to the fallback fee.`,
     `  policy                 fees         LVR       gas          net   updates   mean fee`,
   ];
   for (const r of c.rows) {

@@ -134,7 +134,7 @@ function lpNetSection(c: LpNetComparison): string {
 <p>Over the keeper's blocks, ${esc(c.from.slice(11, 16))}-${esc(c.to.slice(11, 16))} UTC: ${esc(c.method)}. LVR is measured against
 ${esc(c.reference)}; fee-update gas is ${c.gasPerUpdate.toLocaleString("en-US")} gas per update (this run's mean receipt gas) at ${c.gasPriceGwei} gwei${Number.isFinite(c.usdcPerEth) ? ` and ETH = ${money(c.usdcPerEth)} USDC` : ""}.
 The proven fee's updates are those the update rule (model/updateRule.ts) would send at this gas price: a change worth more
-than its gas, or one that keeps the pool live; in between the pool charges the last fee sent.
+than its gas, a lapse of liveness counting as a change to the pool's fallback fee; in between the pool charges the last fee sent.
 Every policy trades against its own copy of the real pool's liquidity, so these are the real pool's LPs' figures.</p>
 <table><tr><th>policy</th><th>LP fees (USDC)</th><th>LVR (USDC)</th><th>update gas (USDC)</th><th>net (USDC)</th><th>fee updates</th><th>mean fee (bps)</th></tr>
 ${c.rows.map(row).join("\n")}
