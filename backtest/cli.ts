@@ -53,7 +53,7 @@ fee updates and their gas (backtest/README.md, "Updates only when they pay"):
   --rule-horizon H         periods a fee change is assumed to persist (default: the policy's own
                            horizon, a model's forecast horizon: 30 for the shipped model)
   --liveness N             the hook's livenessPeriods (default 60, provenfee deploy's)
-  --keep-alive-periods N   send at least this many periods before the pool would fall back (default 2)
+  --keep-alive-periods N   decide the pool's liveness this many periods before it would fall back (default 2)
   --keep-alive on-change|always
                            on-change (default): falling back is a change to the fallback fee, sent
                            against (or not) like any other; always: a keep-alive whatever it costs

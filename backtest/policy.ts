@@ -147,7 +147,7 @@ export interface RuleDecisionRecord {
   periodsLeft: number;
   feeBase: number;
   decision: UpdateDecision;
-  /** A keep-alive sent in a period the policy was not asked (no trades): the fee is left as it was. */
+  /** A liveness lapse decided in a period without trades (the policy asked at that period only for it). */
   gap?: boolean;
 }
 
@@ -178,9 +178,8 @@ export interface UpdateState {
   /** The pool's fallback fee (with the rule), and whether the pool is on it. */
   fallbackFee: number;
   onFallback: boolean;
-  /** The last period the policy was asked in, and the fee it asked for. */
+  /** The last period the policy was asked in (a traded period, or a quiet one where a lapse was decided). */
   askedPeriod: number;
-  lastTarget: number;
   /** A data gap preceded this ask: liveness restarts (updates in unseen time are not counted). */
   restart: boolean;
 }
@@ -223,7 +222,7 @@ export function policyCores(
       updates: {
         accounting: o.updates, gasCostAt: o.gasCostAt ?? (() => NaN), onDecision: o.onDecision,
         horizon, feeBase: horizon !== undefined ? new FeeBaseWindow(horizon) : undefined, sentPeriod: -Infinity, liveUntil: -Infinity, restart: false,
-        fallbackFee: rule?.fallbackFee ?? policy.fallbackFee ?? DEFAULT_FALLBACK_FEE, onFallback: false, askedPeriod: -Infinity, lastTarget: -1,
+        fallbackFee: rule?.fallbackFee ?? policy.fallbackFee ?? DEFAULT_FALLBACK_FEE, onFallback: false, askedPeriod: -Infinity,
       },
     };
   });
@@ -279,19 +278,21 @@ function ask<S extends PeriodPolicyState>(st: S, period: number, applyFee?: (sta
       u.restart = false;
       u.liveUntil = Math.max(u.liveUntil, period + rule.liveness);
     }
-    // Periods without a trade were not asked. A keeper deciding in them sees the fee last asked for as
-    // the candidate (nothing new to forecast from) and a fee base that can only shrink after the first
-    // of them: the liveness lapse is decided at the first unasked period where it is due, and once it
-    // is skipped, none later in the gap pays either. (Other changes are decided at traded periods only.)
+    // Periods without a trade were not asked. The liveness lapse is decided at the first unasked period
+    // where it is due, as a keeper deciding every period would: the policy is asked at that period (the
+    // oracle then holds exactly the swaps before it, so its features are the keeper's: the last traded
+    // period's close settled, the windows aged). Other changes are decided at traded periods only.
     for (let c = Math.max(u.liveUntil - rule.keepAlivePeriods, u.askedPeriod + 1); !u.onFallback && c < period && c > u.sentPeriod; c = Math.max(u.liveUntil - rule.keepAlivePeriods, u.askedPeriod + 1)) {
+      const candidate = askAt(st, c);
       const cost = u.gasCostAt(c * st.ctx.periodSeconds);
       const gapBase = u.feeBase!.total(c - 1);
-      const decision = decideUpdate({ currentFee: st.fee, candidateFee: u.lastTarget, onFallback: false, fallbackFee: u.fallbackFee, periodsLeft: u.liveUntil - c, feeBase: gapBase, horizon: u.horizon!, gasCost: cost }, rule);
+      const decision = decideUpdate({ currentFee: st.fee, candidateFee: candidate, onFallback: false, fallbackFee: u.fallbackFee, periodsLeft: u.liveUntil - c, feeBase: gapBase, horizon: u.horizon!, gasCost: cost }, rule);
       const gapDecision = { ...decision, reason: `${decision.reason} (a period without trades)` };
-      u.onDecision?.({ policy: st.policy.name, period: c, block: undefined, currentFee: st.fee, candidateFee: u.lastTarget, periodsLeft: u.liveUntil - c, feeBase: gapBase, gap: true, decision: gapDecision });
+      u.onDecision?.({ policy: st.policy.name, period: c, block: undefined, currentFee: st.fee, candidateFee: candidate, periodsLeft: u.liveUntil - c, feeBase: gapBase, gap: true, decision: gapDecision });
+      u.askedPeriod = c;
       if (!decision.send) break;
       st.ledger.recordUpdate(c, cost);
-      st.fee = u.lastTarget;
+      st.fee = candidate;
       u.sentPeriod = c;
       u.liveUntil = c + rule.liveness;
     }
@@ -316,9 +317,24 @@ function ask<S extends PeriodPolicyState>(st: S, period: number, applyFee?: (sta
     }
   }
   u.askedPeriod = period;
-  u.lastTarget = target;
   st.ledger.setFee(period, st.fee);
   applyFee?.(st, st.fee);
+}
+
+/** The policy's fee at an earlier, unasked period `c` of the current ask (a period without trades); the context is restored. */
+function askAt(st: PeriodPolicyState, c: number): number {
+  const ctx = st.ctx;
+  const saved = { period: ctx.period, timestamp: ctx.timestamp, block: ctx.block, poolTick: ctx.poolTick, currentFee: ctx.currentFee };
+  ctx.period = c;
+  ctx.timestamp = c * ctx.periodSeconds;
+  ctx.block = undefined;
+  ctx.poolTick = undefined;
+  ctx.currentFee = st.fee;
+  try {
+    return checkFee(st.policy, st.policy.feeFor(ctx), c);
+  } finally {
+    Object.assign(ctx, saved);
+  }
 }
 
 /**

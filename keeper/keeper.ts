@@ -53,7 +53,7 @@ export interface ServedPool {
 export interface KeeperSettings {
   /**
    * The update rule (model/updateRule.ts): "pays" sends an update when the fee change is worth its
-   * gas (and always before the pool would fall back); "off" sends every change of at least
+   * gas (a lapse of liveness judged per `keepAlive`); "off" sends every change of at least
    * `feeChangeThreshold` pips.
    */
   updateRule: UpdateRuleMode;

@@ -12,6 +12,7 @@
 //
 // The fee without it is the fee the pool charges now, except where the pool is on its fallback fee or
 // would fall back within `keepAlivePeriods` periods without an update: there it is the fallback fee
+// (after the periods it stays live, at its current fee; the change is then the mean over the horizon)
 // (keep-alive "on-change", the default). Falling back is a fee change like any other, so a pool whose
 // candidate fee is (nearly) its fallback fee is left to fall back instead of paying an update every
 // `liveness` periods that a static pool at that fee never pays; a fallback fee far from the candidate
@@ -145,7 +146,7 @@ export function formatQuote(x: number): string {
 /** Decides one update. Pure: the same inputs give the same decision in the keeper and the backtester. */
 export function decideUpdate(i: UpdateRuleInputs, s: UpdateRuleSettings): UpdateDecision {
   const lapsing = i.onFallback || i.periodsLeft <= s.keepAlivePeriods;
-  if (!lapsing) return decideChange(i.currentFee, i, s, "");
+  if (!lapsing) return decideChange([{ from: i.currentFee, periods: 1 }], i, s, "");
   const left = Math.max(0, i.periodsLeft);
   if (s.keepAlive === "always") {
     // Liveness first, in both modes: the pool must never be left to fall back.
@@ -153,25 +154,43 @@ export function decideUpdate(i: UpdateRuleInputs, s: UpdateRuleSettings): Update
     if (i.onFallback) return { send: true, reason: `the pool is on its fallback fee; ${moves}`, value: NaN, cost: i.gasCost };
     return { send: true, reason: `keep-alive: the pool falls back in ${left} period${left === 1 ? "" : "s"} without an update; ${moves}`, value: NaN, cost: i.gasCost };
   }
-  // On-change: without an update the pool charges its fallback fee; the update is judged as the change
-  // from that fee to the candidate.
-  const state = i.onFallback
-    ? `the pool is on its fallback fee ${i.fallbackFee} pips; `
-    : `keep-alive: the pool falls back to its fallback fee ${i.fallbackFee} pips in ${left} period${left === 1 ? "" : "s"} without an update; `;
-  return decideChange(i.fallbackFee, i, s, state);
+  // On-change: without an update the pool charges its current fee for the periods it stays live and its
+  // fallback fee after them; the update is judged as the change from that path to the candidate.
+  if (i.onFallback || left === 0) {
+    const state = i.onFallback
+      ? `the pool is on its fallback fee ${i.fallbackFee} pips; `
+      : `keep-alive: the pool falls back to its fallback fee ${i.fallbackFee} pips in 0 periods without an update; `;
+    return decideChange([{ from: i.fallbackFee, periods: 1 }], i, s, state);
+  }
+  const state = `keep-alive: the pool falls back to its fallback fee ${i.fallbackFee} pips in ${left} period${left === 1 ? "" : "s"} without an update; `;
+  if (i.currentFee === i.fallbackFee) return decideChange([{ from: i.fallbackFee, periods: 1 }], i, s, state);
+  const h = Math.max(1, i.horizon);
+  const now = Math.min(left, h);
+  return decideChange([{ from: i.currentFee, periods: now }, { from: i.fallbackFee, periods: h - now }], i, s, state);
 }
 
-/** Whether changing the pool's fee from `from` to the candidate is sent; `prefix` starts the reason. */
-function decideChange(from: number, i: UpdateRuleInputs, s: UpdateRuleSettings, prefix: string): UpdateDecision {
-  const change = i.candidateFee - from;
-  const moves = `${prefix}fee ${from} -> ${i.candidateFee} pips`;
+/**
+ * Whether moving the pool's fee to the candidate is sent, where without the update the pool would charge
+ * `path` (each fee for a number of periods: its current fee, or its current fee and then its fallback
+ * fee); the value is the mean change over the path times the fee base. `prefix` starts the reason.
+ */
+function decideChange(path: { from: number; periods: number }[], i: UpdateRuleInputs, s: UpdateRuleSettings, prefix: string): UpdateDecision {
+  const legs = path.filter((l) => l.periods > 0);
+  const moves =
+    prefix +
+    (legs.length === 1
+      ? `fee ${legs[0]!.from} -> ${i.candidateFee} pips`
+      : `fee ${legs[0]!.from} -> ${i.candidateFee} pips for ${legs[0]!.periods} period${legs[0]!.periods === 1 ? "" : "s"}, then ${legs[1]!.from} -> ${i.candidateFee}`);
+  const largest = Math.max(...legs.map((l) => Math.abs(i.candidateFee - l.from)));
   if (s.mode === "off" || !Number.isFinite(i.gasCost)) {
-    const send = Math.abs(change) >= s.minChangePips;
+    const send = largest >= s.minChangePips;
     const why = s.mode === "off" ? "rule off" : "gas not priced";
     return { send, reason: send ? `${moves} (${why}: every change of at least ${s.minChangePips} pips)` : `${moves}: under ${s.minChangePips} pips (${why})`, value: NaN, cost: i.gasCost };
   }
-  if (change === 0) return { send: false, reason: `${prefix}fee unchanged at ${from} pips`, value: 0, cost: i.gasCost };
-  const value = (Math.abs(change) / 1e6) * i.feeBase;
+  if (largest === 0) return { send: false, reason: `${prefix}fee unchanged at ${i.candidateFee} pips`, value: 0, cost: i.gasCost };
+  const periods = legs.reduce((a, l) => a + l.periods, 0);
+  const meanChange = legs.reduce((a, l) => a + Math.abs(i.candidateFee - l.from) * l.periods, 0) / periods;
+  const value = (meanChange / 1e6) * i.feeBase;
   const send = value > i.gasCost;
   const why = `${formatQuote(value)} of LP fees over ${i.horizon} periods (on ${formatQuote(i.feeBase)} traded in the last ${i.horizon}) ${send ? ">" : "<="} ${formatQuote(i.gasCost)} of gas`;
   return { send, reason: `${moves}: ${send ? "pays" : "does not pay"}, ${why}`, value, cost: i.gasCost };

@@ -58,31 +58,37 @@ describe("the rule", () => {
 
   it("keep-alive on-change (the default): a lapse is a change to the fallback fee, sent only when that change would be", () => {
     expect(rule.keepAlive).toBe("on-change");
-    // Due (2 periods left): judged as 3000 -> candidate, whatever the pool charges now.
+    // Due (2 periods left): without an update the pool charges 900 for 2 more periods, then 3000; the
+    // update is worth the mean change over the horizon: (0 x 2 + 2100 x 28) / 30 = 1960 pips.
     const due = { ...base, periodsLeft: 2 };
     expect(decideUpdate({ ...due, candidateFee: 900 }, rule)).toMatchObject({
-      send: true, value: 2100, reason: "keep-alive: the pool falls back to its fallback fee 3000 pips in 2 periods without an update; fee 3000 -> 900 pips: pays, 2,100 of LP fees over 30 periods (on 1,000,000 traded in the last 30) > 10 of gas",
+      send: true, value: 1960, reason: "keep-alive: the pool falls back to its fallback fee 3000 pips in 2 periods without an update; fee 900 -> 900 pips for 2 periods, then 3000 -> 900: pays, 1,960 of LP fees over 30 periods (on 1,000,000 traded in the last 30) > 10 of gas",
     });
-    // A candidate at the fallback fee: falling back is no change, so no keep-alive (the pool charges 900 now).
-    expect(decideUpdate({ ...due, candidateFee: 3000 }, rule)).toMatchObject({ send: false, value: 0, reason: "keep-alive: the pool falls back to its fallback fee 3000 pips in 2 periods without an update; fee unchanged at 3000 pips" });
+    // A candidate at the fallback fee: only the 2 periods left at 900 are at stake (2100 x 2 / 30 = 140).
+    expect(decideUpdate({ ...due, candidateFee: 3000 }, rule)).toMatchObject({ send: true, value: 140 });
+    expect(decideUpdate({ ...due, candidateFee: 3000, gasCost: 140 }, rule).send).toBe(false);
+    // A pool already at its fallback fee: falling back is no change, so no keep-alive.
+    const atFallback = { ...due, currentFee: 3000 };
+    expect(decideUpdate({ ...atFallback, candidateFee: 3000 }, rule)).toMatchObject({ send: false, value: 0, reason: "keep-alive: the pool falls back to its fallback fee 3000 pips in 2 periods without an update; fee unchanged at 3000 pips" });
     // Near it: 10 pips on 1,000,000 is 10 of LP fees, not more than 10 of gas; 11 pips is.
-    expect(decideUpdate({ ...due, candidateFee: 2990 }, rule).send).toBe(false);
-    expect(decideUpdate({ ...due, candidateFee: 3011 }, rule).send).toBe(true);
+    expect(decideUpdate({ ...atFallback, candidateFee: 2990 }, rule).send).toBe(false);
+    expect(decideUpdate({ ...atFallback, candidateFee: 3011 }, rule).send).toBe(true);
     // Not yet due: the change from the fee the pool charges (900 -> 2990 pays here).
     expect(decideUpdate({ ...base, periodsLeft: 3, candidateFee: 2990 }, rule)).toMatchObject({ send: true, value: 2090 });
     expect(decideUpdate({ ...base, periodsLeft: 3, candidateFee: 900 }, rule)).toMatchObject({ send: false, reason: "fee unchanged at 900 pips" });
-    // Past the deadline (the next swap puts it on the fallback fee) and on it.
-    expect(decideUpdate({ ...base, periodsLeft: -5, candidateFee: 3000 }, rule).reason).toMatch(/falls back to its fallback fee 3000 pips in 0 periods/);
+    // Past the deadline (the next swap puts it on the fallback fee) and on it: the change from the fallback fee alone.
+    expect(decideUpdate({ ...base, periodsLeft: -5, candidateFee: 3000 }, rule)).toMatchObject({ send: false, reason: "keep-alive: the pool falls back to its fallback fee 3000 pips in 0 periods without an update; fee unchanged at 3000 pips" });
     expect(decideUpdate({ ...base, currentFee: 3000, onFallback: true, candidateFee: 3004 }, rule)).toMatchObject({ send: false, reason: "the pool is on its fallback fee 3000 pips; fee 3000 -> 3004 pips: does not pay, 4 of LP fees over 30 periods (on 1,000,000 traded in the last 30) <= 10 of gas" });
     expect(decideUpdate({ ...base, currentFee: 3000, onFallback: true, candidateFee: 950 }, rule).send).toBe(true);
     // No trades: nothing pays, not even leaving the fallback fee.
     expect(decideUpdate({ ...base, onFallback: true, feeBase: 0, candidateFee: 950 }, rule).send).toBe(false);
-    // Off (and pays without a gas price): a lapse is sent when the candidate differs from the fallback fee by minChangePips.
+    // Off (and pays without a gas price): sent when the candidate differs by minChangePips from a fee the pool would charge without it.
     for (const s of [{ ...rule, mode: "off" as const, minChangePips: 100 }, { ...rule, minChangePips: 100 }]) {
       const gas = s.mode === "off" ? 1e9 : NaN;
-      expect(decideUpdate({ ...due, gasCost: gas, candidateFee: 2901 }, s).send).toBe(false);
-      expect(decideUpdate({ ...due, gasCost: gas, candidateFee: 2900 }, s).send).toBe(true);
-      expect(decideUpdate({ ...due, gasCost: gas, onFallback: true, candidateFee: 3099 }, s).send).toBe(false);
+      expect(decideUpdate({ ...atFallback, gasCost: gas, candidateFee: 2901 }, s).send).toBe(false);
+      expect(decideUpdate({ ...atFallback, gasCost: gas, candidateFee: 2900 }, s).send).toBe(true);
+      expect(decideUpdate({ ...due, gasCost: gas, candidateFee: 2950 }, s).send).toBe(true); // 900 until the deadline
+      expect(decideUpdate({ ...due, currentFee: 3000, onFallback: true, gasCost: gas, candidateFee: 3099 }, s).send).toBe(false);
     }
   });
 
@@ -183,6 +189,35 @@ describe("the backtester charges exactly the updates the rule sends", () => {
     for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBe(8); // liveness 10 - keep-alive 2
     // The last update is recent enough: the pool is live at the last ask.
     expect(L.feePeriods[L.feePeriods.length - 1]! - times[times.length - 1]!).toBeLessThan(10);
+  });
+
+  it("a lapse in a period without trades is decided on the fee a keeper would prove there: the hook's features as of that period", () => {
+    const thinRaw = loadPoolEvents(POLYGON_THIN);
+    // keep-alive always: every lapse is decided (and sent), many of them in periods without trades
+    const decisions: RuleDecisionRecord[] = [];
+    replay(eventsFromSwaps(thinRaw), [modelPolicy(model)], { counterfactual: "same", valuation, updates: accounting(20, 10, "always", 3000), gasToken: { fixedPrice: 2000 }, onDecision: (d) => decisions.push(d) });
+    const gaps = decisions.filter((d) => d.gap);
+    expect(gaps.length).toBeGreaterThan(5);
+    // The keeper's view: the hook's oracle fed the day's swaps, read as of c - 1 with the last traded period's close pending.
+    const terms = { ...OPEN_TERMS, period: 60 };
+    const oracle = emptyOracleState();
+    let last: { period: number; tick: number } | undefined;
+    let k = 0;
+    let moved = 0;
+    for (let i = 0; i <= thinRaw.n && k < gaps.length; i++) {
+      const p = i < thinRaw.n ? Math.floor(thinRaw.time[i]! / 60) : Infinity;
+      for (; k < gaps.length && gaps[k]!.period <= p; k++) {
+        const c = gaps[k]!.period;
+        const fee = evaluateFixed(model.network, model.file.policy, featuresAsOf(oracle, c - 1, last && last.period <= c - 1 ? last : undefined), terms).fee;
+        expect(gaps[k]!.candidateFee, `period ${c}`).toBe(fee);
+        if (fee !== gaps[k]!.currentFee) moved++;
+      }
+      if (i === thinRaw.n || thinRaw.kind[i] !== EV_SWAP) continue;
+      if (last !== undefined && p > last.period) recordClose(oracle, last.period, last.tick);
+      last = { period: p, tick: thinRaw.tick[i]! };
+    }
+    expect(k).toBe(gaps.length);
+    expect(moved).toBeGreaterThan(0); // the aged features move the fee: the last asked fee would not do
   });
 
   it("keep-alive on-change: a fee that does not move, at the fallback fee, pays no update at all (a static pool's cost)", () => {

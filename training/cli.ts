@@ -134,8 +134,9 @@ Fee policy (step 2; --no-policy-fit keeps the policy of --policy-from):
                           (default ${ESTIMATED_ELASTICITY}, estimated from data: backtest/README.md); the report
                           always covers ${REPORTED_ELASTICITIES.join(", ")}
   --update-rule pays|off  the fitted policy is judged on the updates it would really send: pays
-                          (default) sends a fee change only when it is worth its gas, and always before
-                          the pool would fall back (model/updateRule.ts); off: every change
+                          (default) sends a fee change only when it is worth its gas, falling back
+                          counting as a change to the fallback fee, the best constant fee chosen on
+                          validation (model/updateRule.ts); off: every change
   --rule-horizon H        periods a fee change is assumed to persist (default: --horizon)
   --gas-price-gwei G      gas price of fee updates (default 20, or the --chain preset's); gas is priced
                           in quote tokens where the chain and pair allow (WETH pairs where gas is ETH:
