@@ -472,7 +472,7 @@ export function assumptionsText(options: ReplayOptions, ev: ReplayEvents, stats?
     a.push("counterfactual (a) same swaps: every historical swap moves the pool along its historical price path; traders pay the policy's fee on the same net amounts; volume is unchanged");
   } else {
     a.push(
-      `counterfactual (b) resize: swaps profitable to the trader at the reference price ${options.classifyHorizon ?? 60} s later are arbitrage and are re-sized to each policy's fee (traded to the edge of the no-arbitrage band, not at all inside it); other swaps keep their net size times exp(-${options.elasticity ?? 0} x (fee - historical fee) in bp)`,
+      `counterfactual (b) resize: swaps profitable to the trader at the reference price ${options.classifyHorizon ?? 60} s later are arbitrage and are re-sized to each policy's fee (traded to the edge of the no-arbitrage band, not at all inside it); other volume is scaled by exp(-${options.elasticity ?? 0} x (fee - historical fee) in bp): a higher fee shrinks the swap, and the volume a lower fee brings pays the fee without moving the price (more trades, not bigger ones)`,
     );
   }
   a.push(options.reference ? `reference price: ${options.reference.file}` : "reference price: the pool's own price at the end of each trade's block (no CEX series given)");
@@ -944,13 +944,23 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
           }
           const m = st.kept;
           st.volHist += st.ledger.value(zeroForOne ? netHist : 0, zeroForOne ? 0 : netHist, rNow);
-          const net = netHist * m;
+          // A fee below the historical one brings volume that history never traded here (m > 1).
+          // It is more trades, not bigger ones: spread between the arbitrages that keep the price
+          // near the reference, on net it moves no price, so it pays the fee as two-way volume
+          // (as a minute bar's flow beyond its move does) and the historical trade moves the price
+          // as it did. Scaling the trade itself by m would give it m^2 times the price impact, and the
+          // LPs' mark-to-reference gain on that impact grew without bound as the fee fell (a 0.3%
+          // pool at 0.01 bp "netted" 2.6M USDC on 18.6M of volume at elasticity 0.1). Volume that a
+          // higher fee drives away (m < 1) shrinks the trade, as before.
+          const net = m < 1 ? netHist * m : netHist;
+          const extra = m > 1 ? netHist * (m - 1) : 0;
           if (!(net >= 1)) continue;
-          st.volKept += st.ledger.value(zeroForOne ? net : 0, zeroForOne ? 0 : net, rNow);
+          st.volKept += st.ledger.value(zeroForOne ? net + extra : 0, zeroForOne ? 0 : net + extra, rNow);
           const minusGross = BigInt(-Math.ceil((net * 1e6) / (1e6 - f))); // exact input
           // On bars its fee counts toward the bar's budget, f x inflow x kept, and never exceeds it.
           const cap = bars ? barFeeBudget(zeroForOne ? barIn0 : barIn1, f, m) : -1n;
-          const charged = execute(st, pool, NOISE, t, zeroForOne, minusGross, zeroForOne ? MIN_SQRT_PRICE_PLUS_1 : MAX_SQRT_PRICE_MINUS_1, rNow, cap);
+          let charged = execute(st, pool, NOISE, t, zeroForOne, minusGross, zeroForOne ? MIN_SQRT_PRICE_PLUS_1 : MAX_SQRT_PRICE_MINUS_1, rNow, cap);
+          if (extra >= 1) charged += chargeElasticVolume(st, t, zeroForOne, extra, rNow, bars ? cap - charged : -1n);
           if (bars) {
             if (zeroForOne) st.barCharged0 = charged;
             else st.barCharged1 = charged;
@@ -1016,6 +1026,22 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
     st.oracle.onSwap(time, pool.tick);
     st.swaps++;
     return earned;
+  }
+
+  /**
+   * Volume beyond the historical trade that a lower fee brings (net input `net` raw units of the
+   * input token): it pays the policy's fee as v4 charges it on that input, within `feeCap` where one
+   * is given (a bar's budget left), and moves no price. Returns the fee charged, raw units.
+   */
+  function chargeElasticVolume(st: PState, time: number, dir: boolean, net: number, r: number, feeCap: bigint): bigint {
+    const f = st.fee;
+    let fee = BigInt(Math.ceil((net * f) / (1e6 - f)));
+    if (feeCap >= 0n && fee > feeCap) fee = feeCap;
+    const feeN = Number(fee);
+    st.ledger.recordVolume(NOISE, dir ? net : 0, dir ? 0 : net, dir ? feeN : 0, dir ? 0 : feeN, r);
+    if (keepRaw) noteRaw(st, dir ? fee : 0n, dir ? 0n : fee);
+    if (feeBaseOn) noteFeeBase(st, Math.floor(time / periodSeconds), swapValueInQuote(dir ? net + feeN : 0, dir ? 0 : net + feeN, st.pool.sqrtPriceX96, valuation.quote, quoteDecimals));
+    return fee;
   }
 
   /** A bar's state before its move: its inflows, the base of its two-way rest, nothing charged yet. */

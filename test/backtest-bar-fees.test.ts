@@ -229,10 +229,14 @@ describe("per-swap replay: unaffected by the minute-bar fee rule", () => {
         [87327.00676614969, 65264.06970762936, 246923533.16541868, 1105, 4940, 1],
       ],
       resize: [
-        [30039.41945325506, 20418.06426911612, 300364139.92631304, 1013, 4940, 1.0832870676749582],
+        // 1 bp and the EWMA rule (below the historical 5 bp at times): since 2026-12-05 the volume a
+        // lower fee brings pays fees as two-way volume and does not enlarge the trade (next test);
+        // these two rows were [30039.4, 20418.1, 300364139.9, 1013, 4940, 1.0833] and
+        // [93608.4, 50136.1, 264526269.9, 977, 4940, 1.0301] before.
+        [29595.282354416217, 20892.332283916126, 295923204.7152533, 1096, 4940, 1.0832870676749582],
         [123470.78420941584, 65709.83493097281, 246818095.29019448, 1099, 4940, 1],
         [353517.46945079404, 99296.70086539254, 117485638.61258613, 179, 4939, 0.6065306597126294],
-        [93608.43635661996, 50136.10233614527, 264526269.88968247, 977, 4940, 1.0301203700817714],
+        [91665.95145930871, 49505.822087466775, 263455194.4138692, 1021, 4940, 1.03142228313123],
       ],
     };
     for (const mode of ["same", "resize"] as const) {
@@ -242,5 +246,32 @@ describe("per-swap replay: unaffected by the minute-bar fee rule", () => {
       expect(r.stats.minutesMoveBeyondInflow).toBeUndefined();
       expect(r.assumptions.join(" ")).not.toContain("minute-bar fees");
     }
+  });
+});
+
+describe("counterfactual (b): volume a lower fee brings is more trades, not bigger ones", () => {
+  it("below the historical fee the price path (so LVR and arbitrage) is the one at elasticity 0; uninformed fees scale by the volume kept", () => {
+    const events = eventsFromSwaps(loadPoolEvents(MAINNET));
+    const at = (elasticity: number) => replay(events, [staticPolicy(1)], { counterfactual: "resize", elasticity, valuation }).policies[0]!;
+    const inelastic = at(0);
+    const elastic = at(0.05);
+    const kept = Math.exp(-0.05 * (1 - 5)); // 1 bp on a 5 bp pool: 1.22x the uninformed volume
+    expect(elastic.volumeRetained).toBeCloseTo(kept, 12);
+    expect(elastic.ledger.lvrTotal).toBe(inelastic.ledger.lvrTotal);
+    expect(elastic.ledger.lvr).toEqual(inelastic.ledger.lvr);
+    expect(elastic.ledger.trades).toEqual(inelastic.ledger.trades);
+    expect(elastic.ledger.fees[0]).toBe(inelastic.ledger.fees[0]); // arbitrage: re-sized to the same band
+    // Uninformed: v4's fee on the historical trade plus ceil(f x extra / (1e6 - f)) on the extra.
+    expect(elastic.ledger.fees[1]! / inelastic.ledger.fees[1]!).toBeCloseTo(kept, 3);
+    expect(elastic.ledger.volume[1]! / inelastic.ledger.volume[1]!).toBeCloseTo(kept, 6);
+  });
+
+  it("a fee far below the historical one cannot net more than its fees (the 0.3% pool at 0.01 bp netted 2.6M USDC on 18.6M of volume when trades were scaled)", () => {
+    const events = eventsFromSwaps(loadPoolEvents("data/swaps-usdc-weth/ethereum-0x8ad5-usdc-weth-030-2024-01-05.pool.tick.csv.gz"));
+    const r = replay(events, [staticPolicy(0.01), staticPolicy(30)], { counterfactual: "resize", elasticity: 0.1, valuation });
+    const [cheap, historical] = r.policies;
+    expect(cheap!.volumeRetained).toBeGreaterThan(20); // exp(0.1 x 29.99)
+    expect(cheap!.ledger.lvrTotal).toBeGreaterThan(0); // LPs lose to arbitrage; the volume brought does not pay them
+    expect(cheap!.ledger.feeRevenue - cheap!.ledger.lvrTotal).toBeLessThan(historical!.ledger.feeRevenue - historical!.ledger.lvrTotal);
   });
 });
