@@ -9,7 +9,7 @@ import path from "node:path";
 import { loadModel } from "../model/index.ts";
 import { evaluateCandidates, tunePolicy } from "../backtest/tune.ts";
 import { defaultOptions, loadHistory, runBacktest, type BacktestOptions } from "../backtest/run.ts";
-import { fitFeePolicy, withinValidatedFees } from "../backtest/policyFit.ts";
+import { constantFeesOf, fitFeePolicy, withinValidatedFees } from "../backtest/policyFit.ts";
 import { policyRanges, prepare } from "../training/pipeline.ts";
 import { policyFitTable } from "../training/cli.ts";
 import type { PolicyFitResult } from "../backtest/policyFit.ts";
@@ -61,9 +61,36 @@ describe("policy fit", () => {
     }
     expect(row.beatsBestConstant).toBe(row.edges[4]!.edge > 0);
     // The fitted policy's pool falls back to the best constant fee; the model file ships it as its recommendation.
-    expect(row.fallbackFee).toBe(Math.round(row.validation.bestConstantBps * 100));
+    expect(row.fallbackFee).toBe(Math.round(row.validation.gridBestBps * 100));
     expect(fit.shippedFallbackFee).toBe(row.fallbackFee);
   }, 120_000);
+
+  it("a constant the search finds beyond the grid is the benchmark, not a dynamic win", async () => {
+    // Volume that does not respond to the fee (e = 0): the higher the fee the more LPs net, so the
+    // search's pattern moves take the constant above the grid's 100 bp. That is a better constant.
+    const model = await loadModel("model/default-model.json");
+    const fit = await fitFeePolicy(model, { source: "swaps", input: DAY, ...ranges, elasticities: [0], shipElasticity: 0, period: 60, workers: 1, maxRounds: 2 });
+    const row = fit.rows[0]!;
+    expect(row.validation.gridBestBps).toBe(100);
+    expect(row.fallbackFee).toBe(10_000);
+    const fitted = constantFeesOf([row.fitted]);
+    expect(fitted).toHaveLength(1); // the fitted fee does not move
+    expect(fitted[0]!).toBeGreaterThan(10_000);
+    expect(row.validation.bestConstantBps).toBe(fitted[0]! / 100);
+    expect(row.validation.bestConstantNet).toBeGreaterThanOrEqual(row.validation.fittedNet);
+    expect(row.edges.at(-1)!.versus).toBe(`best constant (${fitted[0]! / 100} bp, chosen on validation)`);
+    expect(row.beatsBestConstant).toBe(false);
+  }, 120_000);
+
+  it("constantFeesOf: slope 0 (the intercept within the bounds) or bounds that meet", () => {
+    expect(constantFeesOf([
+      { base: 1200, slope: 0, modelFeeMin: 0, modelFeeMax: 1_000_000 },
+      { base: 1200, slope: 0, modelFeeMin: 1500, modelFeeMax: 3000 },
+      { base: -100, slope: 300, modelFeeMin: 900, modelFeeMax: 900 },
+      { base: 500, slope: 300, modelFeeMin: 0, modelFeeMax: 1_000_000 },
+      { base: 1200, slope: 0, modelFeeMin: 100, modelFeeMax: 5000 },
+    ])).toEqual([900, 1200, 1500]);
+  });
 
   it("the best constant fee as a policy at its own fallback fee nets exactly what the static pool nets: no keep-alive gas", async () => {
     const model = await loadModel("model/default-model.json");
@@ -109,7 +136,7 @@ describe("policy fit", () => {
     const row = (slope: number) => ({
       elasticity: 0.1,
       fitted: { base: 950, slope, modelFeeMin: 0, modelFeeMax: 1_000_000 },
-      validation: { fittedNet: 1, bestConstantBps: 10, bestConstantNet: 1, candidates: 3 },
+      validation: { fittedNet: 1, bestConstantBps: 10, bestConstantNet: 1, gridBestBps: 10, candidates: 3 },
       fallbackFee: 1000,
       test: { fitted: { net: 10, fees: 20, lvr: 5, gas: 5, updates: 148, meanFeeBps: 9.5 }, "static-10bp": { net: 12, fees: 17, lvr: 5, gas: 0, updates: 0, meanFeeBps: 10 } },
       edges: [{ versus: "best constant (10 bp, chosen on validation)", edge: -2, lo: -3, hi: -1, pPositive: 0 }],

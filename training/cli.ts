@@ -225,7 +225,7 @@ export function policyFitTable(fit: PolicyFitResult): string {
   for (const r of fit.rows) {
     const p = r.fitted;
     const names = Object.keys(r.test).filter((n) => n !== "fitted").sort((a, b) => Number(/([\d.]+)bp/.exec(a)![1]) - Number(/([\d.]+)bp/.exec(b)![1]));
-    lines.push(`elasticity ${r.elasticity}${r.elasticity === fit.shipElasticity ? " (shipped)" : ""}: fitted base ${p.base} slope ${p.slope} bounds [${p.modelFeeMin}, ${p.modelFeeMax}] pips; best constant on validation ${r.validation.bestConstantBps} bp (the pool's fallback fee)`);
+    lines.push(`elasticity ${r.elasticity}${r.elasticity === fit.shipElasticity ? " (shipped)" : ""}: fitted base ${p.base} slope ${p.slope} bounds [${p.modelFeeMin}, ${p.modelFeeMax}] pips; best constant on validation ${r.validation.bestConstantBps} bp ${r.validation.bestConstantBps === r.validation.gridBestBps ? "(the pool's fallback fee)" : `(of the grid and the constants the search tried; the grid's best, ${r.validation.gridBestBps} bp, is the pool's fallback fee)`}`);
     lines.push(`  test net: fitted ${money(r.test.fitted!.net)} (mean fee ${r.test.fitted!.meanFeeBps.toFixed(1)} bp, ${r.test.fitted!.updates} updates) | ${names.map((n) => `${n.replace("static-", "")} ${money(r.test[n]!.net)}`).join(" | ")}`);
     for (const e of r.edges) lines.push(`  edge vs ${e.versus.padEnd(45)} ${money(e.edge).padStart(9)}  [${money(e.lo)}, ${money(e.hi)}]  P(edge>0) ${e.pPositive.toFixed(2)}`);
     lines.push(`  verdict: ${r.beatsBestConstant ? "beats" : "does NOT beat"} the best constant fee; ${r.beatsEveryTier ? "beats" : "does NOT beat"} every static tier`);
