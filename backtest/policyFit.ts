@@ -9,8 +9,9 @@
 //      constant is not dynamics);
 //   2. test range, later, never used for a choice: the fitted policy against the static tiers
 //      1/5/30/100 bp and against that best constant fee, with block-bootstrap intervals of each edge.
-// The best constant fee is the honest benchmark of what the dynamics add: the fitted policy contains
-// it (slope 0), so on validation it can only match or beat it; the test range says whether that holds.
+// The best constant fee is the honest benchmark of what the dynamics add: the fit ships the dynamics
+// only where they beat it on validation (else it ships that constant), so on validation the fitted
+// policy can only match or beat it; the test range says whether that holds.
 import type { Model } from "../model/modelFile.ts";
 import { bootstrapSum, type Report } from "./metrics.ts";
 import { STATIC_TIERS_BPS } from "./policy.ts";
@@ -67,11 +68,15 @@ export interface ElasticityRow {
   fitted: PolicyParams;
   /**
    * bestConstantBps: the benchmark, the best static fee on validation among the grid's and every
-   * constant fee the policy search evaluated; gridBestBps: the grid's best, the pool's fallback fee
-   * (chosen before the search, which runs with it).
+   * constant fee the policy search evaluated; gridBestBps: the grid's best, the fallback fee the
+   * search ran with; dynamicNet: the search's best policy; shipsConstant: it did not beat the
+   * benchmark there, so the fit ships the benchmark (fittedNet is then the benchmark's).
    */
-  validation: { fittedNet: number; bestConstantBps: number; bestConstantNet: number; gridBestBps: number; candidates: number };
-  /** The fallback fee of the fitted policy's pool (validation and test), pips: the grid's best constant fee. */
+  validation: { fittedNet: number; dynamicNet: number; shipsConstant: boolean; bestConstantBps: number; bestConstantNet: number; gridBestBps: number; candidates: number };
+  /**
+   * The fallback fee of the fitted policy's pool on test (and the model file's recommendation), pips:
+   * the grid's best constant fee, with which the search ran; the benchmark where the fit ships it.
+   */
   fallbackFee: number;
   /** Test range, net LP PnL after gas (fees - LVR - update gas), quote, per policy. */
   test: Record<string, { net: number; fees: number; lvr: number; gas: number; updates: number; meanFeeBps: number }>;
@@ -218,19 +223,26 @@ export async function fitFeePolicy(model: Model, o: PolicyFitOptions, prepared: 
     const constantPolicy: PolicyParams = { base: Math.round(bestBps * 100), slope: 0, modelFeeMin: 0, modelFeeMax: 1_000_000 };
     const tuned = await tunePolicy(model, { ...bt, ...range(o.validation) }, { workers: o.workers, history, maxRounds: o.maxRounds ?? 4, seeds: [constantPolicy], boundFees: [constantPolicy.base], onProgress: (f) => progress(0.1 + 0.8 * f) });
     progress(0.9);
-    const policy = await withinValidatedFees(model, tuned.best.policy, { ...bt, ...range(o.validation) }, history);
-    const fitted = withPolicyUncommitted(model, policy);
+    const dynamic = await withinValidatedFees(model, tuned.best.policy, { ...bt, ...range(o.validation) }, history);
     // What the dynamics are worth is the edge over the best constant fee, and the search also tries
-    // constants finer than the grid (and above its 100 bp): the constant a fitted policy ends on,
-    // 108 bp against the grid's 100 say, is a better constant, not dynamics. So the benchmark is the
-    // best static pool on validation over the grid and every constant fee the search evaluated.
-    const found = constantFeesOf([...tuned.evaluated.map((e) => e.policy), policy]).filter((pips) => !CONSTANT_GRID_BPS.includes(pips / 100));
+    // constants finer than the grid (and above its 100 bp): a constant the search ends on, 108 bp
+    // against the grid's 100 say, is a better constant, not dynamics. So the benchmark is the best
+    // static pool on validation over the grid and every constant fee the search evaluated.
+    const found = constantFeesOf([...tuned.evaluated.map((e) => e.policy), dynamic]).filter((pips) => !CONSTANT_GRID_BPS.includes(pips / 100));
     let benchmark = { bps: bestBps, net: best.netPnlAfterGas };
     if (found.length > 0) {
       const more = await runBacktest({ ...base, elasticity, ...range(o.validation), statics: found.map((pips) => pips / 100) }, undefined, undefined, history);
       for (const p of more.report.policies) if (p.netPnlAfterGas > benchmark.net) benchmark = { bps: Number(/static-([\d.]+)bp/.exec(p.name)![1]), net: p.netPnlAfterGas };
     }
     const benchBps = benchmark.bps;
+    // The dynamics ship only where they beat that constant on validation (after their gas, with the
+    // keep-alives the search's fallback fee cost them); otherwise the fit ships the constant, and its
+    // pool rests on it as its fallback fee (no update ever needed), as a static pool at that fee would.
+    const shipsConstant = benchmark.net >= tuned.best.netPnl;
+    const benchPips = Math.round(benchBps * 100);
+    const policy: PolicyParams = shipsConstant ? { base: benchPips, slope: 0, modelFeeMin: benchPips, modelFeeMax: benchPips } : dynamic;
+    if (shipsConstant && o.fallbackFee === undefined) bt.fallbackFee = benchPips;
+    const fitted = withPolicyUncommitted(model, policy);
     const statics = [...new Set([...STATIC_TIERS_BPS, benchBps])];
     const test = await runBacktest({ ...bt, ...range(o.test), statics, models: ["fitted"] }, undefined, new Map([["fitted", fitted]]), history);
     const report = test.report;
@@ -252,7 +264,7 @@ export async function fitFeePolicy(model: Model, o: PolicyFitOptions, prepared: 
     rows.push({
       elasticity,
       fitted: policy,
-      validation: { fittedNet: tuned.best.netPnl, bestConstantBps: benchBps, bestConstantNet: benchmark.net, gridBestBps: bestBps, candidates: tuned.evaluated.length },
+      validation: { fittedNet: shipsConstant ? benchmark.net : tuned.best.netPnl, dynamicNet: tuned.best.netPnl, shipsConstant, bestConstantBps: benchBps, bestConstantNet: benchmark.net, gridBestBps: bestBps, candidates: tuned.evaluated.length },
       fallbackFee: bt.fallbackFee!,
       test: Object.fromEntries(
         Object.entries(perPolicy).map(([name, p]) => [name, { net: p.netPnlAfterGas, fees: p.feeRevenue, lvr: p.lvr, gas: gasOf(name), updates: p.feeUpdates, meanFeeBps: p.meanFeePips / 100 }]),

@@ -61,8 +61,12 @@ describe("policy fit", () => {
     }
     expect(row.beatsBestConstant).toBe(row.edges[4]!.edge > 0);
     // The fitted policy's pool falls back to the best constant fee; the model file ships it as its recommendation.
-    expect(row.fallbackFee).toBe(Math.round(row.validation.gridBestBps * 100));
+    // The fitted policy's pool falls back to the grid's best constant fee, the one the search ran
+    // with, or rests on the benchmark where the fit ships it; the model file ships it as its recommendation.
+    expect(row.fallbackFee).toBe(Math.round((row.validation.shipsConstant ? row.validation.bestConstantBps : row.validation.gridBestBps) * 100));
     expect(fit.shippedFallbackFee).toBe(row.fallbackFee);
+    expect(row.validation.fittedNet).toBeGreaterThanOrEqual(row.validation.bestConstantNet);
+    expect(row.validation.shipsConstant).toBe(row.validation.bestConstantNet >= row.validation.dynamicNet);
   }, 120_000);
 
   it("a constant the search finds beyond the grid is the benchmark, not a dynamic win", async () => {
@@ -72,13 +76,16 @@ describe("policy fit", () => {
     const fit = await fitFeePolicy(model, { source: "swaps", input: DAY, ...ranges, elasticities: [0], shipElasticity: 0, period: 60, workers: 1, maxRounds: 2 });
     const row = fit.rows[0]!;
     expect(row.validation.gridBestBps).toBe(100);
-    expect(row.fallbackFee).toBe(10_000);
     const fitted = constantFeesOf([row.fitted]);
     expect(fitted).toHaveLength(1); // the fitted fee does not move
     expect(fitted[0]!).toBeGreaterThan(10_000);
     expect(row.validation.bestConstantBps).toBe(fitted[0]! / 100);
-    expect(row.validation.bestConstantNet).toBeGreaterThanOrEqual(row.validation.fittedNet);
+    expect(row.validation.shipsConstant).toBe(true);
+    // it ships that constant and rests on it: no update, exactly the static pool's net
+    expect(row.fallbackFee).toBe(fitted[0]!);
+    expect(row.test.fitted!.updates).toBe(0);
     expect(row.edges.at(-1)!.versus).toBe(`best constant (${fitted[0]! / 100} bp, chosen on validation)`);
+    expect(row.edges.at(-1)!.edge).toBeCloseTo(0, 6);
     expect(row.beatsBestConstant).toBe(false);
   }, 120_000);
 
@@ -136,7 +143,7 @@ describe("policy fit", () => {
     const row = (slope: number) => ({
       elasticity: 0.1,
       fitted: { base: 950, slope, modelFeeMin: 0, modelFeeMax: 1_000_000 },
-      validation: { fittedNet: 1, bestConstantBps: 10, bestConstantNet: 1, gridBestBps: 10, candidates: 3 },
+      validation: { fittedNet: 1, dynamicNet: 1, shipsConstant: false, bestConstantBps: 10, bestConstantNet: 1, gridBestBps: 10, candidates: 3 },
       fallbackFee: 1000,
       test: { fitted: { net: 10, fees: 20, lvr: 5, gas: 5, updates: 148, meanFeeBps: 9.5 }, "static-10bp": { net: 12, fees: 17, lvr: 5, gas: 0, updates: 0, meanFeeBps: 10 } },
       edges: [{ versus: "best constant (10 bp, chosen on validation)", edge: -2, lo: -3, hi: -1, pPositive: 0 }],
