@@ -102,6 +102,7 @@ export interface PolicyFitResult {
 }
 
 const bpsName = (bps: number) => `static-${bps}bp`;
+const bpsOfName = (name: string) => Number(/static-([\d.]+)bp/.exec(name)![1]);
 
 /**
  * The fees (pips, ascending, distinct, within 0..1e6) of the policies that charge one fee whatever
@@ -211,7 +212,7 @@ export async function fitFeePolicy(model: Model, o: PolicyFitOptions, prepared: 
     const progress = (f: number) => o.onProgress?.((step + f) / steps);
     const constants = await runBacktest({ ...base, elasticity, ...range(o.validation), statics: CONSTANT_GRID_BPS }, undefined, undefined, history);
     const best = constants.report.policies.reduce((a, b) => (b.netPnlAfterGas > a.netPnlAfterGas ? b : a));
-    const bestBps = Number(/static-([\d.]+)bp/.exec(best.name)![1]);
+    const bestBps = bpsOfName(best.name);
     // The pool's fallback fee is the best constant fee: with the update rule's keep-alive "on-change"
     // (the default), a fitted fee that stays near it lets the pool fall back to it instead of paying an
     // update every `liveness` periods that the static pool it is compared with never pays.
@@ -232,7 +233,7 @@ export async function fitFeePolicy(model: Model, o: PolicyFitOptions, prepared: 
     let benchmark = { bps: bestBps, net: best.netPnlAfterGas };
     if (found.length > 0) {
       const more = await runBacktest({ ...base, elasticity, ...range(o.validation), statics: found.map((pips) => pips / 100) }, undefined, undefined, history);
-      for (const p of more.report.policies) if (p.netPnlAfterGas > benchmark.net) benchmark = { bps: Number(/static-([\d.]+)bp/.exec(p.name)![1]), net: p.netPnlAfterGas };
+      for (const p of more.report.policies) if (p.netPnlAfterGas > benchmark.net) benchmark = { bps: bpsOfName(p.name), net: p.netPnlAfterGas };
     }
     const benchBps = benchmark.bps;
     // The dynamics ship only where they beat that constant on validation (after their gas, with the
