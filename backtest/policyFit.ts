@@ -17,7 +17,7 @@ import { bootstrapSum, type Report } from "./metrics.ts";
 import { STATIC_TIERS_BPS } from "./policy.ts";
 import { defaultOptions, loadHistory, referenceFor, runBacktest, withPolicyUncommitted, type BacktestOptions, type History } from "./run.ts";
 import type { Pair, PairFlags } from "../history/index.ts";
-import { tunePolicy, type PolicyParams } from "./tune.ts";
+import { evaluateCandidates, tunePolicy, type PolicyParams } from "./tune.ts";
 
 /** The elasticities every fit is reported at (issue: 0, 0.01, 0.02, 0.05 and 0.1 per bp). */
 export const REPORTED_ELASTICITIES = [0, 0.01, 0.02, 0.05, 0.1];
@@ -70,7 +70,8 @@ export interface ElasticityRow {
    * bestConstantBps: the benchmark, the best static fee on validation among the grid's and every
    * constant fee the policy search evaluated; gridBestBps: the grid's best, the fallback fee the
    * search ran with; dynamicNet: the search's best policy; shipsConstant: it did not beat the
-   * benchmark there, so the fit ships the benchmark (fittedNet is then the benchmark's).
+   * benchmark there, judged as the hooked pool it would ship as, so the fit ships the benchmark
+   * (fittedNet is then that pool's: the static pool's net unless it pays updates).
    */
   validation: { fittedNet: number; dynamicNet: number; shipsConstant: boolean; bestConstantBps: number; bestConstantNet: number; gridBestBps: number; candidates: number };
   /**
@@ -238,11 +239,16 @@ export async function fitFeePolicy(model: Model, o: PolicyFitOptions, prepared: 
     const benchBps = benchmark.bps;
     // The dynamics ship only where they beat that constant on validation (after their gas, with the
     // keep-alives the search's fallback fee cost them); otherwise the fit ships the constant, and its
-    // pool rests on it as its fallback fee (no update ever needed), as a static pool at that fee would.
-    const shipsConstant = benchmark.net >= tuned.best.netPnl;
+    // pool rests on it as its fallback fee (no update needed with keep-alive on-change: exactly the
+    // static pool's net). The constant is judged as the hooked pool it would ship as: with a fallback
+    // fee the caller fixed, or keep-alive always, it pays updates a static pool does not.
     const benchPips = Math.round(benchBps * 100);
-    const policy: PolicyParams = shipsConstant ? { base: benchPips, slope: 0, modelFeeMin: benchPips, modelFeeMax: benchPips } : dynamic;
-    if (shipsConstant && o.fallbackFee === undefined) bt.fallbackFee = benchPips;
+    const constant: PolicyParams = { base: benchPips, slope: 0, modelFeeMin: benchPips, modelFeeMax: benchPips };
+    const constantBt: BacktestOptions = { ...bt, fallbackFee: o.fallbackFee ?? benchPips, ...range(o.validation) };
+    const [constantNet] = await evaluateCandidates(constantBt, model, [constant]);
+    const shipsConstant = constantNet! >= tuned.best.netPnl;
+    const policy: PolicyParams = shipsConstant ? constant : dynamic;
+    if (shipsConstant) bt.fallbackFee = constantBt.fallbackFee;
     const fitted = withPolicyUncommitted(model, policy);
     const statics = [...new Set([...STATIC_TIERS_BPS, benchBps])];
     const test = await runBacktest({ ...bt, ...range(o.test), statics, models: ["fitted"] }, undefined, new Map([["fitted", fitted]]), history);
@@ -265,7 +271,7 @@ export async function fitFeePolicy(model: Model, o: PolicyFitOptions, prepared: 
     rows.push({
       elasticity,
       fitted: policy,
-      validation: { fittedNet: shipsConstant ? benchmark.net : tuned.best.netPnl, dynamicNet: tuned.best.netPnl, shipsConstant, bestConstantBps: benchBps, bestConstantNet: benchmark.net, gridBestBps: bestBps, candidates: tuned.evaluated.length },
+      validation: { fittedNet: shipsConstant ? constantNet! : tuned.best.netPnl, dynamicNet: tuned.best.netPnl, shipsConstant, bestConstantBps: benchBps, bestConstantNet: benchmark.net, gridBestBps: bestBps, candidates: tuned.evaluated.length },
       fallbackFee: bt.fallbackFee!,
       test: Object.fromEntries(
         Object.entries(perPolicy).map(([name, p]) => [name, { net: p.netPnlAfterGas, fees: p.feeRevenue, lvr: p.lvr, gas: gasOf(name), updates: p.feeUpdates, meanFeeBps: p.meanFeePips / 100 }]),

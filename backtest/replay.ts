@@ -511,8 +511,9 @@ interface PState extends PolicyCore {
 }
 
 /**
- * A minute bar's fee budget: floor(inflow x fee x kept / 1e6) raw units (never more than f x the
- * recorded inflow). Exact in integers when all of the volume is kept.
+ * A minute bar's fee budget: floor(inflow x fee x kept / 1e6) raw units (f x the recorded inflow
+ * times the share of volume kept, which exceeds 1 below the historical fee). Exact in integers when
+ * all of the volume is kept.
  */
 function barFeeBudget(inflow: bigint, fee: number, kept: number): bigint {
   if (fee >= 1_000_000 || inflow <= 0n) return 0n; // a 100% fee stops all trading
@@ -959,8 +960,12 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
           const minusGross = BigInt(-Math.ceil((net * 1e6) / (1e6 - f))); // exact input
           // On bars its fee counts toward the bar's budget, f x inflow x kept, and never exceeds it.
           const cap = bars ? barFeeBudget(zeroForOne ? barIn0 : barIn1, f, m) : -1n;
-          let charged = execute(st, pool, NOISE, t, zeroForOne, minusGross, zeroForOne ? MIN_SQRT_PRICE_PLUS_1 : MAX_SQRT_PRICE_MINUS_1, rNow, cap);
-          if (extra >= 1) charged += chargeElasticVolume(st, t, zeroForOne, extra, rNow, bars ? cap - charged : -1n);
+          const limit = zeroForOne ? MIN_SQRT_PRICE_PLUS_1 : MAX_SQRT_PRICE_MINUS_1;
+          // A pool already at its price bound on that side cannot trade the swap (execute counts it
+          // as skipped), nor the volume it would have brought.
+          const blocked = zeroForOne ? pool.sqrtPriceX96 <= limit : pool.sqrtPriceX96 >= limit;
+          let charged = execute(st, pool, NOISE, t, zeroForOne, minusGross, limit, rNow, cap);
+          if (extra >= 1 && !blocked) charged += chargeElasticVolume(st, t, zeroForOne, extra, rNow, bars ? cap - charged : -1n);
           if (bars) {
             if (zeroForOne) st.barCharged0 = charged;
             else st.barCharged1 = charged;

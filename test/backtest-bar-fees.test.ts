@@ -216,7 +216,7 @@ describe("minute-bar fees on a synthetic series with known inflows", () => {
 });
 
 describe("per-swap replay: unaffected by the minute-bar fee rule", () => {
-  it("the mainnet day gives exactly what the replay gave before the rule (commit 5613fdc), under (a) and (b)", async () => {
+  it("the mainnet day gives exactly what the replay gave before the rule (commit 5613fdc), under (a) and (b) (two (b) rows pinned again after the elastic-volume correction)", async () => {
     const events = eventsFromSwaps(loadPoolEvents(MAINNET));
     // [fee revenue, LVR, volume, arbitrage trades, uninformed trades, volume kept] per policy, as
     // measured at 5613fdc (the model policy of that commit is gone with model revision 1; these
