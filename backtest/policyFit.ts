@@ -83,6 +83,11 @@ export interface ElasticityRow {
   test: Record<string, { net: number; fees: number; lvr: number; gas: number; updates: number; meanFeeBps: number }>;
   /** The fitted policy's edge over each static tier and over the best constant fee, test range. */
   edges: EdgeRow[];
+  /**
+   * Where the fit shipped the constant: the dynamic policy it set aside, run on the test range with
+   * the search's fallback fee, and its edge over the benchmark there (reported, never used for a choice).
+   */
+  notShipped?: { policy: PolicyParams; fallbackFee: number; net: number; updates: number; edge: EdgeRow };
   beatsBestConstant: boolean;
   beatsEveryTier: boolean;
 }
@@ -138,6 +143,15 @@ function hourlyNetAfterGas(report: Report, name: string): number[] {
     hourly[h]! -= costs[i]!;
   }
   return hourly;
+}
+
+/** The model policy's edge over policy `name` in one report: net after gas, and the block-bootstrap interval of the hourly difference. */
+function modelEdge(report: Report, name: string, label: string, seed: string): EdgeRow {
+  const mine = hourlyNetAfterGas(report, "model");
+  const other = hourlyNetAfterGas(report, name);
+  const ci = bootstrapSum(mine.map((v, h) => v - other[h]!), 2000, seed);
+  const net = (n: string) => report.policies.find((p) => p.name === n)!.netPnlAfterGas;
+  return { versus: label, edge: net("model") - net(name), ...ci };
 }
 
 /**
@@ -248,6 +262,7 @@ export async function fitFeePolicy(model: Model, o: PolicyFitOptions, prepared: 
     const [constantNet] = await evaluateCandidates(constantBt, model, [constant]);
     const shipsConstant = constantNet! >= tuned.best.netPnl;
     const policy: PolicyParams = shipsConstant ? constant : dynamic;
+    const searchFallback = bt.fallbackFee!;
     if (shipsConstant) bt.fallbackFee = constantBt.fallbackFee;
     const fitted = withPolicyUncommitted(model, policy);
     const statics = [...new Set([...STATIC_TIERS_BPS, benchBps])];
@@ -257,17 +272,21 @@ export async function fitFeePolicy(model: Model, o: PolicyFitOptions, prepared: 
     const fittedMetrics = perPolicy.fitted!;
     gasPriced ||= Number.isFinite(fittedMetrics.gasCost);
     const gasOf = (name: string) => (Number.isFinite(perPolicy[name]!.gasCost) ? perPolicy[name]!.gasCost : 0);
-    const fittedHours = hourlyNetAfterGas(report, "model");
-    const edgeOver = (name: string, label: string): EdgeRow => {
-      const other = hourlyNetAfterGas(report, name);
-      const diff = fittedHours.map((v, h) => v - other[h]!);
-      const ci = bootstrapSum(diff, 2000, `policy-fit/${elasticity}/${name}`);
-      return { versus: label, edge: fittedMetrics.netPnlAfterGas - perPolicy[name]!.netPnlAfterGas, ...ci };
-    };
+    const benchLabel = `best constant (${benchBps} bp, chosen on validation)`;
+    const edgeOver = (name: string, label: string): EdgeRow => modelEdge(report, name, label, `policy-fit/${elasticity}/${name}`);
     const edges = [
       ...STATIC_TIERS_BPS.map((bps) => edgeOver(bpsName(bps), bpsName(bps))),
-      edgeOver(bpsName(benchBps), `best constant (${benchBps} bp, chosen on validation)`),
+      edgeOver(bpsName(benchBps), benchLabel),
     ];
+    // Where the fit ships the constant, what the dynamic policy it set aside would have done on test:
+    // reported so that the rule can be judged, never used for a choice.
+    let notShipped: ElasticityRow["notShipped"];
+    const dynamicFees = constantFeesOf([dynamic]);
+    if (shipsConstant && !(dynamicFees.length === 1 && dynamicFees[0] === benchPips)) {
+      const run = await runBacktest({ ...bt, fallbackFee: searchFallback, ...range(o.test), statics: [benchBps], models: ["dynamic"] }, undefined, new Map([["dynamic", withPolicyUncommitted(model, dynamic)]]), history);
+      const dyn = run.report.policies.find((p) => p.name === "model")!;
+      notShipped = { policy: dynamic, fallbackFee: searchFallback, net: dyn.netPnlAfterGas, updates: dyn.feeUpdates, edge: modelEdge(run.report, bpsName(benchBps), benchLabel, `policy-fit/${elasticity}/not-shipped`) };
+    }
     rows.push({
       elasticity,
       fitted: policy,
@@ -277,6 +296,7 @@ export async function fitFeePolicy(model: Model, o: PolicyFitOptions, prepared: 
         Object.entries(perPolicy).map(([name, p]) => [name, { net: p.netPnlAfterGas, fees: p.feeRevenue, lvr: p.lvr, gas: gasOf(name), updates: p.feeUpdates, meanFeeBps: p.meanFeePips / 100 }]),
       ),
       edges,
+      ...(notShipped ? { notShipped } : {}),
       beatsBestConstant: edges[edges.length - 1]!.edge > 0,
       beatsEveryTier: edges.slice(0, STATIC_TIERS_BPS.length).every((e) => e.edge > 0),
     });

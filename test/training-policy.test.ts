@@ -107,6 +107,22 @@ describe("policy fit", () => {
     expect(row.beatsBestConstant).toBe(false);
   }, 120_000);
 
+  it("where the fit ships the constant, the dynamic policy it set aside is run on test and reported (never chosen)", async () => {
+    const model = await loadModel("model/default-model.json");
+    const fit = await fitFeePolicy(model, { source: "swaps", input: DAY, ...ranges, elasticities: [0.01], shipElasticity: 0.01, period: 60, workers: 1, maxRounds: 1 });
+    const row = fit.rows[0]!;
+    expect(row.validation.shipsConstant).toBe(true);
+    const aside = row.notShipped!;
+    expect(aside.policy).not.toEqual(row.fitted);
+    expect(aside.policy.slope).toBeGreaterThan(0);
+    // run with the fallback fee the search ran with, and judged against the same benchmark on the same range
+    expect(aside.fallbackFee).toBe(Math.round(row.validation.gridBestBps * 100));
+    expect(aside.edge.versus).toBe(row.edges.at(-1)!.versus);
+    expect(aside.edge.edge).toBeCloseTo(aside.net - row.test[`static-${row.validation.bestConstantBps}bp`]!.net, 6);
+    expect(aside.edge.lo).toBeLessThanOrEqual(aside.edge.hi);
+    expect(policyFitTable(fit)).toMatch(/set aside: the dynamic policy \(base \d+ slope \d+ bounds \[\d+, \d+\]\) would have netted .* vs the best constant \(reported only\)/);
+  }, 120_000);
+
   it("constantFeesOf: slope 0 (the intercept within the bounds) or bounds that meet", () => {
     expect(constantFeesOf([
       { base: 1200, slope: 0, modelFeeMin: 0, modelFeeMax: 1_000_000 },

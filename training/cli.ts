@@ -229,6 +229,10 @@ export function policyFitTable(fit: PolicyFitResult): string {
     lines.push(`  test net: fitted ${money(r.test.fitted!.net)} (mean fee ${r.test.fitted!.meanFeeBps.toFixed(1)} bp, ${r.test.fitted!.updates} updates) | ${names.map((n) => `${n.replace("static-", "")} ${money(r.test[n]!.net)}`).join(" | ")}`);
     for (const e of r.edges) lines.push(`  edge vs ${e.versus.padEnd(45)} ${money(e.edge).padStart(9)}  [${money(e.lo)}, ${money(e.hi)}]  P(edge>0) ${e.pPositive.toFixed(2)}`);
     lines.push(`  verdict: ${r.beatsBestConstant ? "beats" : "does NOT beat"} the best constant fee; ${r.beatsEveryTier ? "beats" : "does NOT beat"} every static tier`);
+    if (r.notShipped) {
+      const d = r.notShipped;
+      lines.push(`  set aside: the dynamic policy (base ${d.policy.base} slope ${d.policy.slope} bounds [${d.policy.modelFeeMin}, ${d.policy.modelFeeMax}]) would have netted ${money(d.net)} on test (${d.updates} updates), ${money(d.edge.edge)} [${money(d.edge.lo)}, ${money(d.edge.hi)}] vs the best constant (reported only)`);
+    }
     // A fee that never moves is a static fee with extra costs: the hook's keep-alive updates.
     if (p.slope === 0 || p.modelFeeMin >= p.modelFeeMax) {
       const fixed = Math.min(Math.max(p.base, p.modelFeeMin), p.modelFeeMax);

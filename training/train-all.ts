@@ -126,6 +126,16 @@ async function main(): Promise<void> {
       console.log(`| ${r.pool} | ${row.elasticity} | ${row.test.fitted!.meanFeeBps.toFixed(1)} bp, ${row.test.fitted!.updates} | ${row.validation.bestConstantBps} bp | ${money(bc.edge)} [${money(bc.lo)}, ${money(bc.hi)}] | ${money(worstTier.edge)} vs ${worstTier.versus} [${money(worstTier.lo)}, ${money(worstTier.hi)}] | ${row.beatsBestConstant && row.beatsEveryTier ? "yes" : "no"} |`);
     }
   }
+  // The dynamic policies the fit set aside for the constant (reported, never used for a choice).
+  console.log("\n| pool | elasticity | set-aside dynamic policy: base, slope, bounds | its test edge vs best constant [95% CI] |");
+  console.log("|---|---:|---|---|");
+  for (const r of results) {
+    for (const row of r.policyFit!.rows) {
+      const d = row.notShipped;
+      if (!d) continue;
+      console.log(`| ${r.pool} | ${row.elasticity} | ${d.policy.base}, ${d.policy.slope}, [${d.policy.modelFeeMin}, ${d.policy.modelFeeMax}] | ${money(d.edge.edge)} [${money(d.edge.lo)}, ${money(d.edge.hi)}] |`);
+    }
+  }
 }
 
 await main();
