@@ -12,7 +12,7 @@ import { defaultOptions, loadHistory, runBacktest, type BacktestOptions } from "
 import { constantFeesOf, fitFeePolicy, withinValidatedFees } from "../backtest/policyFit.ts";
 import { policyRanges, prepare } from "../training/pipeline.ts";
 import { policyFitTable } from "../training/cli.ts";
-import type { PolicyFitResult } from "../backtest/policyFit.ts";
+import type { PolicyFitOptions, PolicyFitResult } from "../backtest/policyFit.ts";
 
 const DAY = "data/swaps-usdc-weth/ethereum-0x8ad5-usdc-weth-030-2024-01-05.pool.tick.csv.gz";
 const tmp = mkdtempSync(path.join(tmpdir(), "provenfee-policy-"));
@@ -20,6 +20,9 @@ const tmp = mkdtempSync(path.join(tmpdir(), "provenfee-policy-"));
 describe("policy fit", () => {
   const p = prepare({ data: DAY, split: [0.6, 0.2], period: 60 }, 30);
   const ranges = policyRanges(p);
+  /** The policy fit of DAY at one elasticity (shipped), with the default model's forecaster, on one thread. */
+  const fitDay = async (elasticity: number, more: Partial<PolicyFitOptions> = {}) =>
+    fitFeePolicy(await loadModel("model/default-model.json"), { source: "swaps", input: DAY, ...ranges, elasticities: [elasticity], shipElasticity: elasticity, period: 60, workers: 1, maxRounds: 1, ...more });
 
   it("validation covers the validation rows' forecast windows and ends before the test range starts", () => {
     expect(ranges.validation.from).toBe((p.ds.asOf[p.split.validation[0]!]! + 1) * 60);
@@ -48,8 +51,7 @@ describe("policy fit", () => {
   }, 120_000);
 
   it("reports the fitted policy against every static tier and the best constant fee, on the test range", async () => {
-    const model = await loadModel("model/default-model.json");
-    const fit = await fitFeePolicy(model, { source: "swaps", input: DAY, ...ranges, elasticities: [0.1], shipElasticity: 0.1, period: 60, workers: 1, maxRounds: 1 });
+    const fit = await fitDay(0.1);
     expect(fit.shipped).toEqual(fit.rows[0]!.fitted);
     const row = fit.rows[0]!;
     expect(row.edges.map((e) => e.versus)).toEqual(["static-1bp", "static-5bp", "static-30bp", "static-100bp", `best constant (${row.validation.bestConstantBps} bp, chosen on validation)`]);
@@ -60,15 +62,13 @@ describe("policy fit", () => {
       expect(e.edge).toBeCloseTo(row.test.fitted!.net - row.test[other]!.net, 6);
     }
     expect(row.beatsBestConstant).toBe(row.edges[4]!.edge > 0);
-    // The fitted policy's pool falls back to the best constant fee; the model file ships it as its recommendation.
     // The model file ships the pool's fallback fee as its recommendation.
     expect(fit.shippedFallbackFee).toBe(row.fallbackFee);
   }, 120_000);
 
   it("a fit that ships the best constant: its pool rests on it, nets exactly the static pool on validation and on test; with a fallback fee fixed elsewhere it pays its keep-alives", async () => {
-    const model = await loadModel("model/default-model.json");
     // At 0.05 on this day the dynamics do not beat the best constant on validation.
-    const fit = await fitFeePolicy(model, { source: "swaps", input: DAY, ...ranges, elasticities: [0.05], shipElasticity: 0.05, period: 60, workers: 1, maxRounds: 1 });
+    const fit = await fitDay(0.05);
     const row = fit.rows[0]!;
     expect(row.validation.shipsConstant).toBe(true);
     const pips = Math.round(row.validation.bestConstantBps * 100);
@@ -79,7 +79,7 @@ describe("policy fit", () => {
     expect(row.edges.at(-1)!.edge).toBeCloseTo(0, 6);
     // The same fit with the pool's fallback fee fixed at 1 bp: the constant pays to stay off it (gas is
     // priced on this mainnet day), so on validation it nets less than the static pool.
-    const fixed = await fitFeePolicy(model, { source: "swaps", input: DAY, ...ranges, elasticities: [0.05], shipElasticity: 0.05, period: 60, workers: 1, maxRounds: 1, fallbackFee: 100 });
+    const fixed = await fitDay(0.05, { fallbackFee: 100 });
     const r2 = fixed.rows[0]!;
     expect(r2.fallbackFee).toBe(100);
     expect(r2.validation.shipsConstant).toBe(true);
@@ -90,8 +90,7 @@ describe("policy fit", () => {
   it("a constant the search finds beyond the grid is the benchmark, not a dynamic win", async () => {
     // Volume that does not respond to the fee (e = 0): the higher the fee the more LPs net, so the
     // search's pattern moves take the constant above the grid's 100 bp. That is a better constant.
-    const model = await loadModel("model/default-model.json");
-    const fit = await fitFeePolicy(model, { source: "swaps", input: DAY, ...ranges, elasticities: [0], shipElasticity: 0, period: 60, workers: 1, maxRounds: 2 });
+    const fit = await fitDay(0, { maxRounds: 2 });
     const row = fit.rows[0]!;
     expect(row.validation.gridBestBps).toBe(100);
     const fitted = constantFeesOf([row.fitted]);
@@ -108,8 +107,7 @@ describe("policy fit", () => {
   }, 120_000);
 
   it("where the fit ships the constant, the dynamic policy it set aside is run on test and reported (never chosen)", async () => {
-    const model = await loadModel("model/default-model.json");
-    const fit = await fitFeePolicy(model, { source: "swaps", input: DAY, ...ranges, elasticities: [0.01], shipElasticity: 0.01, period: 60, workers: 1, maxRounds: 1 });
+    const fit = await fitDay(0.01);
     const row = fit.rows[0]!;
     expect(row.validation.shipsConstant).toBe(true);
     const aside = row.notShipped!;
