@@ -228,7 +228,9 @@ export function eventsFromMinuteBars(bars: MinuteBarsFull, options: HistoryOptio
 export function sliceEvents(ev: ReplayEvents, from: number, to: number): ReplayEvents {
   const keep: number[] = [];
   for (let i = 0; i < ev.n; i++) if (ev.time[i]! >= from && ev.time[i]! < to) keep.push(i);
-  if (keep.length === 0) throw new DataError(`no events between ${new Date(from * 1000).toISOString()} and ${new Date(to * 1000).toISOString()} (the data covers ${new Date(ev.time[0]! * 1000).toISOString()} to ${new Date(ev.time[ev.n - 1]! * 1000).toISOString()})`);
+  const iso = (t: number) => new Date(t * 1000).toISOString();
+  const range = Number.isFinite(from) && Number.isFinite(to) ? `between ${iso(from)} and ${iso(to)}` : Number.isFinite(from) ? `from ${iso(from)}` : `before ${iso(to)}`;
+  if (keep.length === 0) throw new DataError(`no events ${range} (the data covers ${iso(ev.time[0]!)} to ${iso(ev.time[ev.n - 1]!)})`);
   const pick = <T>(a: ArrayLike<T>) => keep.map((i) => a[i]!);
   const seg = Uint8Array.from(pick(ev.segmentStart));
   seg[0] = 1;

@@ -184,7 +184,7 @@ export function referenceFor(o: BacktestOptions, events: ReplayEvents, pair: Pai
   if (!o.reference) return {};
   const reference = loadReference(o.reference, { column: o.referenceColumn, quote: pair.quote, decimals0: pair.decimals[0], decimals1: pair.decimals[1] });
   const check = checkReference(reference, { time: events.time, n: events.n, rawPrice: (i) => (Number(events.sqrtAfter[i]!) / 2 ** 96) ** 2 }, pair);
-  const covers = check.coverage < 1 ? `; it covers ${(100 * check.coverage).toFixed(1)}% of the replayed events (outside it, its nearest price is used)` : "";
+  const covers = check.coverage < 1 ? `; it covers ${(100 * check.coverage).toFixed(1)}% of the replayed events (the rest, within minutes of its ends, take its end prices)` : "";
   return { reference, line: `reference checked against the pool's own price: median ratio ${check.ratio.toPrecision(4)} over ${check.samples} sampled events${covers}` };
 }
 
@@ -262,7 +262,7 @@ export async function runBacktest(o: BacktestOptions, onProgress?: (f: number) =
     if (o.from || o.to) {
       const from = o.from ? parseBound(o.from, "from", events, h.blocks) : -Infinity;
       const to = o.to ? parseBound(o.to, "to", events, h.blocks) : Infinity;
-      if (!(from < to)) throw new DataError(`--from ${o.from} is not before --to ${o.to}`);
+      if (!(from < to)) throw new DataError(o.to ? `--from ${o.from} is not before --to ${o.to}` : `--from ${o.from} is after the data's end (${new Date(events.time[events.n - 1]! * 1000).toISOString()})`);
       events = sliceEvents(events, from, to);
       if (o.warmup !== false) warmup = warmupBefore(h.events, from);
     }

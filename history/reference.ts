@@ -9,6 +9,12 @@ export interface ReferenceSeries {
   /** Raw token1 per raw token0, like the pool's own price. */
   price: Float64Array;
   file: string;
+  /**
+   * Samples of a market that trades between them (a CEX's minute closes): the price between two
+   * samples is interpolated (log-linear). Without it the series is a step function, right for the
+   * pool's own price, which only moves at its trades.
+   */
+  sampled?: boolean;
 }
 
 /** Binance's kline columns, in order (data.binance.vision's CSVs have no header; some tools write this one). */
@@ -46,7 +52,7 @@ export function loadReference(file: string, options: { column?: string; quote: 0
     price.push((options.quote === 0 ? 1 / p : p) * rawPerHuman);
   }
   if (time.length === 0) throw new DataError(`${file}: no data rows`);
-  return { time: Float64Array.from(time), price: Float64Array.from(price), file };
+  return { time: Float64Array.from(time), price: Float64Array.from(price), file, sampled: true };
 }
 
 /** A kline's close_time (the last millisecond or microsecond of its minute) as the minute's end, unix seconds. */
@@ -57,7 +63,14 @@ function klineEnd(r: RowReader, c: number): number {
   return Math.round((Number(s) + 1) / unit);
 }
 
-/** Price at time t: the last observation at or before t (the first one before the series starts). */
+/**
+ * Price at time t. A step series (the pool's own price): the last observation at or before t (the
+ * first one before the series starts). A sampled series (a CEX's closes): log-linear between the
+ * samples either side of t, its end values outside. The last close at or before t would be up to a
+ * sample interval stale: a minute bar's close matched with the CEX close a minute earlier makes the
+ * pool look as if it led the market, and LVR (an accounting of what was lost at the moment of each
+ * trade, after the fact) comes out with the wrong sign.
+ */
 export function priceAt(ref: ReferenceSeries, t: number): number {
   const ts = ref.time;
   let lo = 0;
@@ -67,7 +80,12 @@ export function priceAt(ref: ReferenceSeries, t: number): number {
     if (ts[mid]! <= t) lo = mid + 1;
     else hi = mid;
   }
-  return ref.price[Math.max(0, lo - 1)]!;
+  // ts[lo - 1] <= t < ts[lo]
+  if (!ref.sampled || lo === 0 || lo === ts.length || ts[lo - 1] === t) return ref.price[Math.max(0, lo - 1)]!;
+  const a = ref.price[lo - 1]!;
+  const b = ref.price[lo]!;
+  const w = (t - ts[lo - 1]!) / (ts[lo]! - ts[lo - 1]!);
+  return a * Math.pow(b / a, w);
 }
 
 function median(xs: number[]): number {
@@ -79,6 +97,9 @@ function median(xs: number[]): number {
 const fmt = (x: number) => (x >= 1e6 ? x.toExponential(3) : x >= 100 ? Math.round(x).toLocaleString("en-US") : x >= 0.01 ? String(+x.toPrecision(4)) : x.toExponential(3));
 const iso = (t: number) => new Date(t * 1000).toISOString().slice(0, 16);
 
+/** How far outside its span a reference may be used (its end price): a few of its samples. */
+export const REFERENCE_SLACK_SECONDS = 600;
+
 export interface ReferenceCheck {
   /** Median of reference / pool price over the overlap (1 = the same price). */
   ratio: number;
@@ -89,7 +110,7 @@ export interface ReferenceCheck {
 
 /**
  * The reference against the pool's own price, in the raw units the replay uses: refuses a reference
- * that does not overlap the history, and one whose median ratio to the pool's price over the
+ * that does not cover the history (to within REFERENCE_SLACK_SECONDS), and one whose median ratio to the pool's price over the
  * overlap is off by more than a factor 2, with a one-line error naming the file and saying what it
  * looks like (the inverse price: wrong --quote; off by a power of ten: wrong --decimals; else
  * another asset or market).
@@ -107,6 +128,11 @@ export function checkReference(
   for (let i = 0; i < pool.n; i++) if (pool.time[i]! >= r0 && pool.time[i]! <= r1) inside.push(i);
   if (inside.length === 0) {
     throw new DataError(`${ref.file}: the reference covers ${iso(r0)} .. ${iso(r1)} UTC, the history ${iso(p0)} .. ${iso(p1)} UTC: they do not overlap; give a reference for the history's dates`);
+  }
+  // Outside its span a reference can only repeat its end price: a few minutes of that is harmless,
+  // hours of it measure LVR against a constant. So a reference must cover the whole replayed history.
+  if (p0 < r0 - REFERENCE_SLACK_SECONDS || p1 > r1 + REFERENCE_SLACK_SECONDS) {
+    throw new DataError(`${ref.file}: the reference covers ${iso(r0)} .. ${iso(r1)} UTC, only ${(100 * inside.length / pool.n).toFixed(1)}% of the history's events (${iso(p0)} .. ${iso(p1)} UTC); give a reference covering the history, or --from/--to inside the reference's dates`);
   }
   const step = Math.max(1, Math.floor(inside.length / 5000));
   const ratios: number[] = [];

@@ -8,7 +8,7 @@ import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
-  DataError, KNOWN_POOLS, TOKENS, checkReference, describeFile, inferFeeTier, knownPool, loadPoolEvents, loadSwaps, resolvePair,
+  DataError, KNOWN_POOLS, TOKENS, checkReference, describeFile, inferFeeTier, knownPool, loadReference, priceAt, loadPoolEvents, loadSwaps, resolvePair,
   EV_SWAP, type PoolEvents, type ReferenceSeries,
 } from "../history/index.ts";
 import { Pool } from "../backtest/pool.ts";
@@ -185,6 +185,33 @@ describe("the reference against the pool's own price (synthetic price paths)", (
   it("refuses a reference that does not overlap the history", () => {
     expect(err(() => checkReference(ref((i) => poolRaw(i) * 1e12, 1, [18, 6], 86_400), pool, pair))).toMatch(/^ref\.csv: the reference covers .* the history .*: they do not overlap/);
   });
+
+  it("refuses one that covers only part of the history, and takes one that ends minutes short of it", () => {
+    // Shifted by 2 hours: the history's first 2 of its 10 hours lie before the reference starts.
+    expect(err(() => checkReference(ref((i) => poolRaw(i) * 1e12, 1, [18, 6], 7_200), pool, pair))).toBe(
+      "ref.csv: the reference covers 2023-11-15T00:13 .. 2023-11-15T10:12 UTC, only 80.0% of the history's events (2023-11-14T22:13 .. 2023-11-15T08:12 UTC); give a reference covering the history, or --from/--to inside the reference's dates",
+    );
+    expect(checkReference(ref((i) => poolRaw(i) * 1e12, 1, [18, 6], 300), pool, pair).coverage).toBeCloseTo(595 / 600, 9);
+  });
+});
+
+describe("the price between a reference's samples", () => {
+  const series = (sampled: boolean): ReferenceSeries => ({ time: Float64Array.of(60, 120, 180), price: Float64Array.of(100, 200, 50), file: "ref.csv", sampled });
+
+  it("a CEX's closes are interpolated log-linearly; the pool's own price is a step", () => {
+    const cex = series(true);
+    expect(priceAt(cex, 60)).toBe(100);
+    expect(priceAt(cex, 90)).toBeCloseTo(100 * Math.SQRT2, 9);
+    expect(priceAt(cex, 119)).toBeCloseTo(100 * 2 ** (59 / 60), 9);
+    expect(priceAt(cex, 150)).toBeCloseTo(100, 9);
+    expect([priceAt(cex, 0), priceAt(cex, 500)]).toEqual([100, 50]);
+    const own = series(false);
+    expect([priceAt(own, 90), priceAt(own, 119), priceAt(own, 120), priceAt(own, 0), priceAt(own, 500)]).toEqual([100, 100, 200, 100, 50]);
+  });
+
+  it("loadReference marks a file's series as sampled", () => {
+    expect(loadReference(BINANCE, { quote: 0, decimals0: 6, decimals1: 18 }).sampled).toBe(true);
+  });
 });
 
 // A real excerpt: the Uniswap v3 WETH/oSQTH 0.3% pool on mainnet, 2024-01-05 (token0 = WETH, both
@@ -243,6 +270,20 @@ describe("the reference on real data: the mainnet USDC/WETH 0.05% day against Bi
   it("refuses it with the wrong quote (the inverse) or the wrong decimals (a power of ten), naming the file", () => {
     expect(err(() => check({ quote: 1 }))).toMatch(new RegExp(`^${BINANCE.replace(/[.]/g, "\\.")}: reference does not match the pool: .* it is the inverse, the price of WETH in USDC: pass --quote 0`));
     expect(err(() => check({ decimals: [18, 6] }))).toMatch(/: reference does not match the pool: .* off by 10\^24: wrong decimals \(now 18,6\)\? pass --decimals D0,D1$/);
+  });
+
+  it("a minute bar's move is measured against the CEX price of the same minute, not the one before (LVR's sign)", () => {
+    // The 35-day Polygon bars' first two days against Binance: the bar's close is the pool's price at
+    // the minute's end, and so is Binance's row of that minute. The last close at or before the bar's
+    // move (a minute stale) made the pool lead the market: LVR -30,026 USDC, the LPs "gaining" from
+    // arbitrage; against the pool's own price LVR is +64,057.
+    const bars: BacktestOptions = { ...defaultOptions(), source: "bars", input: "data/polygon-usdc-weth-005-minute", from: "2022-07-19", to: "2022-07-21", statics: [5], ewma: false, foresight: false, models: [] };
+    const lvr = async (reference?: string) => (await runBacktest({ ...bars, reference })).report.policies[0]!.lvr;
+    return Promise.all([lvr("data/reference-binance-ethusdt/binance-ethusdt-1m-2022-07-18..2022-08-23.csv.gz"), lvr()]).then(([cex, own]) => {
+      expect(own).toBeGreaterThan(60_000);
+      expect(cex).toBeGreaterThan(own * 0.8);
+      expect(cex).toBeLessThan(own * 1.5);
+    });
   });
 
   it("refuses a reference of other dates: the WETH/oSQTH day of 2024 against the 2023 minutes", () => {

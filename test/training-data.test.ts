@@ -130,6 +130,23 @@ describe("loading minute bars and per-swap rows", () => {
     expect(() => resolveFormat("data/swaps-usdc-weth")).toThrow(/mixes minute-bar files .* and per-swap files .*; pass --format/);
     expect(resolveFormat("data/swaps-usdc-weth", "minute").files.every((f) => f.includes(".minute."))).toBe(true);
   });
+
+  it("in a folder, skips files of neither format but refuses a day file that is not one (a day never lost silently)", () => {
+    // The real minute folder holds a price file (skipped); a day whose closeTick column is gone is not.
+    const folder = mkdtempSync(path.join(tmpdir(), "training-format-"));
+    const days = ["2022-07-19", "2022-07-20"].map((d) => `polygon-0x45dd-${d}.minute.csv`);
+    for (const d of days) writeFileSync(path.join(folder, d), gunzipSync(readFileSync(`data/polygon-usdc-weth-005-minute/${d}.gz`)));
+    writeFileSync(path.join(folder, "prices.csv"), "time,price\n1,2\n");
+    expect(resolveFormat(folder).files.map((f) => path.basename(f))).toEqual(days);
+    const text = readFileSync(path.join(folder, days[1]!), "utf8").replace("closeTick", "close_tick");
+    writeFileSync(path.join(folder, days[1]!), text);
+    expect(() => resolveFormat(folder)).toThrow(new RegExp(`${days[1]!.replace(/[.]/g, "\\.")}: neither a minute-bar file \\(no 'closeTick' column\\)`));
+  });
+
+  it("a range keeps only the files that hold its rows as the series' sources (what a model says it was trained on)", () => {
+    const s = loadSeries("data/polygon-usdc-weth-005-minute", { from: Date.parse("2022-07-20T00:00:00Z") / 1000, to: Date.parse("2022-07-22T00:00:00Z") / 1000 });
+    expect(s.sources.map((f) => path.basename(f))).toEqual(["polygon-0x45dd-2022-07-20.minute.csv.gz", "polygon-0x45dd-2022-07-21.minute.csv.gz"]);
+  });
 });
 
 describe("bad input: one line naming file, row and field", () => {

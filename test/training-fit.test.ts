@@ -218,8 +218,10 @@ describe("provenfee train / evaluate (CLI jobs)", () => {
     const report = JSON.parse(readFileSync(path.join(tmp, "cli-levels-only.report.json"), "utf8"));
     expect(report.fit.correction).toBeNull();
     expect(report.policyFit).toBeNull();
-    // the fee policy is the one of --policy-from (the shipped default), not a fitted one
-    expect((await loadModel(levelsOnly)).file.policy).toEqual((await loadModel("model/default-model.json")).file.policy);
+    // the fee policy is the one of --policy-from (the shipped default), not a fitted one, with its fallback fee
+    const shippedDefault = (await loadModel("model/default-model.json")).file;
+    expect((await loadModel(levelsOnly)).file.policy).toEqual(shippedDefault.policy);
+    expect((await loadModel(levelsOnly)).file.meta.fallbackFee).toBe(shippedDefault.meta.fallbackFee);
   });
 
   it("--prior: the prior's levels are a candidate start beside the projected baselines, the lowest validation QLIKE wins; a prior fitted on this history is left out", async () => {

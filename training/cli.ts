@@ -1,6 +1,7 @@
 // `provenfee train` and `provenfee evaluate`: flag parsing, progress and printing only; the work is
 // in pipeline.ts. Exit codes: 0 done, 1 bad data or a failed run (one-line error on stderr),
 // 2 bad usage, 3 (`evaluate --require-win` only) the model did not beat the best baseline.
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { loadModel } from "../model/index.ts";
 import type { DataFormat } from "../history/index.ts";
@@ -74,7 +75,10 @@ function dataFlags(f: Record<string, unknown>) {
   const given = f.data !== undefined;
   const from = f.from !== undefined ? parseDate(f.from as string, "from", false) : given ? undefined : parseDate(DEFAULT_FROM, "from", false);
   const to = f.to !== undefined ? parseDate(f.to as string, "to", true) : given ? undefined : parseDate(DEFAULT_TO, "to", true);
-  if (from !== undefined && to !== undefined && to <= from) throw new UsageError("--to: must be after --from");
+  if (from !== undefined && to !== undefined && to <= from) {
+    // Without --data the shipped series' dates are the defaults: say which bound was not given.
+    throw new UsageError(f.to === undefined ? `--from: must be before ${DEFAULT_TO}, the end of the shipped series (give --to, or --data)` : f.from === undefined ? `--to: must be after ${DEFAULT_FROM}, the start of the shipped series (give --from, or --data)` : "--to: must be after --from");
+  }
   return {
     data: str(f, "data", shipped(DEFAULT_DATA)),
     format: parseFormat(str(f, "format", "auto")),
@@ -292,7 +296,10 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const out = str(f, "out", "trained-model.json");
     const stem = out.replace(/\.json$/, "");
     const policySource = str(f, "policy-from", shipped(DEFAULT_MODEL));
-    const policy = (await loadModel(policySource)).file.policy;
+    const policyModel = (await loadModel(policySource)).file;
+    const policy = policyModel.policy;
+    // The fallback fee goes with the policy it was recommended for (--no-policy-fit ships that policy).
+    const policyFallbackFee = typeof policyModel.meta?.fallbackFee === "number" ? policyModel.meta.fallbackFee : undefined;
     if (f["no-prior"] && f.prior !== undefined) throw new UsageError("--prior and --no-prior: give one");
     const priorSource = f["no-prior"] ? null : str(f, "prior", shipped(DEFAULT_MODEL));
     const prior = priorSource === null ? null : await priorLevels(priorSource, int(f, "period", 60), int(f, "horizon", 30));
@@ -317,6 +324,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       backend: backend as BackendChoice,
       policy,
       policySource,
+      policyFallbackFee,
       pair: parsePairFlags(f as Record<string, string>),
       prior,
       policyFit: f["policy-fit"] === false ? null : {
@@ -336,6 +344,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
       onEpoch: progress(Boolean(f.quiet)),
       log: f.quiet ? undefined : (l) => console.error(l),
     };
+    // The folders of what it writes exist before minutes of fitting, not after.
+    makeFoldersFor([options.out, options.reportPath, options.plotPath]);
     const { report } = await runTraining(options);
     if (!f.quiet && process.stderr.isTTY) process.stderr.write("\n");
     if (f.json) {
@@ -355,6 +365,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
   }
 }
 
+/** Creates the folders the given output files go in (as backtest --out does). */
+function makeFoldersFor(files: (string | null | undefined)[]): void {
+  for (const file of files) if (file) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+}
+
 export async function evaluateCommand(argv: string[]): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {
     console.log(EVALUATE_HELP);
@@ -367,6 +382,7 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
     }, "evaluate");
     const fitOn = str(f, "fit-on", "train+validation");
     if (fitOn !== "train" && fitOn !== "train+validation") throw new UsageError(`--fit-on: must be train or train+validation, got '${fitOn}'`);
+    makeFoldersFor([typeof f.plot === "string" ? f.plot : null]);
     const result = await runEvaluation({
       ...dataFlags(f),
       modelPath: str(f, "model", shipped(DEFAULT_MODEL)),

@@ -2,6 +2,7 @@
 // features as of A and the realized variance over A+1..A+H, plus the per-period squared returns
 // the baselines run on. Everything is split into contiguous segments first (see data.ts), and no
 // feature window, target or baseline recursion crosses a segment break.
+import path from "node:path";
 import { buildObservations, N_FEATURES, type Observations } from "../model/index.ts";
 import {
   DataError, detectFormat, expandInputs, loadMinuteBars, loadSwaps, minuteSegments, swapSegments,
@@ -56,8 +57,9 @@ export function resolveFormat(spec: string | string[], format: DataFormat | "aut
     try {
       kind = detectFormat(f);
     } catch (e) {
-      // In a folder, files of neither format (prices, licences as csv) are skipped, not errors.
-      if (files.length > 1) {
+      // In a folder, files of neither format (prices, licences as csv) are skipped, not errors; a file
+      // named as a data file (".minute", ".tick") that is not one is an error, not a day silently lost.
+      if (files.length > 1 && !MINUTE_FILE(path.basename(f)) && !SWAP_FILE(path.basename(f))) {
         skipped.push(f);
         continue;
       }
@@ -107,12 +109,14 @@ export function loadSeries(spec: string | string[], options: LoadOptions = {}): 
   const segments: SeriesSegment[] = [];
   let gaps: GapReport;
   let rows: number;
+  let usedFiles: string[];
   if (format === "minute") {
     if (period % 60 !== 0) throw new DataError(`minute bars resolve periods that are whole minutes; got period ${period}`);
     let bars = loadMinuteBars(files);
     bars = sliceBars(bars, lowerBound(bars.timestamps, from), lowerBound(bars.timestamps, to));
     rows = bars.timestamps.length;
     if (rows === 0) throw new DataError(`${files.join(", ")}: no rows between the --from and --to dates`);
+    usedFiles = filesWithRows(bars.sources, bars.fileIndex);
     gaps = minuteSegments(bars, options.maxFill ?? 5);
     for (const s of gaps.segments) {
       const obs = observationsFromMinuteBars(bars, period, s.start, s.end);
@@ -123,6 +127,7 @@ export function loadSeries(spec: string | string[], options: LoadOptions = {}): 
     swaps = sliceSwaps(swaps, lowerBound(swaps.timestamps, from), lowerBound(swaps.timestamps, to));
     rows = swaps.timestamps.length;
     if (rows === 0) throw new DataError(`${files.join(", ")}: no swaps between the --from and --to dates`);
+    usedFiles = filesWithRows(swaps.sources, swaps.fileIndex);
     gaps = swapSegments(swaps, options.maxGapSeconds ?? 6 * 3600);
     for (const s of gaps.segments) {
       const obs = observationsFromSwaps(swaps, period, s.start, s.end);
@@ -130,7 +135,14 @@ export function loadSeries(spec: string | string[], options: LoadOptions = {}): 
       segments.push(segmentOf(obs, Math.floor(s.fromTime / period), Math.floor((s.toTime - 1) / period)));
     }
   }
-  return { format, sources: files, period, rows, gaps, segments };
+  return { format, sources: usedFiles, period, rows, gaps, segments };
+}
+
+/** The files that hold rows inside the range, in their order (all of them where rows carry no file). */
+function filesWithRows(files: string[], fileIndex: Uint16Array | undefined): string[] {
+  if (!fileIndex) return files;
+  const used = new Set(fileIndex);
+  return files.filter((_, i) => used.has(i));
 }
 
 /**

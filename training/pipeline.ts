@@ -189,6 +189,8 @@ export interface TrainOptions extends DataOptions {
   backend: BackendChoice;
   policy: Policy;
   policySource: string;
+  /** The fallback fee recommended with `policy` (its file's meta.fallbackFee), shipped with it when the policy is not fitted. */
+  policyFallbackFee?: number;
   /** Fit the fee policy by net LP PnL after the forecast (null: keep `policy`). */
   policyFit: PolicyFitSettings | null;
   /** The pair's terms as given (`--quote`, `--decimals`, `--historical-fee`, `--tick-spacing`); the rest is inferred from the data. */
@@ -327,6 +329,8 @@ export async function runTraining(o: TrainOptions) {
     loss: "QLIKE of realized variance over the horizon against the published forecast variance fastExp2(clamp(y, 0, 48)), both floored at 1 tick^2",
     seed: o.seed,
     policyFrom: o.policySource,
+    ...(o.policyFallbackFee !== undefined ? { fallbackFee: o.policyFallbackFee } : {}),
+    ...(o.policyFit?.reference ? { reference: o.policyFit.reference } : {}),
     pair: pairSummary(pair),
     createdAt: new Date().toISOString(),
   };
