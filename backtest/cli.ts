@@ -1,5 +1,5 @@
 // `provenfee backtest`: would this fee model have paid LPs more than a static fee?
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Model } from "../model/modelFile.ts";
 import { DataError } from "../history/index.ts";
@@ -18,8 +18,8 @@ export const HELP = `usage: provenfee backtest (--swaps FILES | --bars FILES | -
 
 Replays fee policies on real pool history, or runs them in a simulated market, and compares what
 LPs earn: fees, loss-versus-rebalancing (LVR), net LP PnL = fees - LVR, markouts, volume, fee
-statistics, gas of fee updates, daily Sharpe and drawdown, results per volatility regime, and
-bootstrap intervals of each policy's edge over the best static tier.
+statistics, gas of fee updates, daily Sharpe (over a week or more) and drawdown, results per
+volatility regime, and bootstrap intervals of each policy's edge over the best static tier.
 
 data (one of):
   --swaps FILES            per-swap rows (*.tick.csv[.gz]; a file, a comma-separated list or a folder)
@@ -42,8 +42,10 @@ counterfactual (history):
   --reference FILE         a reference (CEX) price series: time column + --reference-column NAME
                            (default "price"), the price of the non-quote token in quote tokens;
                            Binance kline CSVs as downloaded (close at each minute's end)
-  --from T, --to T         range: YYYY-MM-DD[THH:MM] (UTC), unix seconds, or block:N; the swaps
-                           before --from feed the policies' oracles only (a hook deployed earlier)
+  --from T, --to T         range [from, to): YYYY-MM-DD[THH:MM] (UTC), unix seconds, or block:N
+                           (--to 2024-01-06 ends with 2024-01-05; train's --to DAY includes DAY);
+                           the swaps before --from feed the policies' oracles only (a hook
+                           deployed earlier)
   --period S               seconds per period (default 60)
 ${pairHelp(27)}
 fee updates and their gas (backtest/README.md, "Updates only when they pay"):
@@ -75,7 +77,8 @@ tuning and sweeps:
   --workers N              threads for --sweep and --tune-policy (default: all cores)
 output:
   --out DIR                where backtest.json, policies.csv, hourly.csv, report.html and the PNG
-                           plots go (default reports/backtest); --no-html, --no-png
+                           plots go (default reports/backtest); --no-html, --no-png; --sweep writes
+                           sweep.json there; --tune-policy writes its model to --tuned-out
   --json                   print one JSON object on stdout (and nothing else)
   --quiet                  no table; --progress / --no-progress (default: on a terminal)
   -h, --help
@@ -240,7 +243,7 @@ async function tune(o: CliOptions, bar: ReturnType<typeof progressBar>): Promise
   const saved = await withPolicy(model, policy);
   // meta is not committed to; the weights are the input model's, only the fee mapping changed.
   // The fallback fee it was tuned with (--fallback-fee, else the input model's recommendation) goes with it.
-  saved.file.meta = { ...model.file.meta, ...(o.bt.fallbackFee !== undefined ? { fallbackFee: o.bt.fallbackFee } : {}), tunedFrom: file, tunedOn: `${o.bt.input} ${vFrom}..${vTo}`, tunedBy: "provenfee backtest --tune-policy (counterfactual resize, net LP PnL)", tunedAt: new Date().toISOString() };
+  saved.file.meta = { ...model.file.meta, ...(o.bt.fallbackFee !== undefined ? { fallbackFee: o.bt.fallbackFee } : {}), policyFrom: `tuned by provenfee backtest --tune-policy on ${o.bt.input} ${vFrom}..${vTo}`, tunedFrom: file, tunedOn: `${o.bt.input} ${vFrom}..${vTo}`, tunedBy: "provenfee backtest --tune-policy (counterfactual resize, net LP PnL)", tunedAt: new Date().toISOString() };
   saveModel(saved, out);
   // The test range: tuned vs original vs the static tiers.
   const testModels = new Map<string, Model>([[out, saved], [file, model]]);
@@ -289,8 +292,13 @@ export async function backtestCommand(argv: string[]): Promise<number> {
       const points: SweepPoint[] = await runSweep(o.bt, o.sweep.name, o.sweep.values, o.workers, bar.update);
       bar.done();
       const first = points[0]!.summary as { swaps: number; from: string; to: string; policies: unknown[] };
-      if (o.json) process.stdout.write(JSON.stringify({ swaps: first.swaps, from: first.from, to: first.to, policies: first.policies, sweep: points.map((p) => ({ [o.sweep!.name]: p.value, policies: (p.summary as { policies: unknown[] }).policies })) }) + "\n");
+      const sweepJson = JSON.stringify({ swaps: first.swaps, from: first.from, to: first.to, policies: first.policies, sweep: points.map((p) => ({ [o.sweep!.name]: p.value, policies: (p.summary as { policies: unknown[] }).policies })) });
+      mkdirSync(o.out, { recursive: true });
+      const sweepFile = path.join(o.out, "sweep.json");
+      writeFileSync(sweepFile, `${sweepJson}\n`);
+      if (o.json) process.stdout.write(sweepJson + "\n");
       else if (!o.quiet) {
+        console.log(`net LP PnL before gas (fees - LVR), in the quote token, per ${o.sweep.name}; every figure in ${sweepFile}:`);
         for (const p of points) {
           const s = p.summary as { policies: { name: string; netPnl: number; feeRevenue: number; lvr: number }[] };
           console.log(`${o.sweep.name}=${p.value}: ` + s.policies.map((q) => `${q.name} ${q.netPnl.toFixed(0)}`).join(", "));

@@ -4,6 +4,9 @@
 import { CLASS_NAMES, MARKOUT_MINUTES, type Clock, type Ledger } from "./ledger.ts";
 import { Rng } from "./rng.ts";
 
+/** The fewest daily returns a daily Sharpe is reported from (a week). */
+const MIN_SHARPE_DAYS = 7;
+
 export interface RunPolicy {
   name: string;
   ledger: Ledger;
@@ -230,7 +233,8 @@ export function computeReport(view: RunView, costs: CostOptions): Report {
       fees: { arbitrage: L.fees[0]!, uninformed: L.fees[1]! },
       lvrByClass: { arbitrage: L.lvr[0]!, uninformed: L.lvr[1]! },
       markouts,
-      dailySharpe: daily.length > 1 && dsd > 0 ? (mean(daily) / dsd) * Math.sqrt(365) : NaN,
+      // An annualized Sharpe from two or three daily returns is noise with a big number on it.
+      dailySharpe: daily.length >= MIN_SHARPE_DAYS && dsd > 0 ? (mean(daily) / dsd) * Math.sqrt(365) : NaN,
       maxDrawdown: maxDrawdown(daily),
       days: daily.length,
       swaps: p.swaps,

@@ -157,6 +157,8 @@ describe("provenfee backtest (CLI)", () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/row 8: field 'current_tick'/);
     expect(cli(["--swaps", path.join(dir, "nope.csv")]).stderr).toMatch(/nope\.csv: no such file/);
+    // A range outside the data, one bound given: says where the data is.
+    expect(cli(["--swaps", MAINNET, "--from", "2024-01-06"]).stderr.trim()).toBe("provenfee backtest: no events from 2024-01-06T00:00:00.000Z (the data covers 2024-01-05T00:00:23.000Z to 2024-01-05T23:59:59.000Z)");
   });
 
   it("reads Binance klines as a reference as they come: headerless (ms) or with the header (µs), close at the minute's end", () => {
@@ -257,10 +259,12 @@ describe("provenfee backtest (CLI)", () => {
   });
 
   it("--sweep runs one backtest per value on worker threads", () => {
-    const r = cli(["--swaps", MAINNET, "--from", "2024-01-05T00:00", "--to", "2024-01-05T04:00", "--counterfactual", "resize", "--sweep", "elasticity=0,0.05", "--workers", "2", "--json", "--no-foresight"]);
+    const r = cli(["--swaps", MAINNET, "--from", "2024-01-05T00:00", "--to", "2024-01-05T04:00", "--counterfactual", "resize", "--sweep", "elasticity=0,0.05", "--workers", "2", "--json", "--no-foresight", "--out", path.join(dir, "sweep")]);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.sweep).toHaveLength(2);
+    // --out holds what stdout printed
+    expect(JSON.parse(readFileSync(path.join(dir, "sweep", "sweep.json"), "utf8"))).toEqual(j);
     const at = (k: number, name: string) => j.sweep[k].policies.find((p: { name: string }) => p.name === name);
     expect(at(0, "static-30bp").volumeRetained).toBeCloseTo(1, 6);
     expect(at(1, "static-30bp").volumeRetained).toBeCloseTo(Math.exp(-0.05 * 25), 3);

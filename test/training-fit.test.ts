@@ -213,9 +213,10 @@ describe("provenfee train / evaluate (CLI jobs)", () => {
 
   it("--no-correction and --no-policy-fit, as the help offers them, skip those steps", async () => {
     capture();
-    const levelsOnly = path.join(tmp, "cli-levels-only.json");
+    // --out in folders that do not exist yet: made before the fit
+    const levelsOnly = path.join(tmp, "new", "folder", "cli-levels-only.json");
     expect(await trainCommand(["--data", DAY, "--no-correction", "--no-policy-fit", "--out", levelsOnly, "--quiet", "--no-plot"])).toBe(0);
-    const report = JSON.parse(readFileSync(path.join(tmp, "cli-levels-only.report.json"), "utf8"));
+    const report = JSON.parse(readFileSync(path.join(tmp, "new", "folder", "cli-levels-only.report.json"), "utf8"));
     expect(report.fit.correction).toBeNull();
     expect(report.policyFit).toBeNull();
     // the fee policy is the one of --policy-from (the shipped default), not a fitted one, with its fallback fee

@@ -48,7 +48,7 @@ export interface LoadOptions {
 
 /** Resolves the format of a data spec: every file must be the same format. */
 export function resolveFormat(spec: string | string[], format: DataFormat | "auto" = "auto"): { format: DataFormat; files: string[] } {
-  if (format !== "auto") return { format, files: expandInputs(spec, format === "minute" ? MINUTE_FILE : SWAP_FILE) };
+  if (format !== "auto") return { format, files: expandInputs(spec, format === "minute" ? MINUTE_FILE : SWAP_FILE, format === "minute" ? "minute-bar (*minute*.csv)" : "per-swap (*tick*.csv)") };
   const files = expandInputs(spec, () => true);
   const kinds = new Map<DataFormat, string[]>();
   const skipped: string[] = [];
@@ -113,9 +113,10 @@ export function loadSeries(spec: string | string[], options: LoadOptions = {}): 
   if (format === "minute") {
     if (period % 60 !== 0) throw new DataError(`minute bars resolve periods that are whole minutes; got period ${period}`);
     let bars = loadMinuteBars(files);
+    const span = spanOf(bars.timestamps);
     bars = sliceBars(bars, lowerBound(bars.timestamps, from), lowerBound(bars.timestamps, to));
     rows = bars.timestamps.length;
-    if (rows === 0) throw new DataError(`${files.join(", ")}: no rows between the --from and --to dates`);
+    if (rows === 0) throw new DataError(`${[spec].flat().join(",")}: no rows between the --from and --to dates (the data covers ${span})`);
     usedFiles = filesWithRows(bars.sources, bars.fileIndex);
     gaps = minuteSegments(bars, options.maxFill ?? 5);
     for (const s of gaps.segments) {
@@ -124,9 +125,10 @@ export function loadSeries(spec: string | string[], options: LoadOptions = {}): 
     }
   } else {
     let swaps = loadSwaps(files);
+    const span = spanOf(swaps.timestamps);
     swaps = sliceSwaps(swaps, lowerBound(swaps.timestamps, from), lowerBound(swaps.timestamps, to));
     rows = swaps.timestamps.length;
-    if (rows === 0) throw new DataError(`${files.join(", ")}: no swaps between the --from and --to dates`);
+    if (rows === 0) throw new DataError(`${[spec].flat().join(",")}: no swaps between the --from and --to dates (the data covers ${span})`);
     usedFiles = filesWithRows(swaps.sources, swaps.fileIndex);
     gaps = swapSegments(swaps, options.maxGapSeconds ?? 6 * 3600);
     for (const s of gaps.segments) {
@@ -136,6 +138,12 @@ export function loadSeries(spec: string | string[], options: LoadOptions = {}): 
     }
   }
   return { format, sources: usedFiles, period, rows, gaps, segments };
+}
+
+/** "FROM .. TO UTC" of a time column (unix seconds), to the minute. */
+function spanOf(ts: Float64Array): string {
+  const iso = (t: number) => new Date(t * 1000).toISOString().slice(0, 16);
+  return ts.length === 0 ? "no rows" : `${iso(ts[0]!)} .. ${iso(ts[ts.length - 1]!)} UTC`;
 }
 
 /** The files that hold rows inside the range, in their order (all of them where rows carry no file). */

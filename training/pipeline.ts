@@ -276,7 +276,7 @@ export async function runTraining(o: TrainOptions) {
   } : undefined;
   const prepared = fitOptions && preparePolicyFit(fitOptions);
   const pair: Pair = prepared?.history.pair ?? resolvePair(p.series.sources, o.pair ?? {}, undefined, { strict: false });
-  log(`pair: ${describePair(pair)}`);
+  log(describePair(pair));
   log(`data: ${p.series.rows} rows, ${p.ds.n} samples; train ${summary.split.train.n} (${summary.split.train.from.slice(0, 10)}..${summary.split.train.to.slice(0, 10)}), validation ${summary.split.validation.n}, test ${summary.split.test.n} (${summary.split.test.from.slice(0, 10)}..${summary.split.test.to.slice(0, 10)}, held out)`);
   const { train, validation } = p.split;
   const rsplit = refitSplit(p.split);
