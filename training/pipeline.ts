@@ -71,7 +71,7 @@ export function repairLines(p: Prepared): string[] {
     lines.push(
       g.filled > 0
         ? `data: forward-filled ${g.filled} missing minute(s) as minutes without swaps (${g.fills.length} hole(s): ${g.fills.slice(0, 4).join(", ")}${g.fills.length > 4 ? ", ..." : ""}); for the oracle such a minute adds no observation`
-        : "data: no missing minutes",
+        : g.breaks.length > 0 ? "data: no short holes to fill (the longer ones split the series, below)" : "data: no missing minutes",
     );
   }
   if (g.breaks.length > 0) lines.push(`data: ${g.segments.length} contiguous segments; split at ${g.breaks.join(", ")} (no window or target crosses a split)`);
