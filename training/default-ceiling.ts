@@ -11,12 +11,15 @@
 //
 //   npx tsx training/default-ceiling.ts                  # about 45 s
 //   SHOW_WEIGHTS=1 npx tsx training/default-ceiling.ts   # and each pool's own optimal weights
+//   IDLE=1 [MODE=material MAT=1] npx tsx training/default-ceiling.ts   # with the idle-time term of
+//                                                        # training/idleFeature.ts in place of the 256-period EWMA
 import { fitLevelParts, levelNetwork, type Levels } from "./fit.ts";
 import { baselineForecasts, fitBaselines, floatForecasts, targetsOf } from "./forecasts.ts";
 import { lossSeries, mean, qlike } from "./baselines.ts";
 import { refitSplit } from "./dataset.ts";
 import { JUDGED_BASELINES, prepare, type Prepared } from "./pipeline.ts";
 import { POOLS } from "./pools.ts";
+import { withIdle } from "./idleFeature.ts";
 const H = 30, PERIOD = 60;
 const day = (t: string) => Date.parse(`${t}T00:00:00Z`) / 1000;
 const START: Levels = [0, ...new Array<number>(5).fill(H / 5)];
@@ -24,7 +27,8 @@ const judged: { name: string; ds: Prepared["ds"]; rows: Int32Array; rv: Float64A
 console.log("| pool (test part) | best baseline QLIKE | best scale-free weights on the test part / best | with a pool constant c0 / best |");
 console.log("|---|---:|---:|---:|");
 for (const spec of POOLS) {
-  const p = prepare({ data: spec.data, split: [0.6, 0.2], period: PERIOD, from: spec.from ? day(spec.from) : undefined, to: spec.to ? day(spec.to) + 86400 : undefined }, H);
+  const prepared = prepare({ data: spec.data, split: [0.6, 0.2], period: PERIOD, from: spec.from ? day(spec.from) : undefined, to: spec.to ? day(spec.to) + 86400 : undefined }, H);
+  const p = process.env.IDLE ? { ...prepared, ds: withIdle(prepared.ds) } : prepared;
   const rows = p.split.test;
   const rv = targetsOf(p.ds, rows);
   const f = baselineForecasts(p.ds, fitBaselines(p.ds, refitSplit(p.split)), rows);
@@ -78,4 +82,4 @@ function nelderMead(f: (x: number[]) => number, x0: number[], step: number, iter
 }
 console.log(`\none weight vector for all ten test parts (fitted on them, minimax search): worst ratio ${smallestWorst.worst.toFixed(3)}, ${smallestWorst.ratios.filter((r) => r > 1.05).length} pools over 1.05`);
 console.log(`  ratios: ${judged.map((d, i) => `${d.name.split(" (")[0]} ${smallestWorst.ratios[i]!.toFixed(3)}`).join("; ")}`);
-console.log(`  weights on half-lives 4, 16, 64, 256, 1024: ${smallestWorst.levels.slice(1).map((w) => w.toFixed(2)).join(", ")}`);
+console.log(`  weights on ${process.env.IDLE ? "the half-lives 4, 16, 64, the idle term, 1024" : "half-lives 4, 16, 64, 256, 1024"}: ${smallestWorst.levels.slice(1).map((w) => w.toFixed(2)).join(", ")}`);
