@@ -57,10 +57,10 @@ describe("provenfee deploy (child process, anvil)", () => {
     expect(deployment.pools[0].key).toEqual(key);
     const model = await loadModel("model/default-model.json");
     const config = await readPoolConfig(deployer, hook, key);
-    // no --fallback-fee: the model's recommendation (the best constant fee of its policy fit), 10 bp for the default
-    expect(recommendedFallbackFee(model.file)).toBe(1000);
+    // no --fallback-fee: the model's recommendation (the best constant fee of its policy fit), 15 bp for the default
+    expect(recommendedFallbackFee(model.file)).toBe(1500);
     expect(config).toEqual({
-      commitment: model.commitment, poolFeeMin: 200, poolFeeMax: 100_000, fallbackFee: 1000, period: 60,
+      commitment: model.commitment, poolFeeMin: 200, poolFeeMax: 100_000, fallbackFee: 1500, period: 60,
       maxStalenessPeriods: 15, livenessPeriods: 60, admin: privateKeyToAddress(ANVIL_DEV_KEY), verification: VERIFICATION.zk,
     });
     // a new hook comes with the 2-, 4- and 8-pool batch verifiers (updateFees)

@@ -133,7 +133,9 @@ contract VolatilityLtvTest is ExpectingVerifierPoolFixture {
 /// priced the proven fee with (SPEC §5: fee = clamp(base + slope * sigmaQ / 2^41))
 contract VolatilityLtvProofTest is ProvenFeeFixture {
     function setUp() public {
-        _realVerifierPoolWithSwaps();
+        // Moves of up to 15 ticks a period: the default model's fee then lies inside its bounds (with the
+        // fixture's 30 it is capped at modelFeeMax, which pins no sigma down)
+        _realVerifierPoolWithSwaps(15);
     }
 
     function test_sigmaIsTheOneTheProvenFeeWasPricedWith() public {

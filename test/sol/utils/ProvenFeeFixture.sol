@@ -148,6 +148,11 @@ abstract contract ProvenFeeFixture is Test, Deployers {
     }
 
     function _realVerifierPoolWithSwaps() internal {
+        _realVerifierPoolWithSwaps(30);
+    }
+
+    /// @dev The same, each period's move at most `maxMove` ticks either way
+    function _realVerifierPoolWithSwaps(uint256 maxMove) internal {
         _deployInfrastructure();
         hook = _deployHook(IGroth16Verifier(deployCode("Groth16Verifier.sol:Groth16Verifier")), 0x6666);
         key = _keyFor(hook, 60);
@@ -155,7 +160,7 @@ abstract contract ProvenFeeFixture is Test, Deployers {
         int24 tick;
         for (uint256 i; i < 30; ++i) {
             uint256 r = uint256(keccak256(abi.encode(i)));
-            tick += int24(int256(r % 61) - 30);
+            tick += int24(int256(r % (2 * maxMove + 1)) - int256(maxMove));
             _swapTo(key, tick);
             vm.warp(block.timestamp + 60 * (1 + r % 2));
         }
