@@ -609,14 +609,14 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
 
   const shared = mode === "same" ? new Oracle(periodSeconds) : undefined;
   const clock = new Clock();
-  // Gas of an update at time t, in quote tokens: the gas token priced at the reference price just
-  // before t (what a keeper knows when it decides).
+  // Gas of an update at time t, in quote tokens: the gas token priced at the reference's last price
+  // before t (what a keeper knows when it decides: not interpolated towards a later close).
   const quoteDecimals = valuation.quote === 1 ? valuation.decimals1 : valuation.decimals0;
   const gasToken = options.gasToken;
   const gasTokenPriceAt = (t: number): number => {
     if (gasToken?.fixedPrice !== undefined) return gasToken.fixedPrice;
     if (gasToken?.poolSide === undefined) return NaN;
-    return gasTokenPriceInQuote(R(t - 1e-6), gasToken.poolSide, valuation.quote, valuation.decimals0, valuation.decimals1);
+    return gasTokenPriceInQuote(priceAt(ref, t - 1e-6, { causal: true }), gasToken.poolSide, valuation.quote, valuation.decimals0, valuation.decimals1);
   };
   const updates = options.updates;
   const gasCostAt = updates ? (t: number) => gasCostInQuote(updates.gasPerUpdate, updates.gasPriceGwei, gasTokenPriceAt(t)) : undefined;

@@ -69,9 +69,10 @@ function klineEnd(r: RowReader, c: number): number {
  * samples either side of t, its end values outside. The last close at or before t would be up to a
  * sample interval stale: a minute bar's close matched with the CEX close a minute earlier makes the
  * pool look as if it led the market, and LVR (an accounting of what was lost at the moment of each
- * trade, after the fact) comes out with the wrong sign.
+ * trade, after the fact) comes out with the wrong sign. `causal`: the last observation at or before t
+ * for any series, for what a decision at t may know (a keeper pricing its gas).
  */
-export function priceAt(ref: ReferenceSeries, t: number): number {
+export function priceAt(ref: ReferenceSeries, t: number, options: { causal?: boolean } = {}): number {
   const ts = ref.time;
   let lo = 0;
   let hi = ts.length;
@@ -81,7 +82,7 @@ export function priceAt(ref: ReferenceSeries, t: number): number {
     else hi = mid;
   }
   // ts[lo - 1] <= t < ts[lo]
-  if (!ref.sampled || lo === 0 || lo === ts.length || ts[lo - 1] === t) return ref.price[Math.max(0, lo - 1)]!;
+  if (!ref.sampled || options.causal || lo === 0 || lo === ts.length || ts[lo - 1] === t) return ref.price[Math.max(0, lo - 1)]!;
   const a = ref.price[lo - 1]!;
   const b = ref.price[lo]!;
   const w = (t - ts[lo - 1]!) / (ts[lo]! - ts[lo - 1]!);

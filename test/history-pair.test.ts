@@ -205,6 +205,8 @@ describe("the price between a reference's samples", () => {
     expect(priceAt(cex, 119)).toBeCloseTo(100 * 2 ** (59 / 60), 9);
     expect(priceAt(cex, 150)).toBeCloseTo(100, 9);
     expect([priceAt(cex, 0), priceAt(cex, 500)]).toEqual([100, 50]);
+    // what a decision at t may know: the last close
+    expect([priceAt(cex, 90, { causal: true }), priceAt(cex, 120, { causal: true })]).toEqual([100, 200]);
     const own = series(false);
     expect([priceAt(own, 90), priceAt(own, 119), priceAt(own, 120), priceAt(own, 0), priceAt(own, 500)]).toEqual([100, 100, 200, 100, 50]);
   });
