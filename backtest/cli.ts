@@ -243,7 +243,7 @@ async function tune(o: CliOptions, bar: ReturnType<typeof progressBar>): Promise
   const saved = await withPolicy(model, policy);
   // meta is not committed to; the weights are the input model's, only the fee mapping changed.
   // The fallback fee it was tuned with (--fallback-fee, else the input model's recommendation) goes with it.
-  saved.file.meta = { ...model.file.meta, ...(o.bt.fallbackFee !== undefined ? { fallbackFee: o.bt.fallbackFee } : {}), policyFrom: `tuned by provenfee backtest --tune-policy on ${o.bt.input} ${vFrom}..${vTo}`, tunedFrom: file, tunedOn: `${o.bt.input} ${vFrom}..${vTo}`, tunedBy: "provenfee backtest --tune-policy (counterfactual resize, net LP PnL)", tunedAt: new Date().toISOString() };
+  saved.file.meta = { ...model.file.meta, ...(o.bt.fallbackFee !== undefined ? { fallbackFee: o.bt.fallbackFee } : {}), policyFrom: `tuned by provenfee backtest --tune-policy on ${o.bt.input} ${vFrom}..${vTo}`, reference: o.bt.reference ?? "the pool's own price", tunedFrom: file, tunedOn: `${o.bt.input} ${vFrom}..${vTo}`, tunedBy: "provenfee backtest --tune-policy (counterfactual resize, net LP PnL)", tunedAt: new Date().toISOString() };
   saveModel(saved, out);
   // The test range: tuned vs original vs the static tiers.
   const testModels = new Map<string, Model>([[out, saved], [file, model]]);

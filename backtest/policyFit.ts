@@ -18,6 +18,7 @@ import { STATIC_TIERS_BPS } from "./policy.ts";
 import { defaultOptions, loadHistory, referenceFor, runBacktest, withPolicyUncommitted, type BacktestOptions, type History } from "./run.ts";
 import type { Pair, PairFlags } from "../history/index.ts";
 import { evaluateCandidates, tunePolicy, type PolicyParams } from "./tune.ts";
+import { sliceEvents } from "./replay.ts";
 
 /** The elasticities every fit is reported at (issue: 0, 0.01, 0.02, 0.05 and 0.1 per bp). */
 export const REPORTED_ELASTICITIES = [0, 0.01, 0.02, 0.05, 0.1];
@@ -212,7 +213,9 @@ export function preparePolicyFit(o: PolicyFitOptions): PreparedFit {
     ...(o.ruleHorizon !== undefined ? { ruleHorizon: o.ruleHorizon } : {}),
   };
   const history = loadHistory(base);
-  referenceFor(base, history.events, history.pair);
+  // Checked over the ranges the fit replays (validation through test), not every event of the files
+  // that hold them: a history cut from a longer file or folder needs a reference for its cut only.
+  referenceFor(base, sliceEvents(history.events, o.validation.from, o.test.to), history.pair);
   return { base, history };
 }
 

@@ -920,8 +920,10 @@ export function replay(ev: ReplayEvents, policies: FeePolicy[], options: ReplayO
       }
       shared!.onSwap(t, ev.tickAfter[i]!);
     } else {
-      // Reference for re-sizing arbitrage.
-      let rArb = rNow;
+      // Reference for re-sizing arbitrage. The arbitrage moves the policies' pools, whose ticks their
+      // oracles (and per-block policies) read, so it may use a CEX sample only from within the period
+      // (the next fee is decided after it ends), and none after t where a policy decides every block.
+      let rArb = options.reference ? priceAt(options.reference, t, perBlock ? { causal: true } : { knownBy: (Math.floor(t / periodSeconds) + 1) * periodSeconds }) : rNow;
       if (!options.reference) {
         const g = 1 - histFee / 1e6;
         const post = (Number(target) / TWO96) ** 2;

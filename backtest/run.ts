@@ -294,7 +294,7 @@ export async function runBacktest(o: BacktestOptions, onProgress?: (f: number) =
       swaps: r.stats.swaps,
       from: events.time[0]!,
       to: events.time[events.n - 1]!,
-      assumptions: [...pairLines, ...r.assumptions, ruleAssumption(o, gasToken !== undefined, gasToken?.fixedPrice !== undefined ? `at ${gasToken.fixedPrice} quote tokens per gas token` : "paid in ETH at the pool's own WETH price of each update's moment")],
+      assumptions: [...pairLines, ...r.assumptions, ruleAssumption(o, gasToken !== undefined, gasToken?.fixedPrice !== undefined ? `at ${gasToken.fixedPrice} quote tokens per gas token` : reference ? "paid in ETH at the reference's last close before each update" : "paid in ETH at the pool's own WETH price of each update's moment")],
       stats: { ...r.stats, files: events.files, historicalFeePips: pair.feePips, pair: pairSummary(pair) },
     };
   }

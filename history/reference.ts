@@ -70,9 +70,11 @@ function klineEnd(r: RowReader, c: number): number {
  * sample interval stale: a minute bar's close matched with the CEX close a minute earlier makes the
  * pool look as if it led the market, and LVR (an accounting of what was lost at the moment of each
  * trade, after the fact) comes out with the wrong sign. `causal`: the last observation at or before t
- * for any series, for what a decision at t may know (a keeper pricing its gas).
+ * for any series, for what a decision at t may know (a keeper pricing its gas). `knownBy`: interpolate
+ * only towards a sample at or before that time, else the last one (a price that a later decision
+ * will see, through the pool, must not carry a sample from after that decision).
  */
-export function priceAt(ref: ReferenceSeries, t: number, options: { causal?: boolean } = {}): number {
+export function priceAt(ref: ReferenceSeries, t: number, options: { causal?: boolean; knownBy?: number } = {}): number {
   const ts = ref.time;
   let lo = 0;
   let hi = ts.length;
@@ -82,7 +84,8 @@ export function priceAt(ref: ReferenceSeries, t: number, options: { causal?: boo
     else hi = mid;
   }
   // ts[lo - 1] <= t < ts[lo]
-  if (!ref.sampled || options.causal || lo === 0 || lo === ts.length || ts[lo - 1] === t) return ref.price[Math.max(0, lo - 1)]!;
+  const step = !ref.sampled || options.causal || (options.knownBy !== undefined && ts[lo]! > options.knownBy);
+  if (step || lo === 0 || lo === ts.length || ts[lo - 1] === t) return ref.price[Math.max(0, lo - 1)]!;
   const a = ref.price[lo - 1]!;
   const b = ref.price[lo]!;
   const w = (t - ts[lo - 1]!) / (ts[lo]! - ts[lo - 1]!);
@@ -98,8 +101,17 @@ function median(xs: number[]): number {
 const fmt = (x: number) => (x >= 1e6 ? x.toExponential(3) : x >= 100 ? Math.round(x).toLocaleString("en-US") : x >= 0.01 ? String(+x.toPrecision(4)) : x.toExponential(3));
 const iso = (t: number) => new Date(t * 1000).toISOString().slice(0, 16);
 
-/** How far outside its span a reference may be used (its end price): a few of its samples. */
+/** How far outside its span a reference may be used (its end price), at least: 10 minutes. */
 export const REFERENCE_SLACK_SECONDS = 600;
+
+/** The median time between a series' samples (on up to 1,000 evenly spread gaps). */
+function medianSpacing(ts: Float64Array): number {
+  if (ts.length < 2) return 0;
+  const step = Math.max(1, Math.floor((ts.length - 1) / 1000));
+  const gaps: number[] = [];
+  for (let i = step; i < ts.length; i += step) gaps.push(ts[i]! - ts[i - 1]!);
+  return median(gaps);
+}
 
 export interface ReferenceCheck {
   /** Median of reference / pool price over the overlap (1 = the same price). */
@@ -111,7 +123,7 @@ export interface ReferenceCheck {
 
 /**
  * The reference against the pool's own price, in the raw units the replay uses: refuses a reference
- * that does not cover the history (to within REFERENCE_SLACK_SECONDS), and one whose median ratio to the pool's price over the
+ * that does not cover the history (to within 10 minutes or two of its samples), and one whose median ratio to the pool's price over the
  * overlap is off by more than a factor 2, with a one-line error naming the file and saying what it
  * looks like (the inverse price: wrong --quote; off by a power of ten: wrong --decimals; else
  * another asset or market).
@@ -132,7 +144,9 @@ export function checkReference(
   }
   // Outside its span a reference can only repeat its end price: a few minutes of that is harmless,
   // hours of it measure LVR against a constant. So a reference must cover the whole replayed history.
-  if (p0 < r0 - REFERENCE_SLACK_SECONDS || p1 > r1 + REFERENCE_SLACK_SECONDS) {
+  // A few of its samples' spacing, at least 10 minutes (an hourly series may end an hour short).
+  const slack = Math.max(REFERENCE_SLACK_SECONDS, 2 * medianSpacing(ref.time));
+  if (p0 < r0 - slack || p1 > r1 + slack) {
     throw new DataError(`${ref.file}: the reference covers ${iso(r0)} .. ${iso(r1)} UTC, only ${(100 * inside.length / pool.n).toFixed(1)}% of the history's events (${iso(p0)} .. ${iso(p1)} UTC); give a reference covering the history, or --from/--to inside the reference's dates`);
   }
   const step = Math.max(1, Math.floor(inside.length / 5000));

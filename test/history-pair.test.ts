@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { gunzipSync } from "node:zlib";
 import path from "node:path";
 import {
   DataError, KNOWN_POOLS, TOKENS, checkReference, describeFile, inferFeeTier, knownPool, loadReference, priceAt, loadPoolEvents, loadSwaps, resolvePair,
@@ -13,6 +14,7 @@ import {
 } from "../history/index.ts";
 import { Pool } from "../backtest/pool.ts";
 import { defaultOptions, loadHistory, referenceFor, runBacktest, type BacktestOptions } from "../backtest/run.ts";
+import { preparePolicyFit } from "../backtest/policyFit.ts";
 import { parsePairFlags } from "../cli/pairFlags.ts";
 import { UsageError } from "../cli/options.ts";
 import { MAX_SQRT_PRICE, MIN_SQRT_PRICE, sqrtPriceAtTick } from "../backtest/v4math.ts";
@@ -186,12 +188,13 @@ describe("the reference against the pool's own price (synthetic price paths)", (
     expect(err(() => checkReference(ref((i) => poolRaw(i) * 1e12, 1, [18, 6], 86_400), pool, pair))).toMatch(/^ref\.csv: the reference covers .* the history .*: they do not overlap/);
   });
 
-  it("refuses one that covers only part of the history, and takes one that ends minutes short of it", () => {
+  it("refuses one that covers only part of the history, and takes one that starts or ends minutes short of it", () => {
     // Shifted by 2 hours: the history's first 2 of its 10 hours lie before the reference starts.
     expect(err(() => checkReference(ref((i) => poolRaw(i) * 1e12, 1, [18, 6], 7_200), pool, pair))).toBe(
       "ref.csv: the reference covers 2023-11-15T00:13 .. 2023-11-15T10:12 UTC, only 80.0% of the history's events (2023-11-14T22:13 .. 2023-11-15T08:12 UTC); give a reference covering the history, or --from/--to inside the reference's dates",
     );
     expect(checkReference(ref((i) => poolRaw(i) * 1e12, 1, [18, 6], 300), pool, pair).coverage).toBeCloseTo(595 / 600, 9);
+    expect(checkReference(ref((i) => poolRaw(i) * 1e12, 1, [18, 6], -300), pool, pair).coverage).toBeCloseTo(595 / 600, 9);
   });
 });
 
@@ -205,8 +208,10 @@ describe("the price between a reference's samples", () => {
     expect(priceAt(cex, 119)).toBeCloseTo(100 * 2 ** (59 / 60), 9);
     expect(priceAt(cex, 150)).toBeCloseTo(100, 9);
     expect([priceAt(cex, 0), priceAt(cex, 500)]).toEqual([100, 50]);
-    // what a decision at t may know: the last close
+    // what a decision at t may know: the last close; interpolated only towards a sample known by then
     expect([priceAt(cex, 90, { causal: true }), priceAt(cex, 120, { causal: true })]).toEqual([100, 200]);
+    expect(priceAt(cex, 90, { knownBy: 120 })).toBeCloseTo(100 * Math.SQRT2, 9);
+    expect(priceAt(cex, 90, { knownBy: 119 })).toBe(100);
     const own = series(false);
     expect([priceAt(own, 90), priceAt(own, 119), priceAt(own, 120), priceAt(own, 0), priceAt(own, 500)]).toEqual([100, 100, 200, 100, 50]);
   });
@@ -286,6 +291,20 @@ describe("the reference on real data: the mainnet USDC/WETH 0.05% day against Bi
       expect(cex).toBeGreaterThan(own * 0.8);
       expect(cex).toBeLessThan(own * 1.5);
     });
+  });
+
+  it("the policy fit needs a reference for the ranges it replays only, not for the whole file they are cut from", () => {
+    // The real Binance minutes of 2023-11-10 from 12:00 on: they cover an afternoon's validation and
+    // evening's test, not the morning of the same file.
+    const dir = mkdtempSync(path.join(tmpdir(), "history-pair-ref-"));
+    const afternoon = path.join(dir, "binance-afternoon.csv");
+    const noon = Date.parse("2023-11-10T12:00:00Z") / 1000;
+    const lines = gunzipSync(readFileSync(BINANCE)).toString("utf8").trim().split("\n");
+    writeFileSync(afternoon, [lines[0], ...lines.slice(1).filter((l) => Number(l.split(",")[0]) >= noon)].join("\n") + "\n");
+    const at = (hour: number) => Date.parse(`2023-11-10T${String(hour).padStart(2, "0")}:00:00Z`) / 1000;
+    const fit = (from: number) => preparePolicyFit({ source: "swaps", input: MAINNET_DAY, reference: afternoon, validation: { from, to: at(18) }, test: { from: at(18), to: at(23) }, elasticities: [0.1], shipElasticity: 0.1, period: 60 });
+    expect(fit(at(14)).history.events.n).toBeGreaterThan(6000);
+    expect(err(() => fit(at(6)))).toMatch(/binance-afternoon\.csv: the reference covers 2023-11-10T12:00 \.\. .*, only \d+\.\d% of the history's events \(2023-11-10T06:00/);
   });
 
   it("refuses a reference of other dates: the WETH/oSQTH day of 2024 against the 2023 minutes", () => {

@@ -6,7 +6,7 @@ import { emptyOracleState, evaluateFixed, featuresAsOf, loadModel, recordClose, 
 import {
   decideUpdate, DEFAULT_RULE_SETTINGS, FeeBaseWindow, gasCostInQuote, gasTokenPriceInQuote, rawPriceOf, swapValueInQuote, type UpdateRuleInputs,
 } from "../model/updateRule.ts";
-import { EV_SWAP, loadPoolEvents, type PoolEvents } from "../history/index.ts";
+import { EV_SWAP, loadPoolEvents, loadReference, type PoolEvents } from "../history/index.ts";
 import { eventsFromSwaps, replay, sliceEvents, type ReplayEvents } from "../backtest/replay.ts";
 import { computeReport } from "../backtest/metrics.ts";
 import { modelPolicy, OPEN_TERMS, staticPolicy, type FeePolicy, type RuleDecisionRecord, type UpdateAccounting } from "../backtest/policy.ts";
@@ -266,6 +266,23 @@ describe("the backtester charges exactly the updates the rule sends", () => {
     }
     expect(pays.report.assumptions.some((a) => /^update rule \(model\/updateRule\.ts\)/.test(a))).toBe(true);
     expect(off.report.assumptions.some((a) => /^update rule off/.test(a))).toBe(true);
+  });
+});
+
+describe("the gas a decision weighs is priced at what the keeper knows", () => {
+  it("with a CEX reference, every update's gas is priced at one of its closes, never interpolated towards the next", async () => {
+    // The mainnet day of 2023-11-10 against the Binance minutes (real data): LVR reads the market at the
+    // trade's moment (interpolated between closes), a keeper deciding at t knows only the last close.
+    const reference = loadReference("data/reference-binance-ethusdt/binance-ethusdt-1m-2023-11-09..2023-11-11.csv.gz", { quote: 0, decimals0: 6, decimals1: 18 });
+    const events = eventsFromSwaps(loadPoolEvents("data/swaps-usdc-weth/ethereum-0x88e6-usdc-weth-005-2023-11-10.tick.csv.gz"), { historicalFee: 500 });
+    const day = sliceEvents(events, Date.parse("2023-11-10T12:00:00Z") / 1000, Date.parse("2023-11-10T15:00:00Z") / 1000);
+    const model = await loadModel("model/default-model.json");
+    const decisions: RuleDecisionRecord[] = [];
+    const updates: UpdateAccounting = { rule: { ...DEFAULT_RULE_SETTINGS, liveness: 60, fallbackFee: 3000 }, gasPerUpdate: 280_000, gasPriceGwei: 20 };
+    replay(day, [modelPolicy(model)], { counterfactual: "same", valuation, updates, gasToken: { poolSide: 1 }, reference, onDecision: (d) => decisions.push(d) });
+    expect(decisions.length).toBeGreaterThan(100);
+    const closes = new Set(Array.from(reference.price, (raw) => gasCostInQuote(280_000, 20, gasTokenPriceInQuote(raw, 1, 0, 6, 18)).toPrecision(12)));
+    for (const d of decisions) expect(closes.has(d.decision.cost.toPrecision(12)), `period ${d.period}: ${d.decision.cost}`).toBe(true);
   });
 });
 

@@ -254,11 +254,14 @@ export function policyFitTable(fit: PolicyFitResult): string {
  * The levels of a model file as a candidate start (`--prior`): its level sum only (a correction, if it
  * has one, is not carried over). A prior for another period or horizon forecasts another quantity: refused.
  */
-async function priorLevels(file: string, period: number, horizon: number, given: boolean): Promise<{ name: string; levels: Levels; fittedOn?: string[] } | null> {
+async function priorLevels(file: string, period: number, horizon: number, given: boolean, onSkip: (line: string) => void): Promise<{ name: string; levels: Levels; fittedOn?: string[] } | null> {
   const m = await loadModel(file);
   if (m.file.period !== period || m.file.horizon !== horizon) {
     // The shipped default, offered by default, simply does not apply to another period or horizon.
-    if (!given) return null;
+    if (!given) {
+      onSkip(`prior: the shipped default is a model for ${m.file.period}-s periods and a ${m.file.horizon}-period horizon: not a candidate start here`);
+      return null;
+    }
     throw new UsageError(`--prior ${file}: a model for period ${m.file.period} s and horizon ${m.file.horizon}, not ${period} s and ${horizon} (pass --no-prior or a prior for these)`);
   }
   const levels = [m.file.float.c0, ...m.file.float.w] as Levels;
@@ -304,8 +307,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const policyFallbackFee = typeof policyModel.meta?.fallbackFee === "number" ? policyModel.meta.fallbackFee : undefined;
     if (f["no-prior"] && f.prior !== undefined) throw new UsageError("--prior and --no-prior: give one");
     const priorSource = f["no-prior"] ? null : str(f, "prior", shipped(DEFAULT_MODEL));
-    const prior = priorSource === null ? null : await priorLevels(priorSource, int(f, "period", 60), int(f, "horizon", 30), f.prior !== undefined);
-    if (priorSource !== null && prior === null && !f.quiet) console.error(`prior: the shipped default is a model for 60-s periods and a 30-period horizon: not a candidate start here`);
+    const prior = priorSource === null ? null : await priorLevels(priorSource, int(f, "period", 60), int(f, "horizon", 30), f.prior !== undefined, (line) => f.quiet || console.error(line));
     const lr = num(f, "lr", DEFAULT_CORRECTION.learningRate);
     const l2 = num(f, "l2", DEFAULT_CORRECTION.l2);
     if (!(lr > 0)) throw new UsageError(`--lr: must be positive, got ${lr}`);
