@@ -288,6 +288,9 @@ describe("provenfee train / evaluate (CLI jobs)", () => {
     expect(await evaluateCommand(["--fit-on", "test"])).toBe(2);
     expect(io.err[io.err.length - 1]).toMatch(/--fit-on: must be train or train\+validation/);
     expect(await trainCommand(["--lr", "0"])).toBe(2);
+    // a DM lag as long as the test part
+    expect(await evaluateCommand(["--model", out, "--data", OTHER_DAY, "--dm-lag", "100000"])).toBe(1);
+    expect(io.err[io.err.length - 1]).toMatch(/^provenfee evaluate: --dm-lag 100000: must be below the \d+ test rows$/);
     expect(await evaluateCommand(["--help"])).toBe(0);
     expect(io.out.join("\n")).toMatch(/usage: provenfee evaluate/);
   });
